@@ -1,0 +1,39 @@
+# Two commands do everything on a fresh machine with only python3:
+#   make demo   – set up .venv, build the demo data and store, run the main job
+#   make test   – set up .venv with the test extras and run the tests
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+TSTAMP := $(VENV)/.installed-test
+
+.PHONY: demo test bench lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(TSTAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@ $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/assess demo --out data/demo --size province --seed 2026 --force
+	$(BIN)/assess run data/demo --store data/assess.duckdb --quarter 2026Q3 --reports reports
+
+test: $(TSTAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+bench: $(TSTAMP)
+	$(BIN)/python -m benchmarks
+
+lint: $(TSTAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+clean:
+	rm -rf $(VENV) data/demo data/assess.duckdb reports/*
