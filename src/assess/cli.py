@@ -1,0 +1,191 @@
+"""The ``assess`` command: one entry point for the whole quarterly job.
+
+Exit codes: 0 success; 1 a data, input or user error (printed without a traceback,
+in Chinese and English); 2 a usage error (unknown option, missing argument).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from . import __version__
+from .errors import AssessError, DataValidationError
+
+__all__ = ["main", "build_parser"]
+
+DEFAULT_STORE = Path("data/assess.duckdb")
+
+_EPILOG = """\
+示例 / examples:
+  assess demo --out data/demo                       生成演示数据 / make demo data
+  assess validate data/demo                         校验输入 / check inputs
+  assess import data/demo                           导入数据库 / import into the store
+  assess run data/demo --quarter 2026Q3             全流程 / the whole quarterly job
+
+退出码 / exit codes: 0 成功 success · 1 数据或用户错误 data or user error · 2 用法错误 usage error
+"""
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import generate
+
+    result = generate(
+        args.out, size=args.size, seed=args.seed, fmt=args.format, overwrite=args.force
+    )
+    print(result.summary())
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from .validation import check_inputs
+
+    result = check_inputs(args.path, periods=args.periods)
+    report = result.report
+    print(report)
+    if args.problems and not report.ok:
+        report.to_excel(args.problems, overwrite=args.force)
+        print(f"问题清单已写入 / problem table written to: {args.problems}")
+    return 0 if report.ok else 1
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from .store import Store
+    from .validation import load_inputs
+
+    dataset = load_inputs(args.path, periods=args.periods)
+    with Store.open(args.store) as store:
+        summary = store.import_dataset(
+            dataset, files=_source_files(dataset.sources), replace=args.replace, note=args.note
+        )
+    print(summary.summary())
+    return 0
+
+
+def _source_files(sources: dict[str, str]) -> dict[str, Path]:
+    # A workbook sheet is recorded as "book.xlsx#sheet"; the file is what gets hashed.
+    return {table: Path(src.split("#", 1)[0]) for table, src in sources.items()}
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    args.replace = args.replace if hasattr(args, "replace") else False
+    code = _cmd_import(args)
+    if code:
+        return code
+    print(f"\n数据库 / store: {args.store.resolve()}")
+    return 0
+
+
+def _add_periods(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--periods",
+        nargs="+",
+        metavar="QUARTER",
+        help="导入的季度（默认取暴露量表中的月份）/ quarters being imported, e.g. 2026Q2 2026Q3 "
+        "(default: the months present in the exposure table)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``assess`` command (also used to document it)."""
+    parser = argparse.ArgumentParser(
+        prog="assess",
+        description="党建季度考评与成效分析 / Quarterly party-building appraisal and effect analysis.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"assess {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add(name: str, func: Callable[[argparse.Namespace], int], help_: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_, description=help_)
+        p.set_defaults(func=func)
+        return p
+
+    p = add("demo", _cmd_demo, "生成带已知效应的演示数据 / generate demo data with known planted effects")
+    p.add_argument("--out", type=Path, required=True, help="输出文件夹 / output folder")
+    p.add_argument(
+        "--size",
+        choices=("small", "province", "national"),
+        default="province",
+        help="规模：small 测试用，province 约2.5万党员（默认），national 约100万党员 / "
+        "size: small for tests, province ~25,000 members (default), national ~1,000,000",
+    )
+    p.add_argument("--seed", type=int, default=2026, help="随机种子 / random seed (default 2026)")
+    p.add_argument(
+        "--format",
+        choices=("csv", "xlsx"),
+        default="csv",
+        help="csv 每表一个文件（默认）或 xlsx 一个工作簿 / one CSV per table (default) or one workbook",
+    )
+    p.add_argument(
+        "--force", action="store_true", help="覆盖已有文件夹 / replace an existing output folder"
+    )
+
+    p = add("validate", _cmd_validate, "校验输入表，列出全部问题 / check input tables and list every problem")
+    p.add_argument("path", type=Path, help="CSV 文件夹或 Excel 工作簿 / folder of CSV files or a workbook")
+    _add_periods(p)
+    p.add_argument(
+        "--problems",
+        type=Path,
+        metavar="FILE.xlsx",
+        help="把问题清单写入 Excel / write the problem table to an Excel file",
+    )
+    p.add_argument(
+        "--force", action="store_true", help="覆盖已有的问题清单文件 / overwrite an existing problem file"
+    )
+
+    def add_store(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--store",
+            type=Path,
+            default=DEFAULT_STORE,
+            help=f"数据库文件 / store file (default {DEFAULT_STORE})",
+        )
+
+    p = add("import", _cmd_import, "校验并导入数据库 / validate and import into the store")
+    p.add_argument("path", type=Path, help="CSV 文件夹或 Excel 工作簿 / folder of CSV files or a workbook")
+    add_store(p)
+    _add_periods(p)
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="允许替换已导入季度的数据（旧版本仍可读）/ allow changed data for imported quarters "
+        "(the previous revision stays readable)",
+    )
+    p.add_argument("--note", default="", help="导入说明 / a note recorded with the import")
+
+    p = add("run", _cmd_run, "全流程：校验、导入、评分、成效分析、报告 / the whole job")
+    p.add_argument("path", type=Path, help="CSV 文件夹或 Excel 工作簿 / folder of CSV files or a workbook")
+    add_store(p)
+    _add_periods(p)
+    p.add_argument("--quarter", required=True, help="考评季度 / quarter to appraise, e.g. 2026Q3")
+    p.add_argument(
+        "--reports", type=Path, default=Path("reports"), help="报告输出文件夹 / report folder"
+    )
+    p.add_argument("--note", default="", help="导入说明 / a note recorded with the import")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``assess`` command; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except DataValidationError as exc:
+        print(exc.report, file=sys.stderr)
+        print("未导入任何数据 / nothing was imported", file=sys.stderr)
+        return 1
+    except AssessError as exc:
+        print(f"错误 / error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("已中断 / interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

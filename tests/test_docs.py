@@ -1,0 +1,30 @@
+"""The documents users read stay true to the code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assess.schema import to_markdown
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_data_md_embeds_the_current_contract():
+    text = (ROOT / "DATA.md").read_text(encoding="utf-8")
+    begin = "<!-- BEGIN GENERATED: schema.to_markdown() -->\n"
+    end = "\n<!-- END GENERATED -->"
+    embedded = text[text.index(begin) + len(begin) : text.index(end)]
+    assert embedded == to_markdown(), (
+        "DATA.md is out of date: replace the generated section with assess.schema.to_markdown()"
+    )
+
+
+def test_every_module_is_on_the_architecture_map():
+    arch = (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    modules = [
+        p.relative_to(ROOT / "src" / "assess").with_suffix("").as_posix()
+        for p in (ROOT / "src" / "assess").rglob("*.py")
+        if not p.name.startswith("_")
+    ]
+    missing = [m for m in modules if m.split("/")[-1] not in arch]
+    assert missing == []

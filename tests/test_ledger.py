@@ -1,0 +1,148 @@
+"""The points ledger, the watch list and five-star rating, on tables worked by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from assess.ledger import build_ledger, indicator_matrix, members_in_quarter
+from assess.scheme import StarMetric, WatchRule, load_scheme
+from assess.stars import metric_score, rate_branches
+from assess.watchlist import watch_list
+
+SCHEME = load_scheme()
+
+
+def _staff() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "person_id": ["m1", "m2", "m3", "s1"],
+            "name": ["甲", "乙", "丙", "丁"],
+            "unit_code": ["010101", "010101", "010102", "010101"],
+            "is_party_member": [True, True, True, False],
+            "joined": pd.to_datetime(["2019-01-01", "2019-01-01", "2019-01-01", "2019-01-01"]),
+            "left": pd.to_datetime([None, None, "2026-06-30", None]),
+        }
+    )
+
+
+def _points() -> pd.DataFrame:
+    rows = [("m1", "study", v, f"E{i}") for i, v in enumerate([7, 4, 6])]
+    rows += [("m2", "study", 5, f"F{i}") for i in range(4)]
+    rows += [("m2", "meetings", 3, None), ("m1", "unknown_code", 9, "X"), ("s1", "study", 5, "Y")]
+    frame = pd.DataFrame(rows, columns=["person_id", "indicator", "value", "evidence_id"])
+    frame["quarter"] = "2026Q3"
+    return pd.concat([frame, frame.assign(quarter="2026Q2")], ignore_index=True)
+
+
+def _events() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "event_id": ["v1", "v2", "c1", "d1", "v3"],
+            "date": pd.to_datetime(["2026-07-01", "2026-09-30", "2026-08-01", "2026-08-02",
+                                    "2026-06-30"]),
+            "unit_code": ["010101"] * 5,
+            "person_id": ["m1", "m1", "m2", "m2", "m1"],
+            "type": ["violation", "violation", "complaint", "discipline", "violation"],
+            "severity": ["1", "3", "2", "1", "3"],
+        }
+    )
+
+
+def test_members_in_quarter_drops_non_members_and_leavers():
+    assert members_in_quarter(_staff(), "2026Q3").person_id.tolist() == ["m1", "m2"]
+    assert members_in_quarter(_staff(), "2026Q2").person_id.tolist() == ["m1", "m2", "m3"]
+
+
+def test_ledger_applies_item_then_quarter_caps_and_keeps_the_evidence():
+    members = members_in_quarter(_staff(), "2026Q3")
+    ledger = build_ledger(_points(), _events(), members, SCHEME, quarter="2026Q3")
+    rows = ledger.set_index(["person_id", "rule"])
+    # m1 study: items 7, 4, 6 capped at 5 each → 5 + 4 + 5 = 14 ≤ 15.
+    assert rows.loc[("m1", "study"), ["raw_points", "item_capped", "points"]].tolist() == [17, 14, 14]
+    assert rows.loc[("m1", "study"), "cap_applied"] == "item"
+    assert rows.loc[("m1", "study"), "evidence_ids"] == "E0;E1;E2"
+    # m2 study: four items of 5 → 20, quarterly cap 15.
+    assert rows.loc[("m2", "study"), "points"] == 15
+    assert rows.loc[("m2", "study"), "cap_applied"] == "quarter"
+    # Deductions: m1 violations of severity 1 and 3 → 2 + 10; the June one is another quarter.
+    assert rows.loc[("m1", "violation"), "points"] == -12
+    assert rows.loc[("m1", "violation"), "evidence_ids"] == "v1;v2"
+    assert rows.loc[("m2", "complaint"), "points"] == -4
+    # Vetoes fire on the discipline breach and on the serious violation.
+    assert rows.loc[("m2", "discipline"), "kind"] == "veto"
+    assert rows.loc[("m1", "serious_violation"), "kind"] == "veto"
+    # Codes not in the scheme and non-members never enter the ledger.
+    assert "unknown_code" not in ledger["rule"].values
+    assert "s1" not in ledger["person_id"].values
+
+
+def test_indicator_matrix_fills_missing_with_zero_in_member_order():
+    members = members_in_quarter(_staff(), "2026Q3")
+    ledger = build_ledger(_points(), _events(), members, SCHEME, quarter="2026Q3")
+    wide = indicator_matrix(ledger, members, SCHEME)
+    assert wide.index.tolist() == ["m1", "m2"]
+    assert wide.columns.tolist() == SCHEME.indicator_codes
+    assert wide.loc["m2", ["study", "meetings", "volunteer"]].tolist() == [15, 3, 0]
+
+
+def test_watch_list_by_count_and_by_severity():
+    members = members_in_quarter(_staff(), "2026Q3")
+    listed = watch_list(_events(), members, SCHEME.watch, quarter="2026Q3")
+    assert listed.person_id.tolist() == ["m1", "m2"]
+    m1 = listed.set_index("person_id").loc["m1"]
+    assert m1.n_events == 2 and m1.max_severity == 3
+    assert m1.reason_zh == "2 起事件（≥2）；有严重事件"
+    assert m1.events == "2026-07-01 违章(轻微); 2026-09-30 违章(严重)"
+    only_violations = WatchRule(("violation",), 3, 3)
+    assert watch_list(_events(), members, only_violations, quarter="2026Q3").person_id.tolist() == [
+        "m1"
+    ]
+
+
+def test_metric_score_goalposts_both_directions():
+    pos = StarMetric("x", "x", "x", 1.0, 0.6, 1.0)
+    assert metric_score(pd.Series([0.5, 0.8, 1.2, np.nan]), pos).tolist()[:3] == pytest.approx(
+        [0.0, 50.0, 100.0]
+    )
+    assert np.isnan(metric_score(pd.Series([np.nan]), pos).iloc[0])
+
+
+def _branch_metrics() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "member_index_mean": [90.0, 90.0, 90.0, 60.0],
+            "exam_participation": [1.0, 1.0, 1.0, 0.6],
+            "duty_completion": [1.0, 1.0, 1.0, np.nan],
+            "violations_per_1000_tickets": [1.0, 3.0, 1.0, 20.0],
+            "complaints_per_10000_customers": [0.5, 0.5, 0.5, 10.0],
+            "project_completion": [1.0, 1.0, 1.0, 0.5],
+        },
+        index=pd.Index(["a", "b", "c", "d"], name="unit_code"),
+    )
+
+
+def test_star_rating_is_conjunctive_with_veto_and_all_round_gate():
+    vetoed = pd.Series({"c": True})
+    result = rate_branches(_branch_metrics(), SCHEME.stars, vetoed=vetoed)
+    table = result.table
+    # party: 0.5·100 + 0.2·100 + 0.3·100 = 100 for a–c; business of a: 0.4·95 + 0.4·95 + 0.2·100.
+    assert table.loc["a", "business_score"] == pytest.approx(96.0)
+    assert table.loc["b", "business_score"] == pytest.approx(0.4 * 85 + 0.4 * 95 + 20)
+    assert table["stars"].tolist() == [5, 5, 3, 1]
+    # b has five stars but misses the all-round violation benchmark (3 > 2).
+    assert table["all_round"].tolist() == [True, False, False, False]
+    gaps = result.gaps
+    b = gaps.loc[gaps.unit_code == "b"]
+    assert b.target.tolist() == ["全能型五星"] and b.criterion.tolist() == [
+        "violations_per_1000_tickets"
+    ]
+    assert b.gap.iloc[0] == pytest.approx(1.0)
+    assert "veto" in gaps.loc[gaps.unit_code == "c", "criterion"].tolist()
+    # d: the missing duty metric scores 0, so party = 0 and both sub-scores fall short of two stars.
+    assert table.loc["d", "party_score"] == 0.0
+    assert set(gaps.loc[gaps.unit_code == "d", "criterion"]) == {"party_score", "business_score"}
+    assert result.counts().loc[5] == 2
+    assert "全能型五星 1 个" in result.summary()
+    assert result.plot().get_xlabel().startswith("业务评价得分")
