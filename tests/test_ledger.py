@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assess.ledger import build_ledger, indicator_matrix, members_in_quarter
+from assess.ledger import build_ledger, indicator_matrix, member_panel, members_in_quarter
 from assess.scheme import StarMetric, WatchRule, load_scheme
 from assess.stars import metric_score, rate_branches
 from assess.watchlist import watch_list
@@ -40,8 +40,9 @@ def _events() -> pd.DataFrame:
     return pd.DataFrame(
         {
             "event_id": ["v1", "v2", "c1", "d1", "v3"],
-            "date": pd.to_datetime(["2026-07-01", "2026-09-30", "2026-08-01", "2026-08-02",
-                                    "2026-06-30"]),
+            "date": pd.to_datetime(
+                ["2026-07-01", "2026-09-30", "2026-08-01", "2026-08-02", "2026-06-30"]
+            ),
             "unit_code": ["010101"] * 5,
             "person_id": ["m1", "m1", "m2", "m2", "m1"],
             "type": ["violation", "violation", "complaint", "discipline", "violation"],
@@ -56,11 +57,21 @@ def test_members_in_quarter_drops_non_members_and_leavers():
 
 
 def test_ledger_applies_item_then_quarter_caps_and_keeps_the_evidence():
-    members = members_in_quarter(_staff(), "2026Q3")
-    ledger = build_ledger(_points(), _events(), members, SCHEME, quarter="2026Q3")
+    panel = member_panel(_staff(), ["2026Q2", "2026Q3"])
+    full = build_ledger(_points(), _events(), panel, SCHEME)
+    # The June serious violation of m1 belongs to 2026Q2 and fires its veto there.
+    q2 = full.loc[full.quarter == "2026Q2"].set_index(["person_id", "rule"])
+    assert q2.loc[("m1", "violation"), "points"] == -10
+    assert "m3" in set(panel.loc[panel.quarter == "2026Q2", "person_id"])
+    assert "m3" not in q2.index.get_level_values(0)
+    ledger = full.loc[full.quarter == "2026Q3"]
     rows = ledger.set_index(["person_id", "rule"])
     # m1 study: items 7, 4, 6 capped at 5 each → 5 + 4 + 5 = 14 ≤ 15.
-    assert rows.loc[("m1", "study"), ["raw_points", "item_capped", "points"]].tolist() == [17, 14, 14]
+    assert rows.loc[("m1", "study"), ["raw_points", "item_capped", "points"]].tolist() == [
+        17,
+        14,
+        14,
+    ]
     assert rows.loc[("m1", "study"), "cap_applied"] == "item"
     assert rows.loc[("m1", "study"), "evidence_ids"] == "E0;E1;E2"
     # m2 study: four items of 5 → 20, quarterly cap 15.
@@ -79,9 +90,9 @@ def test_ledger_applies_item_then_quarter_caps_and_keeps_the_evidence():
 
 
 def test_indicator_matrix_fills_missing_with_zero_in_member_order():
-    members = members_in_quarter(_staff(), "2026Q3")
-    ledger = build_ledger(_points(), _events(), members, SCHEME, quarter="2026Q3")
-    wide = indicator_matrix(ledger, members, SCHEME)
+    panel = member_panel(_staff(), ["2026Q3"])
+    ledger = build_ledger(_points(), _events(), panel, SCHEME)
+    wide = indicator_matrix(ledger, panel, SCHEME).droplevel("quarter")
     assert wide.index.tolist() == ["m1", "m2"]
     assert wide.columns.tolist() == SCHEME.indicator_codes
     assert wide.loc["m2", ["study", "meetings", "volunteer"]].tolist() == [15, 3, 0]
@@ -140,9 +151,16 @@ def test_star_rating_is_conjunctive_with_veto_and_all_round_gate():
     ]
     assert b.gap.iloc[0] == pytest.approx(1.0)
     assert "veto" in gaps.loc[gaps.unit_code == "c", "criterion"].tolist()
-    # d: the missing duty metric scores 0, so party = 0 and both sub-scores fall short of two stars.
+    # d: the missing duty metric is left out and the other party weights rescaled (0.5, 0.2).
     assert table.loc["d", "party_score"] == 0.0
+    assert table.loc["d", "missing"] == "duty_completion"
+    assert table.loc["a", "missing"] == ""
     assert set(gaps.loc[gaps.unit_code == "d", "criterion"]) == {"party_score", "business_score"}
+    partial = _branch_metrics().assign(member_index_mean=75.0)
+    # party of d = (0.5·50 + 0.2·0) / 0.7 with exam participation 0.6 → 0.
+    assert rate_branches(partial, SCHEME.stars).table.loc["d", "party_score"] == pytest.approx(
+        25 / 0.7, abs=0.01
+    )
     assert result.counts().loc[5] == 2
     assert "全能型五星 1 个" in result.summary()
     assert result.plot().get_xlabel().startswith("业务评价得分")

@@ -18,19 +18,18 @@ _MAX_ROWS = 30
 def text_html(text: str) -> str:
     """Summary prose as HTML paragraphs, every character from data escaped."""
     paras = [p for p in text.split("\n\n") if p.strip()]
-    return "".join(
-        f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in paras
-    )
+    return "".join(f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in paras)
 
 
 def frame_html(frame: pd.DataFrame, *, max_rows: int = _MAX_ROWS) -> str:
     """A DataFrame as an escaped HTML table, cut to ``max_rows`` rows with a note."""
     shown = frame.head(max_rows)
-    table = shown.to_html(escape=True, border=0, float_format=lambda x: f"{x:,.4g}",
-                          na_rep="—")
+    table = shown.to_html(escape=True, border=0, float_format=lambda x: f"{x:,.4g}", na_rep="—")
     if len(frame) > max_rows:
-        table += f"<p><em>前 {max_rows} 行，共 {len(frame):,} 行 / first {max_rows} of " \
-                 f"{len(frame):,} rows</em></p>"
+        table += (
+            f"<p><em>前 {max_rows} 行，共 {len(frame):,} 行 / first {max_rows} of "
+            f"{len(frame):,} rows</em></p>"
+        )
     return table
 
 

@@ -69,6 +69,34 @@ def _source_files(sources: dict[str, str]) -> dict[str, Path]:
     return {table: Path(src.split("#", 1)[0]) for table, src in sources.items()}
 
 
+def _cmd_score(args: argparse.Namespace) -> int:
+    from .scheme import load_scheme
+    from .scoring import score_quarter
+    from .store import Store
+
+    scheme = load_scheme(args.scheme)
+    with Store.open(args.store, create=False) as store:
+        dataset = store.read()
+        appraisal = score_quarter(dataset, quarter=args.quarter, scheme=scheme, unit=args.unit)
+        print(appraisal.summary())
+        if args.out:
+            appraisal.to_excel(args.out, overwrite=args.force)
+            print(f"\n工作簿 / workbook: {args.out}")
+        if args.unit is None:
+            revision = store.publish(
+                "appraisal",
+                appraisal.quarter,
+                appraisal.tables(),
+                params=appraisal.params(),
+                replace=args.replace,
+            )
+            print(
+                f"已保存为 {appraisal.quarter} 第 {revision} 版考评结果 / "
+                f"saved as revision {revision} of the {appraisal.quarter} appraisal"
+            )
+    return 0
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     args.replace = args.replace if hasattr(args, "replace") else False
     code = _cmd_import(args)
@@ -92,19 +120,26 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``assess`` command (also used to document it)."""
     parser = argparse.ArgumentParser(
         prog="assess",
-        description="党建季度考评与成效分析 / Quarterly party-building appraisal and effect analysis.",
+        description="党建季度考评与成效分析 / "
+        "Quarterly party-building appraisal and effect analysis.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"assess {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    def add(name: str, func: Callable[[argparse.Namespace], int], help_: str) -> argparse.ArgumentParser:
+    def add(
+        name: str, func: Callable[[argparse.Namespace], int], help_: str
+    ) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_, description=help_)
         p.set_defaults(func=func)
         return p
 
-    p = add("demo", _cmd_demo, "生成带已知效应的演示数据 / generate demo data with known planted effects")
+    p = add(
+        "demo",
+        _cmd_demo,
+        "生成带已知效应的演示数据 / generate demo data with known planted effects",
+    )
     p.add_argument("--out", type=Path, required=True, help="输出文件夹 / output folder")
     p.add_argument(
         "--size",
@@ -118,14 +153,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         choices=("csv", "xlsx"),
         default="csv",
-        help="csv 每表一个文件（默认）或 xlsx 一个工作簿 / one CSV per table (default) or one workbook",
+        help="csv 每表一个文件（默认）或 xlsx 一个工作簿 / "
+        "one CSV per table (default) or one workbook",
     )
     p.add_argument(
         "--force", action="store_true", help="覆盖已有文件夹 / replace an existing output folder"
     )
 
-    p = add("validate", _cmd_validate, "校验输入表，列出全部问题 / check input tables and list every problem")
-    p.add_argument("path", type=Path, help="CSV 文件夹或 Excel 工作簿 / folder of CSV files or a workbook")
+    p = add(
+        "validate",
+        _cmd_validate,
+        "校验输入表，列出全部问题 / check input tables and list every problem",
+    )
+    p.add_argument(
+        "path", type=Path, help="CSV 文件夹或 Excel 工作簿 / folder of CSV files or a workbook"
+    )
     _add_periods(p)
     p.add_argument(
         "--problems",
@@ -134,7 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="把问题清单写入 Excel / write the problem table to an Excel file",
     )
     p.add_argument(
-        "--force", action="store_true", help="覆盖已有的问题清单文件 / overwrite an existing problem file"
+        "--force",
+        action="store_true",
+        help="覆盖已有的问题清单文件 / overwrite an existing problem file",
     )
 
     def add_store(p: argparse.ArgumentParser) -> None:
@@ -146,7 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
         )
 
     p = add("import", _cmd_import, "校验并导入数据库 / validate and import into the store")
-    p.add_argument("path", type=Path, help="CSV 文件夹或 Excel 工作簿 / folder of CSV files or a workbook")
+    p.add_argument(
+        "path", type=Path, help="CSV 文件夹或 Excel 工作簿 / folder of CSV files or a workbook"
+    )
     add_store(p)
     _add_periods(p)
     p.add_argument(
@@ -157,8 +203,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--note", default="", help="导入说明 / a note recorded with the import")
 
+    p = add("score", _cmd_score, "季度考评：先锋指数、等次、五星支部 / score a quarter")
+    p.add_argument("--quarter", required=True, help="考评季度，如 2026Q3 / quarter, e.g. 2026Q3")
+    add_store(p)
+    p.add_argument(
+        "--scheme",
+        type=Path,
+        help="评分方案 TOML（默认内置示例方案）/ scheme file "
+        "(default: the shipped illustrative scheme)",
+    )
+    p.add_argument("--unit", help="只评该单位及其下级 / only this unit and the units under it")
+    p.add_argument(
+        "--out",
+        type=Path,
+        metavar="FILE.xlsx",
+        help="写出考评工作簿（含计算过程）/ write the workbook with the calculation steps",
+    )
+    p.add_argument("--force", action="store_true", help="覆盖已有工作簿 / overwrite the workbook")
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="替换本季度已发布的考评结果（旧版本保留）/ replace this quarter's published "
+        "appraisal (earlier revisions stay readable)",
+    )
+
     p = add("run", _cmd_run, "全流程：校验、导入、评分、成效分析、报告 / the whole job")
-    p.add_argument("path", type=Path, help="CSV 文件夹或 Excel 工作簿 / folder of CSV files or a workbook")
+    p.add_argument(
+        "path", type=Path, help="CSV 文件夹或 Excel 工作簿 / folder of CSV files or a workbook"
+    )
     add_store(p)
     _add_periods(p)
     p.add_argument("--quarter", required=True, help="考评季度 / quarter to appraise, e.g. 2026Q3")

@@ -10,11 +10,27 @@ import pandas as pd
 from .periods import quarter_bounds
 from .scheme import Scheme
 
-__all__ = ["members_in_quarter", "quarter_events", "build_ledger", "indicator_matrix"]
+__all__ = [
+    "members_in_quarter",
+    "member_panel",
+    "quarter_events",
+    "quarters_of",
+    "build_ledger",
+    "indicator_matrix",
+]
 
 LEDGER_COLUMNS = [
-    "person_id", "quarter", "kind", "rule", "rule_zh", "n_items", "raw_points",
-    "item_capped", "points", "cap_applied", "evidence_ids",
+    "person_id",
+    "quarter",
+    "kind",
+    "rule",
+    "rule_zh",
+    "n_items",
+    "raw_points",
+    "item_capped",
+    "points",
+    "cap_applied",
+    "evidence_ids",
 ]
 
 
@@ -38,6 +54,24 @@ def members_in_quarter(staff: pd.DataFrame, quarter: str) -> pd.DataFrame:
     return staff.loc[is_member & present].reset_index(drop=True)
 
 
+def member_panel(staff: pd.DataFrame, quarters: list[str]) -> pd.DataFrame:
+    """Members on the books in each of ``quarters``: one row per member and quarter."""
+    frames = [members_in_quarter(staff, q).assign(quarter=q) for q in quarters]
+    return pd.concat(frames, ignore_index=True)
+
+
+def quarters_of(dates: pd.Series) -> pd.Series:
+    """The ``"YYYYQn"`` quarter of each date, vectorised.
+
+    Examples
+    --------
+    >>> quarters_of(pd.Series(pd.to_datetime(["2026-03-31", "2026-04-01"]))).tolist()
+    ['2026Q1', '2026Q2']
+    """
+    year = dates.dt.year.astype("Int64").astype(str)
+    return year + "Q" + ((dates.dt.month - 1) // 3 + 1).astype("Int64").astype(str)
+
+
 def quarter_events(events: pd.DataFrame, quarter: str) -> pd.DataFrame:
     """Events dated inside ``quarter``, with severity as an integer."""
     first, last = (pd.Timestamp(d) for d in quarter_bounds(quarter))
@@ -46,7 +80,30 @@ def quarter_events(events: pd.DataFrame, quarter: str) -> pd.DataFrame:
     return inside
 
 
-def _add_rows(points: pd.DataFrame, scheme: Scheme, members: pd.Index) -> pd.DataFrame:
+def _join_per_group(values: pd.Series, starts: np.ndarray) -> np.ndarray:
+    # ";".join per group without a Python call per group: groups are contiguous after
+    # sorting, so np.add.reduceat concatenates each run of strings in one C loop.
+    if len(values) == 0:
+        return np.array([], dtype=object)
+    text = values.fillna("").astype(str)
+    text = text.where(text == "", text + ";").to_numpy(dtype=object)
+    return np.array([j[:-1] if j else j for j in np.add.reduceat(text, starts)], dtype=object)
+
+
+def _group(rows: pd.DataFrame, keys: list[str], evidence: str) -> pd.DataFrame:
+    """Sum ``value`` and ``capped`` per key, count rows, and join the evidence ids."""
+    rows = rows.sort_values(keys + [evidence], kind="stable").reset_index(drop=True)
+    codes = rows.groupby(keys, sort=False).ngroup().to_numpy()
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    out = rows.loc[starts, keys].reset_index(drop=True)
+    out["n_items"] = np.diff(np.r_[starts, len(rows)])
+    out["raw_points"] = np.add.reduceat(rows["value"].to_numpy(dtype=float), starts)
+    out["item_capped"] = np.add.reduceat(rows["capped"].to_numpy(dtype=float), starts)
+    out["evidence_ids"] = _join_per_group(rows[evidence], starts)
+    return out
+
+
+def _add_rows(points: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
     caps = pd.DataFrame(
         {
             "rule": scheme.indicator_codes,
@@ -55,19 +112,13 @@ def _add_rows(points: pd.DataFrame, scheme: Scheme, members: pd.Index) -> pd.Dat
             "quarter_cap": [i.quarter_cap for i in scheme.indicators],
         }
     )
-    rows = points.loc[points["person_id"].isin(members)].rename(columns={"indicator": "rule"})
-    rows = rows.merge(caps, on="rule", how="inner")
+    rows = points.rename(columns={"indicator": "rule"}).merge(caps, on="rule", how="inner")
+    if rows.empty:
+        return pd.DataFrame()
+    rows["value"] = rows["value"].astype(float)
     rows["capped"] = np.minimum(rows["value"], rows["item_cap"])
-    evidence = rows["evidence_id"].fillna("").astype(str)
-    rows["evidence"] = evidence
-    grouped = rows.groupby(["person_id", "rule"], sort=True).agg(
-        n_items=("value", "size"),
-        raw_points=("value", "sum"),
-        item_capped=("capped", "sum"),
-        quarter_cap=("quarter_cap", "first"),
-        rule_zh=("rule_zh", "first"),
-        evidence_ids=("evidence", lambda s: ";".join(x for x in s if x)),
-    ).reset_index()
+    grouped = _group(rows, ["person_id", "quarter", "rule"], "evidence_id")
+    grouped = grouped.merge(caps, on="rule")
     grouped["points"] = np.minimum(grouped["item_capped"], grouped["quarter_cap"])
     grouped["cap_applied"] = np.where(
         grouped["item_capped"] > grouped["quarter_cap"],
@@ -75,23 +126,18 @@ def _add_rows(points: pd.DataFrame, scheme: Scheme, members: pd.Index) -> pd.Dat
         np.where(grouped["raw_points"] > grouped["item_capped"], "item", ""),
     )
     grouped["kind"] = "add"
-    return grouped.drop(columns="quarter_cap")
+    return grouped.drop(columns=["item_cap", "quarter_cap"])
 
 
-def _deduction_rows(events: pd.DataFrame, scheme: Scheme, members: pd.Index) -> pd.DataFrame:
+def _deduction_rows(events: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
     frames = []
-    mine = events.loc[events["person_id"].isin(members)]
     for rule in scheme.deductions:
-        hits = mine.loc[mine["type"] == rule.event_type].copy()
+        hits = events.loc[events["type"] == rule.event_type].copy()
         if hits.empty:
             continue
-        hits["value"] = hits["severity"].map(lambda s, p=rule.points: p.get(int(s), 0.0))
-        grouped = hits.groupby("person_id", sort=True).agg(
-            n_items=("value", "size"),
-            raw_points=("value", "sum"),
-            evidence_ids=("event_id", lambda s: ";".join(s.astype(str))),
-        ).reset_index()
-        grouped["item_capped"] = grouped["raw_points"]
+        hits["value"] = hits["severity"].map(dict(rule.points)).fillna(0.0)
+        hits["capped"] = hits["value"]
+        grouped = _group(hits, ["person_id", "quarter"], "event_id")
         grouped["points"] = -np.minimum(grouped["raw_points"], rule.quarter_cap)
         grouped["cap_applied"] = np.where(grouped["raw_points"] > rule.quarter_cap, "quarter", "")
         grouped["rule"], grouped["rule_zh"], grouped["kind"] = rule.code, rule.zh, "deduct"
@@ -99,18 +145,17 @@ def _deduction_rows(events: pd.DataFrame, scheme: Scheme, members: pd.Index) -> 
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def _veto_rows(events: pd.DataFrame, scheme: Scheme, members: pd.Index) -> pd.DataFrame:
+def _veto_rows(events: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
     frames = []
-    mine = events.loc[events["person_id"].isin(members)]
     for veto in scheme.vetoes:
-        hits = mine.loc[(mine["type"] == veto.event_type) & (mine["severity"] >= veto.min_severity)]
+        hits = events.loc[
+            (events["type"] == veto.event_type) & (events["severity"] >= veto.min_severity)
+        ].copy()
         if hits.empty:
             continue
-        grouped = hits.groupby("person_id", sort=True).agg(
-            n_items=("event_id", "size"),
-            evidence_ids=("event_id", lambda s: ";".join(s.astype(str))),
-        ).reset_index()
-        grouped["raw_points"] = grouped["item_capped"] = grouped["points"] = 0.0
+        hits["value"] = hits["capped"] = 0.0
+        grouped = _group(hits, ["person_id", "quarter"], "event_id")
+        grouped["points"] = 0.0
         grouped["cap_applied"] = ""
         grouped["rule"], grouped["rule_zh"], grouped["kind"] = veto.code, veto.zh, "veto"
         frames.append(grouped)
@@ -120,54 +165,51 @@ def _veto_rows(events: pd.DataFrame, scheme: Scheme, members: pd.Index) -> pd.Da
 def build_ledger(
     points: pd.DataFrame,
     events: pd.DataFrame,
-    members: pd.DataFrame,
+    panel: pd.DataFrame,
     scheme: Scheme,
-    *,
-    quarter: str,
 ) -> pd.DataFrame:
-    """Every rule that fired for each member in ``quarter``: add items, deductions, vetoes.
+    """Every rule that fired for each member and quarter: add items, deductions, vetoes.
 
     Parameters
     ----------
     points, events : DataFrame
-        The ``points`` and ``events`` tables (all quarters; this function picks ``quarter``).
-    members : DataFrame
-        Members to score (see :func:`members_in_quarter`).
+        The ``points`` and ``events`` tables (any quarters).
+    panel : DataFrame
+        Members to score, one row per ``person_id`` and ``quarter``
+        (see :func:`member_panel`); only these members and quarters enter the ledger.
     scheme : Scheme
         The scoring scheme.
-    quarter : str
-        The quarter, e.g. ``"2026Q3"``.
 
     Returns
     -------
     DataFrame
-        One row per member and rule: ``kind`` (add/deduct/veto), ``rule``, ``rule_zh``,
-        ``n_items`` (pieces of evidence or events), ``raw_points`` (before caps),
-        ``item_capped`` (after the per-item cap), ``points`` (after the quarterly cap;
-        negative for deductions), ``cap_applied`` (``item``, ``quarter`` or empty),
+        One row per member, quarter and rule: ``kind`` (add/deduct/veto), ``rule``,
+        ``rule_zh``, ``n_items`` (pieces of evidence or events), ``raw_points`` (before
+        caps), ``item_capped`` (after the per-item cap), ``points`` (after the quarterly
+        cap; negative for deductions), ``cap_applied`` (``item``, ``quarter`` or empty),
         ``evidence_ids`` (evidence or event ids, ``;``-separated).
     """
-    ids = pd.Index(members["person_id"])
-    in_quarter = points.loc[points["quarter"] == quarter]
-    evts = quarter_events(events, quarter)
-    parts = [
-        _add_rows(in_quarter, scheme, ids),
-        _deduction_rows(evts, scheme, ids),
-        _veto_rows(evts, scheme, ids),
-    ]
-    ledger = pd.concat([p for p in parts if not p.empty], ignore_index=True)
-    if ledger.empty:
+    keys = panel[["person_id", "quarter"]].drop_duplicates()
+    pts = points.merge(keys, on=["person_id", "quarter"], how="inner")
+    evts = events.loc[events["person_id"].notna()].copy()
+    evts["quarter"] = quarters_of(evts["date"])
+    evts["severity"] = evts["severity"].astype(int)
+    evts = evts.merge(keys, on=["person_id", "quarter"], how="inner")
+    parts = [_add_rows(pts, scheme), _deduction_rows(evts, scheme), _veto_rows(evts, scheme)]
+    parts = [p for p in parts if not p.empty]
+    if not parts:
         return pd.DataFrame(columns=LEDGER_COLUMNS)
-    ledger["quarter"] = quarter
-    order = {"add": 0, "deduct": 1, "veto": 2}
-    ledger = ledger.sort_values(
-        ["person_id", "kind", "rule"], key=lambda s: s.map(order) if s.name == "kind" else s
-    )
+    ledger = pd.concat(parts, ignore_index=True)
+    ledger["kind_order"] = ledger["kind"].map({"add": 0, "deduct": 1, "veto": 2})
+    ledger = ledger.sort_values(["quarter", "person_id", "kind_order", "rule"], kind="stable")
     return ledger[LEDGER_COLUMNS].reset_index(drop=True)
 
 
-def indicator_matrix(ledger: pd.DataFrame, members: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
-    """Capped points per member (rows, in ``members`` order) and indicator (columns); 0 if none."""
+def indicator_matrix(ledger: pd.DataFrame, panel: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
+    """Capped points per member and quarter (rows, in ``panel`` order) and indicator; 0 if none."""
     adds = ledger.loc[ledger["kind"] == "add"]
-    wide = adds.pivot_table(index="person_id", columns="rule", values="points", aggfunc="sum")
-    return wide.reindex(index=members["person_id"], columns=scheme.indicator_codes).fillna(0.0)
+    wide = adds.pivot_table(
+        index=["person_id", "quarter"], columns="rule", values="points", aggfunc="sum"
+    )
+    rows = pd.MultiIndex.from_frame(panel[["person_id", "quarter"]])
+    return wide.reindex(index=rows, columns=scheme.indicator_codes).fillna(0.0)

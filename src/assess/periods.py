@@ -253,4 +253,3 @@ def quarter_bounds(quarter: str) -> tuple[dt.date, dt.date]:
     first = dt.date(year, 3 * q + 1, 1)
     nxt = dt.date(year + (q == 3), (3 * q + 3) % 12 + 1, 1)
     return first, nxt - dt.timedelta(days=1)
-

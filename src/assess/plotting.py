@@ -7,7 +7,6 @@ the matplotlib installation is never modified.
 
 from __future__ import annotations
 
-
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 from matplotlib import font_manager

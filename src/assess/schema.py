@@ -289,8 +289,9 @@ TABLES: dict[str, Table] = {
                     "Correct option(s) for choice items, e.g. B or ACD.",
                     required=False,
                 ),
-                Column("max_score", "满分", "float", "Points for a fully correct answer.",
-                       minimum=0),
+                Column(
+                    "max_score", "满分", "float", "Points for a fully correct answer.", minimum=0
+                ),
             ),
             key=("item_id",),
         ),
@@ -333,14 +334,15 @@ TABLES: dict[str, Table] = {
                 Column("project_id", "项目编号", "text", "Unique project id."),
                 Column("unit_code", "责任单位编码", "text", "Owner unit."),
                 Column("title", "项目名称", "text", "Project title."),
-                Column("project_type", "项目类型", "choice", "Kind of project.",
-                       choices=PROJECT_TYPES),
+                Column(
+                    "project_type", "项目类型", "choice", "Kind of project.", choices=PROJECT_TYPES
+                ),
                 Column("start_date", "开始日期", "date", "Planned start."),
                 Column("due_date", "计划完成日期", "date", "Planned completion."),
-                Column("closed_date", "实际完成日期", "date", "Actual completion.",
-                       required=False),
-                Column("led_by_member", "党员牵头", "bool", "Led by a party member.",
-                       required=False),
+                Column("closed_date", "实际完成日期", "date", "Actual completion.", required=False),
+                Column(
+                    "led_by_member", "党员牵头", "bool", "Led by a party member.", required=False
+                ),
             ),
             key=("project_id",),
             foreign_keys=(ForeignKey("unit_code", "units", "unit_code"),),
@@ -386,10 +388,22 @@ TABLES: dict[str, Table] = {
                 Column("duty_kind", "任务类型", "choice", "Kind of duty.", choices=DUTY_KINDS),
                 Column("due_date", "截止日期", "date", "Deadline of this occurrence."),
                 Column("done_date", "完成日期", "date", "Day it was done.", required=False),
-                Column("required", "应参加人数", "int", "Members expected to take part.",
-                       minimum=0, required=False),
-                Column("attended", "实参加人数", "int", "Members who took part.",
-                       minimum=0, required=False),
+                Column(
+                    "required",
+                    "应参加人数",
+                    "int",
+                    "Members expected to take part.",
+                    minimum=0,
+                    required=False,
+                ),
+                Column(
+                    "attended",
+                    "实参加人数",
+                    "int",
+                    "Members who took part.",
+                    minimum=0,
+                    required=False,
+                ),
             ),
             key=("duty_id",),
             foreign_keys=(ForeignKey("unit_code", "units", "unit_code"),),
@@ -426,8 +440,11 @@ def to_markdown() -> str:
         for fk in table.foreign_keys:
             where = f" (level {'/'.join(fk.levels)})" if fk.levels else ""
             lines += [f"`{fk.column}` must exist in `{fk.ref_table}.{fk.ref_column}`{where}."]
-        lines += ["", "| column | 中文列名 | kind | required | allowed | meaning |",
-                  "|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            "| column | 中文列名 | kind | required | allowed | meaning |",
+            "|---|---|---|---|---|---|",
+        ]
         for c in table.columns:
             allowed = ""
             if c.choices:

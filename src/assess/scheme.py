@@ -206,8 +206,16 @@ class _Reader:
             raise self.fail(f"{path}.{key}".lstrip("."), "必填项", "present", "(missing)")
         return default
 
-    def number(self, table: Mapping[str, Any], key: str, path: str, default: Any = ...,
-               *, minimum: float | None = None, maximum: float | None = None) -> float:
+    def number(
+        self,
+        table: Mapping[str, Any],
+        key: str,
+        path: str,
+        default: Any = ...,
+        *,
+        minimum: float | None = None,
+        maximum: float | None = None,
+    ) -> float:
         value = self.get(table, key, path, default)
         full = f"{path}.{key}".lstrip(".")
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -224,13 +232,20 @@ class _Reader:
             raise self.fail(f"{path}.{key}".lstrip("."), "非空文本", "non-empty text", value)
         return value.strip()
 
-    def choice(self, table: Mapping[str, Any], key: str, path: str, choices: tuple[str, ...],
-               default: Any = ...) -> str:
+    def choice(
+        self,
+        table: Mapping[str, Any],
+        key: str,
+        path: str,
+        choices: tuple[str, ...],
+        default: Any = ...,
+    ) -> str:
         value = self.get(table, key, path, default)
         if value not in choices:
             allowed = " | ".join(choices)
-            raise self.fail(f"{path}.{key}".lstrip("."), f"以下之一：{allowed}",
-                            f"one of {allowed}", value)
+            raise self.fail(
+                f"{path}.{key}".lstrip("."), f"以下之一：{allowed}", f"one of {allowed}", value
+            )
         return str(value)
 
     def share(self, table: Mapping[str, Any], key: str, path: str) -> str | None:
@@ -252,8 +267,9 @@ class _Reader:
     def tables(self, table: Mapping[str, Any], key: str, path: str) -> list[Mapping[str, Any]]:
         value = self.get(table, key, path)
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            raise self.fail(f"{path}.{key}".lstrip("."), "表数组 [[...]]",
-                            "an array of tables [[...]]", value)
+            raise self.fail(
+                f"{path}.{key}".lstrip("."), "表数组 [[...]]", "an array of tables [[...]]", value
+            )
         return value
 
 
@@ -277,15 +293,20 @@ def load_scheme(path: str | Path | None = None) -> Scheme:
         raw_bytes = file.read_bytes()
         doc = tomllib.loads(raw_bytes.decode("utf-8"))
     except FileNotFoundError:
-        raise SchemeError(bilingual(f"找不到评分方案文件 {file}", f"scheme file not found: {file}"))
+        raise SchemeError(
+            bilingual(f"找不到评分方案文件 {file}", f"scheme file not found: {file}")
+        ) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SchemeError(
-            bilingual(f"评分方案 {file} 不是有效的 TOML：{exc}", f"scheme {file} is not valid TOML: {exc}")
+            bilingual(
+                f"评分方案 {file} 不是有效的 TOML：{exc}", f"scheme {file} is not valid TOML: {exc}"
+            )
         ) from None
     r = _Reader(file.name)
     head = r.get(doc, "scheme", "")
-    indicators = tuple(_indicator(r, t, f"indicators[{i}]")
-                       for i, t in enumerate(r.tables(doc, "indicators", "")))
+    indicators = tuple(
+        _indicator(r, t, f"indicators[{i}]") for i, t in enumerate(r.tables(doc, "indicators", ""))
+    )
     codes = [i.code for i in indicators]
     if len(set(codes)) != len(codes):
         raise r.fail("indicators[].code", "互不相同的编码", "unique codes", codes)
@@ -294,13 +315,20 @@ def load_scheme(path: str | Path | None = None) -> Scheme:
     if weighting == "given":
         for i, ind in enumerate(indicators):
             if ind.weight is None:
-                raise r.fail(f"indicators[{i}].weight", "数值（weighting = given 时必填）",
-                             "a number (required when weighting = given)", "(missing)")
-    grades = tuple(_grade(r, t, f"grades.levels[{i}]")
-                   for i, t in enumerate(r.tables(r.get(doc, "grades", ""), "levels", "grades")))
+                raise r.fail(
+                    f"indicators[{i}].weight",
+                    "数值（weighting = given 时必填）",
+                    "a number (required when weighting = given)",
+                    "(missing)",
+                )
+    grades = tuple(
+        _grade(r, t, f"grades.levels[{i}]")
+        for i, t in enumerate(r.tables(r.get(doc, "grades", ""), "levels", "grades"))
+    )
     grade_names = [g.name for g in grades]
-    vetoes = tuple(_veto(r, t, f"vetoes[{i}]", grade_names)
-                   for i, t in enumerate(doc.get("vetoes", [])))
+    vetoes = tuple(
+        _veto(r, t, f"vetoes[{i}]", grade_names) for i, t in enumerate(doc.get("vetoes", []))
+    )
     grades_head = doc["grades"]
     return Scheme(
         name=r.text(head, "name", "scheme"),
@@ -313,8 +341,9 @@ def load_scheme(path: str | Path | None = None) -> Scheme:
         alpha=r.number(head, "alpha", "scheme", 0.5, minimum=0, maximum=1),
         ahp_matrix=ahp,
         indicators=indicators,
-        deductions=tuple(_deduction(r, t, f"deductions[{i}]")
-                         for i, t in enumerate(doc.get("deductions", []))),
+        deductions=tuple(
+            _deduction(r, t, f"deductions[{i}]") for i, t in enumerate(doc.get("deductions", []))
+        ),
         vetoes=vetoes,
         grades=grades,
         rounding=r.choice(grades_head, "rounding", "grades", ROUNDINGS, "half-up"),
@@ -341,16 +370,24 @@ def _indicator(r: _Reader, t: Mapping[str, Any], path: str) -> Indicator:
     )
 
 
-def _ahp_matrix(r: _Reader, doc: Mapping[str, Any], weighting: str,
-                n: int) -> tuple[tuple[float, ...], ...] | None:
+def _ahp_matrix(
+    r: _Reader, doc: Mapping[str, Any], weighting: str, n: int
+) -> tuple[tuple[float, ...], ...] | None:
     if weighting not in ("ahp", "combined"):
         return None
     ahp = r.get(doc, "ahp", "")
     matrix = r.get(ahp, "matrix", "ahp")
-    if (not isinstance(matrix, list) or len(matrix) != n
-            or not all(isinstance(row, list) and len(row) == n for row in matrix)):
-        raise r.fail("ahp.matrix", f"{n}×{n} 判断矩阵（与指标数相同）",
-                     f"an {n}×{n} matrix (one row per indicator)", matrix)
+    if (
+        not isinstance(matrix, list)
+        or len(matrix) != n
+        or not all(isinstance(row, list) and len(row) == n for row in matrix)
+    ):
+        raise r.fail(
+            "ahp.matrix",
+            f"{n}×{n} 判断矩阵（与指标数相同）",
+            f"an {n}×{n} matrix (one row per indicator)",
+            matrix,
+        )
     return tuple(
         tuple(_judgment(r, value, f"ahp.matrix[{i}][{j}]") for j, value in enumerate(row))
         for i, row in enumerate(matrix)
@@ -370,18 +407,26 @@ def _judgment(r: _Reader, value: Any, key: str) -> float:
     else:
         number = -1.0
     if not number > 0:
-        raise r.fail(key, '正数或分数，如 3 或 "1/3"', 'a positive number or fraction such as 3 or "1/3"',
-                     value)
+        raise r.fail(
+            key,
+            '正数或分数，如 3 或 "1/3"',
+            'a positive number or fraction such as 3 or "1/3"',
+            value,
+        )
     return number
 
 
 def _deduction(r: _Reader, t: Mapping[str, Any], path: str) -> Deduction:
     points_raw = r.get(t, "points", path)
     if not isinstance(points_raw, dict):
-        raise r.fail(f"{path}.points", "按严重程度的扣分表，如 {1 = 2, 2 = 5, 3 = 10}",
-                     "points by severity, e.g. {1 = 2, 2 = 5, 3 = 10}", points_raw)
+        raise r.fail(
+            f"{path}.points",
+            "按严重程度的扣分表，如 {1 = 2, 2 = 5, 3 = 10}",
+            "points by severity, e.g. {1 = 2, 2 = 5, 3 = 10}",
+            points_raw,
+        )
     points: dict[int, float] = {}
-    for key, value in points_raw.items():
+    for key in points_raw:
         if key not in ("1", "2", "3"):
             raise r.fail(f"{path}.points", "严重程度 1、2、3", "severities 1, 2, 3", key)
         points[int(key)] = r.number(points_raw, key, f"{path}.points", minimum=0)
@@ -423,8 +468,12 @@ def _grade(r: _Reader, t: Mapping[str, Any], path: str) -> GradeLevel:
 def _watch(r: _Reader, t: Mapping[str, Any]) -> WatchRule:
     types = r.get(t, "event_types", "watchlist")
     if not isinstance(types, list) or not types or any(x not in EVENT_TYPES for x in types):
-        raise r.fail("watchlist.event_types", f"事件类型列表，取自 {', '.join(EVENT_TYPES)}",
-                     f"a list of event types from {', '.join(EVENT_TYPES)}", types)
+        raise r.fail(
+            "watchlist.event_types",
+            f"事件类型列表，取自 {', '.join(EVENT_TYPES)}",
+            f"a list of event types from {', '.join(EVENT_TYPES)}",
+            types,
+        )
     return WatchRule(
         event_types=tuple(types),
         min_events=int(r.number(t, "min_events", "watchlist", minimum=1)),
@@ -434,11 +483,18 @@ def _watch(r: _Reader, t: Mapping[str, Any]) -> WatchRule:
 
 def _star_metric(r: _Reader, t: Mapping[str, Any], path: str) -> StarMetric:
     goalposts = r.get(t, "goalposts", path)
-    if (not isinstance(goalposts, list) or len(goalposts) != 2
-            or not all(isinstance(g, int | float) for g in goalposts)
-            or goalposts[0] == goalposts[1]):
-        raise r.fail(f"{path}.goalposts", "两个不同的数 [低, 高]", "two different numbers [low, high]",
-                     goalposts)
+    if (
+        not isinstance(goalposts, list)
+        or len(goalposts) != 2
+        or not all(isinstance(g, int | float) for g in goalposts)
+        or goalposts[0] == goalposts[1]
+    ):
+        raise r.fail(
+            f"{path}.goalposts",
+            "两个不同的数 [低, 高]",
+            "two different numbers [low, high]",
+            goalposts,
+        )
     return StarMetric(
         metric=r.text(t, "metric", path),
         zh=r.text(t, "zh", path),
@@ -455,8 +511,7 @@ def _stars(r: _Reader, t: Mapping[str, Any]) -> StarRules:
         StarLevel(
             stars=int(r.number(lv, "stars", f"stars.levels[{i}]", minimum=1, maximum=5)),
             party_min=r.number(lv, "party_min", f"stars.levels[{i}]", minimum=0, maximum=100),
-            business_min=r.number(lv, "business_min", f"stars.levels[{i}]", minimum=0,
-                                  maximum=100),
+            business_min=r.number(lv, "business_min", f"stars.levels[{i}]", minimum=0, maximum=100),
         )
         for i, lv in enumerate(r.tables(t, "levels", "stars"))
     )
@@ -464,19 +519,32 @@ def _stars(r: _Reader, t: Mapping[str, Any]) -> StarRules:
     all_round: dict[str, tuple[str, float]] = {}
     for metric, rule in all_round_raw.items():
         path = f"stars.all_round.{metric}"
-        if (not isinstance(rule, list) or len(rule) != 2 or rule[0] not in (">=", "<=")
-                or isinstance(rule[1], bool) or not isinstance(rule[1], int | float)):
+        if (
+            not isinstance(rule, list)
+            or len(rule) != 2
+            or rule[0] not in (">=", "<=")
+            or isinstance(rule[1], bool)
+            or not isinstance(rule[1], int | float)
+        ):
             raise r.fail(path, '[">=" 或 "<=", 数值]', '[">=" or "<=", number]', rule)
         all_round[metric] = (rule[0], float(rule[1]))
     veto_types = r.get(t, "veto_event_types", "stars", [])
     if any(x not in EVENT_TYPES for x in veto_types):
-        raise r.fail("stars.veto_event_types", f"事件类型，取自 {', '.join(EVENT_TYPES)}",
-                     f"event types from {', '.join(EVENT_TYPES)}", veto_types)
+        raise r.fail(
+            "stars.veto_event_types",
+            f"事件类型，取自 {', '.join(EVENT_TYPES)}",
+            f"event types from {', '.join(EVENT_TYPES)}",
+            veto_types,
+        )
     return StarRules(
-        party=tuple(_star_metric(r, m, f"stars.party[{i}]")
-                    for i, m in enumerate(r.tables(t, "party", "stars"))),
-        business=tuple(_star_metric(r, m, f"stars.business[{i}]")
-                       for i, m in enumerate(r.tables(t, "business", "stars"))),
+        party=tuple(
+            _star_metric(r, m, f"stars.party[{i}]")
+            for i, m in enumerate(r.tables(t, "party", "stars"))
+        ),
+        business=tuple(
+            _star_metric(r, m, f"stars.business[{i}]")
+            for i, m in enumerate(r.tables(t, "business", "stars"))
+        ),
         levels=tuple(sorted(levels, key=lambda lv: -lv.stars)),
         veto_event_types=tuple(veto_types),
         veto_max_stars=int(r.number(t, "veto_max_stars", "stars", 0, minimum=0, maximum=5)),

@@ -42,14 +42,25 @@ def metric_score(values: pd.Series, metric: StarMetric) -> pd.Series:
 
 
 def _sub_score(metrics: pd.DataFrame, parts: tuple[StarMetric, ...]) -> pd.Series:
-    # A missing metric scores 0: a branch cannot earn stars on data it did not report.
-    total = sum(p.weight for p in parts)
-    score = sum(
-        p.weight * metric_score(metrics.get(p.metric, pd.Series(np.nan, index=metrics.index)), p)
-        .fillna(0.0)
-        for p in parts
+    # A metric that does not apply to a branch (missing: no project due, no exam takers)
+    # is left out and the weights of the others are rescaled; `missing` lists it.
+    scores = pd.DataFrame(
+        {
+            p.metric: metric_score(metrics.get(p.metric, pd.Series(np.nan, index=metrics.index)), p)
+            for p in parts
+        }
     )
-    return pd.Series(score, index=metrics.index, dtype=float) / total
+    weights = pd.Series({p.metric: p.weight for p in parts})
+    present = scores.notna()
+    weight_sum = present.mul(weights, axis=1).sum(axis=1)
+    total = scores.fillna(0.0).mul(weights, axis=1).sum(axis=1)
+    return (total / weight_sum.where(weight_sum > 0)).fillna(0.0)
+
+
+def _missing(metrics: pd.DataFrame, rules: StarRules) -> pd.Series:
+    names = [p.metric for p in (*rules.party, *rules.business)]
+    present = metrics.reindex(columns=names)
+    return present.isna().apply(lambda row: ";".join(row.index[row]), axis=1)
 
 
 @dataclass(frozen=True)
@@ -60,7 +71,9 @@ class StarResult(ResultDisplay):
     ----------
     table : DataFrame
         Per branch (index ``unit_code``): ``party_score``, ``business_score``,
-        ``stars`` (0–5), ``all_round`` (全能型五星), ``vetoed``, and the metrics used.
+        ``stars`` (0–5), ``all_round`` (全能型五星), ``vetoed``, ``missing`` (metrics
+        without data, left out of the sub-score with the other weights rescaled), and
+        the metrics used.
     gaps : DataFrame
         One row per unmet criterion for the next level: ``unit_code``, ``target``,
         ``criterion``, ``current``, ``threshold``, ``gap``, ``text_zh``, ``text_en``.
@@ -98,18 +111,40 @@ class StarResult(ResultDisplay):
     def plot(self, ax: Axes | None = None) -> Axes:
         """Party sub-score against business sub-score, with the level thresholds."""
         ax = new_axes(ax, figsize=(6.0, 5.0))
-        colours = {5: "#c0392b", 4: "#e67e22", 3: "#f1c40f", 2: "#7f8c8d", 1: "#bdc3c7",
-                   0: "#ecf0f1"}
+        colours = {
+            5: "#c0392b",
+            4: "#e67e22",
+            3: "#f1c40f",
+            2: "#7f8c8d",
+            1: "#bdc3c7",
+            0: "#ecf0f1",
+        }
         for stars, part in self.table.groupby("stars"):
-            ax.scatter(part["business_score"], part["party_score"], s=14,
-                       color=colours[int(stars)], label=_STAR_ZH[int(stars)],
-                       edgecolor="#555555", linewidth=0.3)
+            ax.scatter(
+                part["business_score"],
+                part["party_score"],
+                s=14,
+                color=colours[int(stars)],
+                label=_STAR_ZH[int(stars)],
+                edgecolor="#555555",
+                linewidth=0.3,
+            )
         for level in self.rules.levels:
             if level.party_min > 0:
-                ax.plot([level.business_min, 100], [level.party_min, level.party_min],
-                        color="#999999", lw=0.6, ls="--")
-                ax.plot([level.business_min, level.business_min], [level.party_min, 100],
-                        color="#999999", lw=0.6, ls="--")
+                ax.plot(
+                    [level.business_min, 100],
+                    [level.party_min, level.party_min],
+                    color="#999999",
+                    lw=0.6,
+                    ls="--",
+                )
+                ax.plot(
+                    [level.business_min, level.business_min],
+                    [level.party_min, 100],
+                    color="#999999",
+                    lw=0.6,
+                    ls="--",
+                )
         ax.set_xlabel(label("业务评价得分", "business sub-score"))
         ax.set_ylabel(label("党建评价得分", "party-building sub-score"))
         ax.set_xlim(0, 102)
@@ -153,7 +188,7 @@ def rate_branches(
     >>> result.gaps[["unit_code", "target", "criterion"]].values.tolist()
     [['b2', '四星', 'party_score'], ['b2', '四星', 'business_score']]
     """
-    vetoed = (vetoed if vetoed is not None else pd.Series(False, index=metrics.index))
+    vetoed = vetoed if vetoed is not None else pd.Series(False, index=metrics.index)
     vetoed = vetoed.reindex(metrics.index, fill_value=False).astype(bool)
     party = _sub_score(metrics, rules.party)
     business = _sub_score(metrics, rules.business)
@@ -172,6 +207,7 @@ def rate_branches(
     table.insert(2, "stars", stars)
     table.insert(3, "all_round", (stars == 5) & bench_ok)
     table.insert(4, "vetoed", vetoed)
+    table.insert(5, "missing", _missing(metrics, rules))
     return StarResult(table=table, gaps=_gaps(table, metrics, rules), rules=rules)
 
 
@@ -186,31 +222,74 @@ def _gaps(table: pd.DataFrame, metrics: pd.DataFrame, rules: StarRules) -> pd.Da
                 continue
             name = _STAR_ZH[target.stars]
             if row["vetoed"] and target.stars > rules.veto_max_stars:
-                rows.append(_gap(unit, name, "veto", np.nan, np.nan,
-                                 "存在一票否决事项", "a veto item (e.g. discipline breach)"))
-            for part, score, threshold in (("party_score", row["party_score"], target.party_min),
-                                           ("business_score", row["business_score"],
-                                            target.business_min)):
+                rows.append(
+                    _gap(
+                        unit,
+                        name,
+                        "veto",
+                        np.nan,
+                        np.nan,
+                        "存在一票否决事项",
+                        "a veto item (e.g. discipline breach)",
+                    )
+                )
+            for part, score, threshold in (
+                ("party_score", row["party_score"], target.party_min),
+                ("business_score", row["business_score"], target.business_min),
+            ):
                 if score < threshold:
                     zh = "党建评价" if part == "party_score" else "业务评价"
                     en = "party-building" if part == "party_score" else "business"
-                    rows.append(_gap(unit, name, part, score, threshold,
-                                     f"{zh}得分 {score:.1f}，差 {threshold - score:.1f} 分",
-                                     f"{en} sub-score {score:.1f}, {threshold - score:.1f} short"))
+                    rows.append(
+                        _gap(
+                            unit,
+                            name,
+                            part,
+                            score,
+                            threshold,
+                            f"{zh}得分 {score:.1f}，差 {threshold - score:.1f} 分",
+                            f"{en} sub-score {score:.1f}, {threshold - score:.1f} short",
+                        )
+                    )
         elif not row["all_round"]:
             for metric, (op, threshold) in rules.all_round.items():
                 value = float(metrics.at[unit, metric]) if metric in metrics else np.nan
                 met = value >= threshold if op == ">=" else value <= threshold
                 if not met:
-                    rows.append(_gap(unit, "全能型五星", metric, value, threshold,
-                                     f"{metric} 为 {value:.3g}，标杆 {op} {threshold:g}",
-                                     f"{metric} is {value:.3g}; benchmark {op} {threshold:g}"))
-    columns = ["unit_code", "target", "criterion", "current", "threshold", "gap", "text_zh",
-               "text_en"]
+                    rows.append(
+                        _gap(
+                            unit,
+                            "全能型五星",
+                            metric,
+                            value,
+                            threshold,
+                            f"{metric} 为 {value:.3g}，标杆 {op} {threshold:g}",
+                            f"{metric} is {value:.3g}; benchmark {op} {threshold:g}",
+                        )
+                    )
+    columns = [
+        "unit_code",
+        "target",
+        "criterion",
+        "current",
+        "threshold",
+        "gap",
+        "text_zh",
+        "text_en",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
-def _gap(unit: object, target: str, criterion: str, current: float, threshold: float,
-         zh: str, en: str) -> dict[str, object]:
-    return {"unit_code": unit, "target": target, "criterion": criterion, "current": current,
-            "threshold": threshold, "gap": abs(threshold - current), "text_zh": zh, "text_en": en}
+def _gap(
+    unit: object, target: str, criterion: str, current: float, threshold: float, zh: str, en: str
+) -> dict[str, object]:
+    return {
+        "unit_code": unit,
+        "target": target,
+        "criterion": criterion,
+        "current": current,
+        "threshold": threshold,
+        "gap": abs(threshold - current),
+        "text_zh": zh,
+        "text_en": en,
+    }

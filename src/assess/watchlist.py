@@ -55,11 +55,17 @@ def watch_list(
     0        p1         2  2 events (>= 2)
     """
     evts = quarter_events(events, quarter)
-    evts = evts.loc[evts["type"].isin(rule.event_types) & evts["person_id"].isin(members["person_id"])]
+    evts = evts.loc[
+        evts["type"].isin(rule.event_types) & evts["person_id"].isin(members["person_id"])
+    ]
     evts = evts.sort_values(["person_id", "date", "event_id"])
     evts["text"] = (
-        evts["date"].dt.strftime("%Y-%m-%d") + " "
-        + evts["type"].map(_TYPE_ZH) + "(" + evts["severity"].map(_SEVERITY_ZH) + ")"
+        evts["date"].dt.strftime("%Y-%m-%d")
+        + " "
+        + evts["type"].map(_TYPE_ZH)
+        + "("
+        + evts["severity"].map(_SEVERITY_ZH)
+        + ")"
     )
     per = evts.groupby("person_id").agg(
         n_events=("event_id", "size"),
@@ -73,12 +79,26 @@ def watch_list(
     count_en = per["n_events"].astype(str) + f" events (>= {rule.min_events})"
     sev_zh, sev_en = "有严重事件", f"an event of severity >= {rule.min_severity}"
     hit_count, hit_sev = by_count[per.index], by_severity[per.index]
-    per["reason_zh"] = count_zh.where(hit_count, "").str.cat(
-        pd.Series(sev_zh, index=per.index).where(hit_sev, ""), sep="；").str.strip("；")
-    per["reason_en"] = count_en.where(hit_count, "").str.cat(
-        pd.Series(sev_en, index=per.index).where(hit_sev, ""), sep="; ").str.strip("; ")
+    per["reason_zh"] = (
+        count_zh.where(hit_count, "")
+        .str.cat(pd.Series(sev_zh, index=per.index).where(hit_sev, ""), sep="；")
+        .str.strip("；")
+    )
+    per["reason_en"] = (
+        count_en.where(hit_count, "")
+        .str.cat(pd.Series(sev_en, index=per.index).where(hit_sev, ""), sep="; ")
+        .str.strip("; ")
+    )
     out = members[["unit_code", "person_id", "name"]].merge(per.reset_index(), on="person_id")
     out = out.sort_values(["unit_code", "max_severity", "n_events"], ascending=[True, False, False])
-    columns = ["unit_code", "person_id", "name", "n_events", "max_severity", "reason_zh",
-               "reason_en", "events"]
+    columns = [
+        "unit_code",
+        "person_id",
+        "name",
+        "n_events",
+        "max_severity",
+        "reason_zh",
+        "reason_en",
+        "events",
+    ]
     return out[columns].reset_index(drop=True)

@@ -1,0 +1,1 @@
+"""Effect analysis: did a campaign really change counts of violations and complaints?"""

@@ -1,0 +1,301 @@
+"""同比/环比 as official statistics report them, and average growth by the geometric mean."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import gmean
+
+from assess.change import (
+    STATUSES,
+    AverageGrowth,
+    average_growth,
+    compare_periods,
+    format_change,
+)
+from assess.errors import ParameterError
+
+
+def pair(base, current, *, is_rate=False, **kwargs):
+    """One 同比 comparison of ``current`` (2026Q3) with ``base`` (2025Q3)."""
+    df = pd.DataFrame({"quarter": ["2025Q3", "2026Q3"], "v": [base, current]})
+    out = compare_periods(df, value="v", kind="yoy", at="2026Q3", is_rate=is_rate, **kwargs)
+    assert len(out) == 1
+    return out.iloc[0]
+
+
+@pytest.mark.parametrize(
+    ("base", "current", "status", "zh"),
+    [
+        (80.0, 100.0, "up", "增长"),
+        (100.0, 80.0, "down", "下降"),
+        (50.0, 50.0, "flat", "持平"),
+        (0.0, 0.0, "flat", "持平"),
+        (0.0, 3.0, "new", "新增"),
+        (0.0, -3.0, "zero_base", "基数为零"),
+        (-20.0, 30.0, "turnaround", "扭亏为盈"),
+        (50.0, -10.0, "to_negative", "由盈转亏"),
+        (-50.0, -20.0, "loss_narrowed", "减亏"),
+        (-50.0, 0.0, "loss_narrowed", "减亏"),
+        (-20.0, -50.0, "loss_widened", "增亏"),
+        (-20.0, -20.0, "flat", "持平"),
+        (np.nan, 5.0, "no_base", "基期无数据"),
+        (5.0, np.nan, "no_current", "本期无数据"),
+    ],
+)
+def test_status_words(base, current, status, zh):
+    row = pair(base, current)
+    assert row["status"] == status
+    assert row["status_zh"] == zh
+    assert row["status_en"] == STATUSES[status][1]
+
+
+@pytest.mark.parametrize(
+    ("base", "current"),
+    [
+        (0.0, 0.0),
+        (0.0, 3.0),
+        (0.0, -3.0),
+        (-20.0, 30.0),
+        (50.0, -10.0),
+        (-50.0, -20.0),
+        (-20.0, -50.0),
+        (-20.0, -20.0),
+    ],
+)
+def test_no_percentage_for_a_zero_or_negative_base_or_sign_change(base, current):
+    row = pair(base, current)
+    assert np.isnan(row["pct_change"])
+    assert row["change"] == current - base
+
+
+def test_percentages_for_a_positive_base():
+    assert pair(80.0, 100.0)["pct_change"] == pytest.approx(0.25)
+    assert pair(100.0, 0.0)["pct_change"] == pytest.approx(-1.0)
+    assert pair(50.0, 50.0)["pct_change"] == 0.0
+    # Source 004: 95598 hotline complaints −21.43% YoY, e.g. 14 → 11.
+    row = pair(14, 11)
+    assert row["pct_change"] == pytest.approx(-3 / 14)
+    assert format_change(row) == "↓21.4%"
+    assert format_change(row, lang="en", decimals=2) == "↓21.43%"
+
+
+def test_rates_change_in_percentage_points_not_percent():
+    row = pair(0.95, 0.97, is_rate=True)
+    assert row["change_pp"] == pytest.approx(2.0)
+    assert np.isnan(row["pct_change"])
+    assert row["status_zh"] == "提高"
+    assert format_change(row) == "↑2.0个百分点"
+    assert format_change(row, lang="en") == "↑2.0 pp"
+    down = pair(96.7, 95.2, is_rate=True, rate_unit="percent")
+    assert down["change_pp"] == pytest.approx(-1.5)
+    assert format_change(down) == "↓1.5个百分点"
+    # A rate from zero is a change in points, not "新增".
+    assert pair(0.0, 0.05, is_rate=True)["status"] == "up"
+
+
+def test_display_rounds_half_up():
+    # 1.25 is exact in binary; format(1.25, ".1f") gives "1.2" (half to even).
+    row = {"status": "up", "is_rate": True, "pct_change": np.nan, "change_pp": 1.25}
+    assert format(1.25, ".1f") == "1.2"
+    assert format_change(row) == "↑1.3个百分点"
+    assert format_change({"status": "flat"}, lang="en") == "unchanged"
+    assert format_change({"status": "new"}) == "新增"
+
+
+def test_base_quarters_wrap_the_year():
+    df = pd.DataFrame({"quarter": ["2025Q1", "2025Q4", "2026Q1"], "v": [4.0, 5.0, 6.0]})
+    out = compare_periods(df, value="v", at="2026Q1")
+    assert out[["kind", "base_period", "base"]].values.tolist() == [
+        ["yoy", "2025Q1", 4.0],
+        ["qoq", "2025Q4", 5.0],
+    ]
+
+
+def test_quarters_written_the_chinese_way_are_read():
+    df = pd.DataFrame({"季度": ["2025年第三季度", "2026年第3季度"], "v": [10.0, 12.0]})
+    out = compare_periods(df, value="v", period="季度", kind="yoy")
+    assert out["季度"].tolist() == ["2025Q3", "2026Q3"]
+    assert out["pct_change"].iloc[1] == pytest.approx(0.2)
+
+
+def members_table():
+    # Branch 01: a and b in 2025Q3; b and c in 2026Q3 (a left, c joined).
+    return pd.DataFrame(
+        {
+            "unit_code": ["01", "01", "01", "01", "02", "02"],
+            "person_id": ["a", "b", "b", "c", "d", "d"],
+            "quarter": ["2025Q3", "2025Q3", "2026Q3", "2026Q3", "2025Q3", "2026Q3"],
+            "index": [90.0, 70.0, 75.0, 60.0, 80.0, 88.0],
+        }
+    )
+
+
+def test_as_reported_and_comparable_basis():
+    df = members_table()
+    reported = compare_periods(
+        df, value="index", by="unit_code", agg="mean", kind="yoy", at="2026Q3"
+    )
+    # Branch 01 as reported: mean(75, 60) = 67.5 against mean(90, 70) = 80.
+    first = reported.iloc[0]
+    assert (first["current"], first["base"]) == (67.5, 80.0)
+    assert (first["n_current"], first["n_base"]) == (2, 2)
+    comparable = compare_periods(
+        df,
+        value="index",
+        by="unit_code",
+        agg="mean",
+        kind="yoy",
+        at="2026Q3",
+        entity="person_id",
+        comparable=True,
+    )
+    # Only b is in both quarters: 75 against 70.
+    first = comparable.iloc[0]
+    assert (first["current"], first["base"]) == (75.0, 70.0)
+    assert (first["n_current"], first["n_base"]) == (1, 1)
+    assert first["pct_change"] == pytest.approx(5 / 70)
+    assert comparable.iloc[1][["current", "base"]].tolist() == [88.0, 80.0]
+
+
+def test_group_without_comparable_members_keeps_its_row():
+    df = members_table()
+    df.loc[df["person_id"] == "d", "person_id"] = ["d", "e"]
+    out = compare_periods(
+        df,
+        value="index",
+        by="unit_code",
+        agg="mean",
+        kind="yoy",
+        at="2026Q3",
+        entity="person_id",
+        comparable=True,
+    )
+    assert out["unit_code"].tolist() == ["01", "02"]
+    assert out.iloc[1]["status"] == "no_base"
+
+
+def test_per_member_comparison():
+    out = compare_periods(members_table(), value="index", by="person_id", kind="yoy", at="2026Q3")
+    assert out.set_index("person_id")["status"].to_dict() == {"b": "up", "c": "no_base", "d": "up"}
+
+
+def test_rate_over_exposure_is_a_ratio_of_sums():
+    df = pd.DataFrame(
+        {
+            "unit_code": ["01", "02", "01", "02"],
+            "quarter": ["2025Q3", "2025Q3", "2026Q3", "2026Q3"],
+            "violations": [3, 1, 1, 1],
+            "tickets": [100, 300, 100, 100],
+        }
+    )
+    out = compare_periods(
+        df, value="violations", denominator="tickets", kind="yoy", at="2026Q3", is_rate=True
+    )
+    row = out.iloc[0]
+    # (1 + 1) / 200 = 1% against (3 + 1) / 400 = 1%: unchanged. A mean of the branch
+    # ratios (3% and 0.33% → 1% and 1%) would wrongly show a fall from 1.67% to 1%.
+    assert (row["current"], row["base"]) == (0.01, 0.01)
+    assert row["status"] == "flat"
+
+
+def test_both_kinds_sorted_yoy_first():
+    df = pd.DataFrame({"quarter": ["2025Q3", "2026Q2", "2026Q3"], "v": [1.0, 2.0, 3.0]})
+    out = compare_periods(df, value="v")
+    assert out["kind"].tolist() == ["yoy"] * 3 + ["qoq"] * 3
+    assert list(out.columns) == [
+        "quarter",
+        "kind",
+        "base_period",
+        "current",
+        "base",
+        "change",
+        "pct_change",
+        "change_pp",
+        "is_rate",
+        "n_current",
+        "n_base",
+        "status",
+        "status_zh",
+        "status_en",
+    ]
+
+
+def test_bad_arguments_are_named():
+    df = members_table()
+    with pytest.raises(ParameterError, match="'agg'.*several rows"):
+        compare_periods(df, value="index", by="unit_code")
+    with pytest.raises(ParameterError, match="'entity'"):
+        compare_periods(df, value="index", by="unit_code", agg="mean", comparable=True)
+    with pytest.raises(ParameterError, match=r"'period'.*2026Q3.*\['Q3 2026'\]"):
+        compare_periods(
+            df.assign(quarter=["Q3 2026"] + list(df["quarter"][1:])), value="index", by="person_id"
+        )
+    with pytest.raises(ParameterError, match="missing \\['score'\\]"):
+        compare_periods(df, value="score")
+    with pytest.raises(ParameterError, match="'kind'"):
+        compare_periods(df, value="index", by="person_id", kind="mom")
+    with pytest.raises(ParameterError, match="'value'.*numbers"):
+        compare_periods(df, value="person_id", by="unit_code")
+    with pytest.raises(ParameterError, match="'agg'.*ratio of sums"):
+        compare_periods(df, value="index", denominator="index", agg="mean")
+    with pytest.raises(ParameterError, match="'status'"):
+        format_change({"status": "rising"})
+
+
+# --- average growth -------------------------------------------------------------------
+
+
+def test_average_growth_by_hand():
+    # 100 → 121 over two periods: 1.1 × 1.1 = 1.21, so 10% a period.
+    res = average_growth([100, 121], periods=2)
+    assert res.estimate == pytest.approx(0.10)
+    assert res.status == "ok"
+    assert average_growth([100, 110, 121]).estimate == pytest.approx(0.10)
+
+
+def test_average_growth_is_the_geometric_not_the_arithmetic_mean():
+    values = np.array([100.0, 150.0, 75.0, 90.0])
+    growth = values[1:] / values[:-1] - 1  # +50%, −50%, +20%
+    res = average_growth(values)
+    assert res.estimate == pytest.approx(gmean(1 + growth) - 1)
+    assert res.estimate == pytest.approx(0.9 ** (1 / 3) - 1)
+    assert growth.mean() == pytest.approx(0.0667, abs=1e-4)  # the misleading arithmetic mean
+    assert res.estimate < 0
+
+
+@pytest.mark.parametrize(
+    ("values", "status"),
+    [
+        ([0.0, 10.0], "non_positive_start"),
+        ([-5.0, 10.0], "non_positive_start"),
+        ([10.0, 0.0], "non_positive_end"),
+        ([10.0, np.nan], "missing"),
+    ],
+)
+def test_average_growth_undefined_with_a_status(values, status):
+    res = average_growth(values)
+    assert np.isnan(res.estimate)
+    assert res.status == status
+    assert "无法计算平均增长率" in res.summary()
+
+
+def test_average_growth_result():
+    res = average_growth(pd.Series([100.0, 121.0]), periods=2)
+    assert isinstance(res, AverageGrowth)
+    assert res.summary() == (
+        "从 100 到 121，2 期平均每期增长 10.00%（几何平均，水平法）。\n\n"
+        "From 100 to 121: average growth 10.00% per period over 2 periods (geometric mean)."
+    )
+    assert res.to_frame()["estimate"].iloc[0] == pytest.approx(0.1)
+    assert "平均增长速度 / Average growth" in res._repr_html_()
+
+
+def test_average_growth_bad_arguments():
+    with pytest.raises(ParameterError, match="at least two values"):
+        average_growth([100.0])
+    with pytest.raises(ParameterError, match="'periods'.*>= 1"):
+        average_growth([100.0, 121.0], periods=0)
+    with pytest.raises(ParameterError, match="'periods'.*number of values"):
+        average_growth([100.0, 110.0, 121.0], periods=4)
