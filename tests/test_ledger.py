@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from assess.ledger import build_ledger, indicator_matrix, member_panel, members_in_quarter
+from assess.ledger import (
+    build_ledger,
+    capped_points,
+    indicator_matrix,
+    member_panel,
+    members_in_quarter,
+)
 from assess.scheme import StarMetric, WatchRule, load_scheme
 from assess.stars import metric_score, rate_branches
 from assess.watchlist import watch_list
 
-SCHEME = load_scheme()
+# The default scheme with caps fixed here, so the hand-worked numbers do not depend on it.
+_CAPS = {"study": (5.0, 15.0), "meetings": (5.0, 20.0)}
+SCHEME = replace(
+    load_scheme(),
+    indicators=tuple(
+        replace(i, item_cap=_CAPS[i.code][0], quarter_cap=_CAPS[i.code][1])
+        if i.code in _CAPS
+        else i
+        for i in load_scheme().indicators
+    ),
+)
 
 
 def _staff() -> pd.DataFrame:
@@ -164,3 +182,14 @@ def test_star_rating_is_conjunctive_with_veto_and_all_round_gate():
     assert result.counts().loc[5] == 2
     assert "全能型五星 1 个" in result.summary()
     assert result.plot().get_xlabel().startswith("业务评价得分")
+
+
+def test_fast_capped_points_equal_the_ledger_on_the_demo(small_dataset):
+    quarters = sorted(small_dataset.points["quarter"].unique())
+    scheme = load_scheme()
+    panel = member_panel(small_dataset.staff, quarters)
+    fast = capped_points(small_dataset.points, panel, scheme)
+    ledger = build_ledger(small_dataset.points, small_dataset.events, panel, scheme)
+    slow = indicator_matrix(ledger, panel, scheme).to_numpy()
+    assert fast.shape == slow.shape and fast.sum() > 0
+    np.testing.assert_allclose(fast, slow, atol=1e-12)

@@ -7,6 +7,8 @@ in Chinese and English); 2 a usage error (unknown option, missing argument).
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -94,6 +96,26 @@ def _cmd_score(args: argparse.Namespace) -> int:
                 f"已保存为 {appraisal.quarter} 第 {revision} 版考评结果 / "
                 f"saved as revision {revision} of the {appraisal.quarter} appraisal"
             )
+    return 0
+
+
+def _cmd_effect_yoy(args: argparse.Namespace) -> int:
+    from .effect.rates import rate_ratio_test
+
+    result = rate_ratio_test(
+        args.before,
+        args.after,
+        exposure_before=args.exposure_before,
+        exposure_after=args.exposure_after,
+        confidence=args.confidence,
+        methods=("exact-cond", "score", "wald-log"),
+    )
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(result.summary())
+        print()
+        print(result.to_frame().to_string())
     return 0
 
 
@@ -227,6 +249,36 @@ def build_parser() -> argparse.ArgumentParser:
         "appraisal (earlier revisions stay readable)",
     )
 
+    effect = sub.add_parser(
+        "effect",
+        help="成效分析：活动是否真正减少了违章和投诉 / did a campaign really reduce events?",
+        description="成效分析 / effect analysis",
+    )
+    effect_sub = effect.add_subparsers(dest="design", metavar="DESIGN", required=True)
+    p = effect_sub.add_parser(
+        "yoy",
+        help="核查同比数字：两期计数的率比、区间与可检出变化 / audit a year-on-year claim",
+        description="核查“同比下降 x%”：率比、精确与得分区间、P 值、最小可检出变化 / "
+        "audit a year-on-year claim: rate ratio, exact and score intervals, p-value, "
+        "smallest detectable change",
+    )
+    p.set_defaults(func=_cmd_effect_yoy)
+    p.add_argument("--before", type=int, required=True, help="基期计数 / count in the base period")
+    p.add_argument("--after", type=int, required=True, help="本期计数 / count in the current period")
+    p.add_argument(
+        "--exposure-before",
+        type=float,
+        default=1.0,
+        help="基期暴露量（人数、工作票、客户数）/ exposure in the base period (default 1)",
+    )
+    p.add_argument(
+        "--exposure-after", type=float, default=1.0, help="本期暴露量 / exposure now (default 1)"
+    )
+    p.add_argument(
+        "--confidence", type=float, default=0.95, help="置信水平 / confidence level (default 0.95)"
+    )
+    p.add_argument("--json", action="store_true", help="输出 JSON / print JSON")
+
     p = add("run", _cmd_run, "全流程：校验、导入、评分、成效分析、报告 / the whole job")
     p.add_argument(
         "path", type=Path, help="CSV 文件夹或 Excel 工作簿 / folder of CSV files or a workbook"
@@ -257,6 +309,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已中断 / interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) closed the pipe: stop quietly, as Unix tools do.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -10,14 +10,16 @@ from dataclasses import dataclass, field, fields
 
 import pandas as pd
 
-from .schema import TABLES
+from .schema import KIND_DTYPES, TABLES
 
 __all__ = ["Dataset", "empty_table"]
 
 
 def empty_table(name: str) -> pd.DataFrame:
     """An empty DataFrame with the declared columns of table ``name``."""
-    return pd.DataFrame({c: pd.Series(dtype="object") for c in TABLES[name].column_names})
+    return pd.DataFrame(
+        {c.name: pd.Series(dtype=KIND_DTYPES[c.kind]) for c in TABLES[name].columns}
+    )
 
 
 def _empty(name: str) -> pd.DataFrame:

@@ -17,6 +17,8 @@ __all__ = [
     "quarters_of",
     "build_ledger",
     "indicator_matrix",
+    "capped_points",
+    "event_points",
 ]
 
 LEDGER_COLUMNS = [
@@ -103,30 +105,72 @@ def _group(rows: pd.DataFrame, keys: list[str], evidence: str) -> pd.DataFrame:
     return out
 
 
-def _add_rows(points: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
-    caps = pd.DataFrame(
+def _add_rows(
+    points: pd.DataFrame, panel: pd.DataFrame, scheme: Scheme, evidence_quarters: set[str]
+) -> pd.DataFrame:
+    # Integer codes for member, quarter and rule: grouping 1–2 million rows on text keys
+    # costs seconds, on integers milliseconds.
+    persons = pd.Index(panel["person_id"].unique())
+    quarters = sorted(panel["quarter"].unique())
+    rules = scheme.indicator_codes
+    pid = persons.get_indexer(points["person_id"])
+    qid = pd.Index(quarters).get_indexer(points["quarter"]).astype(np.int64)
+    rid = pd.Index(rules).get_indexer(points["indicator"]).astype(np.int64)
+    n_q, n_r = len(quarters), len(rules)
+    member_quarter = pid.astype(np.int64) * n_q + qid
+    wanted = np.unique(
+        persons.get_indexer(panel["person_id"]).astype(np.int64) * n_q
+        + pd.Index(quarters).get_indexer(panel["quarter"])
+    )
+    keep = (pid >= 0) & (qid >= 0) & (rid >= 0) & np.isin(member_quarter, wanted)
+    if not keep.any():
+        return pd.DataFrame()
+    item_cap = np.array([i.item_cap for i in scheme.indicators])
+    quarter_cap = np.array([i.quarter_cap for i in scheme.indicators])
+    value = points["value"].to_numpy(dtype=float)[keep]
+    key = member_quarter[keep] * n_r + rid[keep]
+    order = np.argsort(key, kind="stable")
+    key, value = key[order], value[order]
+    rule = key % n_r
+    capped = np.minimum(value, item_cap[rule])
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    group_key = key[starts]
+    out = pd.DataFrame(
         {
-            "rule": scheme.indicator_codes,
-            "rule_zh": [i.zh for i in scheme.indicators],
-            "item_cap": [i.item_cap for i in scheme.indicators],
-            "quarter_cap": [i.quarter_cap for i in scheme.indicators],
+            "person_id": persons[group_key // n_r // n_q],
+            "quarter": np.asarray(quarters, dtype=object)[group_key // n_r % n_q],
+            "rule": np.asarray(rules, dtype=object)[group_key % n_r],
+            "rule_zh": np.asarray([i.zh for i in scheme.indicators], dtype=object)[group_key % n_r],
+            "n_items": np.diff(np.r_[starts, len(key)]),
+            "raw_points": np.add.reduceat(value, starts),
+            "item_capped": np.add.reduceat(capped, starts),
         }
     )
-    rows = points.rename(columns={"indicator": "rule"}).merge(caps, on="rule", how="inner")
-    if rows.empty:
-        return pd.DataFrame()
-    rows["value"] = rows["value"].astype(float)
-    rows["capped"] = np.minimum(rows["value"], rows["item_cap"])
-    grouped = _group(rows, ["person_id", "quarter", "rule"], "evidence_id")
-    grouped = grouped.merge(caps, on="rule")
-    grouped["points"] = np.minimum(grouped["item_capped"], grouped["quarter_cap"])
-    grouped["cap_applied"] = np.where(
-        grouped["item_capped"] > grouped["quarter_cap"],
+    cap = quarter_cap[group_key % n_r]
+    out["points"] = np.minimum(out["item_capped"].to_numpy(), cap)
+    out["cap_applied"] = np.where(
+        out["item_capped"] > cap,
         "quarter",
-        np.where(grouped["raw_points"] > grouped["item_capped"], "item", ""),
+        np.where(out["raw_points"] > out["item_capped"], "item", ""),
     )
-    grouped["kind"] = "add"
-    return grouped.drop(columns=["item_cap", "quarter_cap"])
+    out["kind"] = "add"
+    out["evidence_ids"] = _evidence(points.loc[keep], out, evidence_quarters)
+    return out
+
+
+def _evidence(points: pd.DataFrame, out: pd.DataFrame, quarters: set[str]) -> np.ndarray:
+    """Evidence ids per ledger row, joined only for ``quarters`` (the reason trail the
+    report and the workbook show); other quarters get an empty string."""
+    evidence = np.full(len(out), "", dtype=object)
+    rows = points.loc[points["quarter"].isin(quarters)]
+    if rows.empty:
+        return evidence
+    rows = rows.assign(capped=0.0).rename(columns={"indicator": "rule"})
+    joined = _group(rows, ["person_id", "quarter", "rule"], "evidence_id")
+    position = pd.MultiIndex.from_frame(out[["person_id", "quarter", "rule"]])
+    at = position.get_indexer(pd.MultiIndex.from_frame(joined[["person_id", "quarter", "rule"]]))
+    evidence[at[at >= 0]] = joined["evidence_ids"].to_numpy(dtype=object)[at >= 0]
+    return evidence
 
 
 def _deduction_rows(events: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
@@ -167,6 +211,8 @@ def build_ledger(
     events: pd.DataFrame,
     panel: pd.DataFrame,
     scheme: Scheme,
+    *,
+    evidence_quarters: set[str] | None = None,
 ) -> pd.DataFrame:
     """Every rule that fired for each member and quarter: add items, deductions, vetoes.
 
@@ -179,6 +225,9 @@ def build_ledger(
         (see :func:`member_panel`); only these members and quarters enter the ledger.
     scheme : Scheme
         The scoring scheme.
+    evidence_quarters : set of str, optional
+        Quarters whose add items carry their evidence ids; ``None``: every quarter. The
+        other quarters' ``evidence_ids`` are empty (they only feed 同比/环比).
 
     Returns
     -------
@@ -190,12 +239,12 @@ def build_ledger(
         ``evidence_ids`` (evidence or event ids, ``;``-separated).
     """
     keys = panel[["person_id", "quarter"]].drop_duplicates()
-    pts = points.merge(keys, on=["person_id", "quarter"], how="inner")
-    evts = events.loc[events["person_id"].notna()].copy()
-    evts["quarter"] = quarters_of(evts["date"])
-    evts["severity"] = evts["severity"].astype(int)
-    evts = evts.merge(keys, on=["person_id", "quarter"], how="inner")
-    parts = [_add_rows(pts, scheme), _deduction_rows(evts, scheme), _veto_rows(evts, scheme)]
+    if evidence_quarters is None:
+        evidence_quarters = set(keys["quarter"])
+    parts = [
+        _add_rows(points, keys, scheme, evidence_quarters),
+        event_points(events, keys, scheme),
+    ]
     parts = [p for p in parts if not p.empty]
     if not parts:
         return pd.DataFrame(columns=LEDGER_COLUMNS)
@@ -203,6 +252,50 @@ def build_ledger(
     ledger["kind_order"] = ledger["kind"].map({"add": 0, "deduct": 1, "veto": 2})
     ledger = ledger.sort_values(["quarter", "person_id", "kind_order", "rule"], kind="stable")
     return ledger[LEDGER_COLUMNS].reset_index(drop=True)
+
+
+def _panel_codes(panel: pd.DataFrame) -> tuple[pd.Index, list[str], np.ndarray]:
+    persons = pd.Index(panel["person_id"].unique())
+    quarters = sorted(panel["quarter"].unique())
+    key = (
+        persons.get_indexer(panel["person_id"]).astype(np.int64) * len(quarters)
+        + pd.Index(quarters).get_indexer(panel["quarter"])
+    )
+    return persons, quarters, key
+
+
+def capped_points(points: pd.DataFrame, panel: pd.DataFrame, scheme: Scheme) -> np.ndarray:
+    """Capped points, one row per ``panel`` row and one column per scheme indicator.
+
+    The same numbers as the ``add`` rows of :func:`build_ledger` (per-item cap, then the
+    quarterly cap), computed with integer codes and ``numpy.bincount`` so that all
+    quarters of a province score in a fraction of a second.
+    """
+    persons, quarters, panel_key = _panel_codes(panel)
+    n_q, n_r = len(quarters), len(scheme.indicators)
+    pid = persons.get_indexer(points["person_id"]).astype(np.int64)
+    qid = pd.Index(quarters).get_indexer(points["quarter"]).astype(np.int64)
+    rid = pd.Index(scheme.indicator_codes).get_indexer(points["indicator"]).astype(np.int64)
+    row = pd.Index(panel_key).get_indexer(np.where((pid >= 0) & (qid >= 0), pid * n_q + qid, -1))
+    keep = (row >= 0) & (rid >= 0)
+    item_cap = np.array([i.item_cap for i in scheme.indicators])
+    quarter_cap = np.array([i.quarter_cap for i in scheme.indicators])
+    value = np.minimum(points["value"].to_numpy(dtype=float)[keep], item_cap[rid[keep]])
+    flat = np.bincount(row[keep] * n_r + rid[keep], weights=value, minlength=len(panel) * n_r)
+    return np.minimum(flat.reshape(len(panel), n_r), quarter_cap)
+
+
+def event_points(events: pd.DataFrame, panel: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
+    """The deduction and veto rows of :func:`build_ledger` for every member and quarter."""
+    keys = panel[["person_id", "quarter"]].drop_duplicates()
+    evts = events.loc[events["person_id"].notna()].copy()
+    evts["quarter"] = quarters_of(evts["date"])
+    evts["severity"] = evts["severity"].astype(int)
+    evts = evts.merge(keys, on=["person_id", "quarter"], how="inner")
+    parts = [p for p in (_deduction_rows(evts, scheme), _veto_rows(evts, scheme)) if not p.empty]
+    if not parts:
+        return pd.DataFrame(columns=LEDGER_COLUMNS)
+    return pd.concat(parts, ignore_index=True)
 
 
 def indicator_matrix(ledger: pd.DataFrame, panel: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:

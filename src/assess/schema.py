@@ -28,18 +28,31 @@ __all__ = [
     "TABLES",
     "TABLE_NAMES",
     "KINDS",
+    "KIND_DTYPES",
     "to_markdown",
 ]
 
 Kind = Literal["text", "int", "float", "bool", "date", "month", "quarter", "choice"]
 KINDS: tuple[str, ...] = ("text", "int", "float", "bool", "date", "month", "quarter", "choice")
 
+#: The pandas dtype of each kind in a validated :class:`assess.dataset.Dataset`.
+KIND_DTYPES: dict[str, str] = {
+    "text": "str",
+    "choice": "str",
+    "month": "str",
+    "quarter": "str",
+    "date": "datetime64[ns]",
+    "int": "Int64",
+    "float": "float64",
+    "bool": "boolean",
+}
+
 # What each kind means to a reader of an error message.
 KIND_EXPECTED: dict[str, tuple[str, str]] = {
     "text": ("文本", "text"),
     "int": ("整数", "a whole number"),
     "float": ("数值", "a number"),
-    "bool": ("是/否", "yes/no (是/否, Y/N, true/false, 1/0)"),
+    "bool": ("是/否", "yes/no (是/否, Y/N, true/false, yes/no, 1/0, 党员/非党员)"),
     "date": ("日期，如 2026-05-01、2026/5/1 或 2026年5月1日", "a date such as 2026-05-01"),
     "month": ("月份，如 2026-05 或 2026年5月", "a month such as 2026-05"),
     "quarter": ("季度，如 2026Q3 或 2026年第3季度", "a quarter such as 2026Q3"),

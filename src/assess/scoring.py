@@ -27,7 +27,7 @@ from .change import compare_periods
 from .dataset import Dataset
 from .errors import ParameterError
 from .grading import GradeResult, Quota, assign_grades
-from .ledger import build_ledger, indicator_matrix, member_panel
+from .ledger import build_ledger, capped_points, event_points, member_panel
 from .normalise import aggregate, normalise
 from .periods import parse_quarter, shift_quarter
 from .plotting import label, new_axes
@@ -121,36 +121,49 @@ def index_panel(
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, _QuarterScores]]:
     """Score every member in each of ``quarters`` in one vectorised pass.
 
-    Returns the member panel with ``index`` per member and quarter, the ledger, and the
-    per-quarter weights and normalisation parameters.
+    Returns
+    -------
+    scored : DataFrame
+        One row per member and quarter (the member panel) with the capped points of
+        every indicator, ``weighted``, ``deductions``, ``index_before_veto`` and ``index``.
+    events : DataFrame
+        The deduction and veto rows of the ledger for all these quarters.
+    per_quarter : dict
+        Weights, normalisation parameters and notes of each quarter.
     """
     panel = member_panel(dataset.staff, quarters)
-    ledger = build_ledger(dataset.points, dataset.events, panel, scheme)
-    matrix = indicator_matrix(ledger, panel, scheme)
-    keyed = ledger.set_index(["person_id", "quarter"])
+    points = pd.DataFrame(
+        capped_points(dataset.points, panel, scheme),
+        columns=scheme.indicator_codes,
+        index=panel.index,
+    )
+    event_rows = event_points(dataset.events, panel, scheme)
     rows = pd.MultiIndex.from_frame(panel[["person_id", "quarter"]])
-    deductions = (
+    keyed = event_rows.set_index(["person_id", "quarter"])
+    deductions = -(
         keyed.loc[keyed["kind"] == "deduct", "points"]
         .groupby(level=[0, 1])
         .sum()
         .reindex(rows, fill_value=0.0)
-        * -1.0
+        .to_numpy()
     )
     zero_codes = {v.code for v in scheme.vetoes if v.effect == "zero"}
-    zero_hits = keyed.loc[keyed["rule"].isin(zero_codes)].index.unique()
-    zeroed = pd.Series(rows.isin(zero_hits), index=rows)
+    zeroed = rows.isin(keyed.loc[keyed["rule"].isin(zero_codes)].index.unique())
     per_quarter: dict[str, _QuarterScores] = {}
     parts = []
+    quarter_of_row = panel["quarter"].to_numpy()
     for quarter in quarters:
-        mask = rows.get_level_values("quarter") == quarter
+        mask = quarter_of_row == quarter
         scores = _score_one_quarter(
-            matrix.loc[mask], deductions.loc[mask], zeroed.loc[mask], scheme
+            points.loc[mask],
+            pd.Series(deductions[mask], index=points.index[mask]),
+            pd.Series(zeroed[mask], index=points.index[mask]),
+            scheme,
         )
         per_quarter[quarter] = scores
         parts.append(scores.index)
-    index = pd.concat(parts)
-    scored = panel.join(index, on=["person_id", "quarter"])
-    return scored, ledger, per_quarter
+    scored = pd.concat([panel, points, pd.concat(parts)], axis=1)
+    return scored, event_rows, per_quarter
 
 
 @dataclass(frozen=True)
@@ -401,11 +414,12 @@ def score_quarter(
         )
     quarters = [q for q in quarters if q in available]
     sub = Dataset(**{**{k: v for k, v in dataset.items()}, "staff": staff})
-    scored, ledger, per_quarter = index_panel(sub, quarters=quarters, scheme=scheme)
+    scored, _, per_quarter = index_panel(sub, quarters=quarters, scheme=scheme)
     now = scored.loc[scored["quarter"] == quarter].reset_index(drop=True)
-    q_ledger = ledger.loc[ledger["quarter"] == quarter].reset_index(drop=True)
+    # The reason trail with evidence ids is built for the appraised quarter only.
+    q_ledger = build_ledger(sub.points, sub.events, now[["person_id", "quarter"]], scheme)
     parts = per_quarter[quarter]
-    members = _member_table(now, q_ledger, sub, scheme)
+    members = _member_table(now, sub, scheme)
     veto_codes, veto_effects = _veto_table(q_ledger, scheme)
     members["vetoes"] = members["person_id"].map(veto_codes).fillna("")
     ids = members.set_index("person_id")
@@ -428,7 +442,7 @@ def score_quarter(
         key = "unit_code" if level == "branch" else level
         members[f"rank_{level}"] = rank(ids["index"], groups=ids[key].fillna("—")).to_numpy()
     members["rank_overall"] = rank(ids["index"]).to_numpy()
-    changes = _changes(scored, ledger, quarter, scheme)
+    changes = _changes(scored, quarter, scheme)
     index_changes = changes.loc[changes["measure"] == "index"].set_index(["person_id", "kind"])
     for kind in ("yoy", "qoq"):
         text = (
@@ -437,7 +451,7 @@ def score_quarter(
             else pd.Series(dtype=object)
         )
         members[f"index_{kind}"] = members["person_id"].map(text).fillna("—")
-    matrix = indicator_matrix(q_ledger, now, scheme).droplevel("quarter")
+    matrix = now.set_index("person_id")[scheme.indicator_codes]
     watch = watch_list(sub.events, members, scheme.watch, quarter=quarter)
     metrics = branch_metrics(sub, members, quarter=quarter)
     branch_veto_types = set(scheme.stars.veto_event_types)
@@ -461,46 +475,38 @@ def score_quarter(
     )
 
 
-def _member_table(
-    now: pd.DataFrame, ledger: pd.DataFrame, dataset: Dataset, scheme: Scheme
-) -> pd.DataFrame:
+def _member_table(now: pd.DataFrame, dataset: Dataset, scheme: Scheme) -> pd.DataFrame:
     paths = unit_paths(dataset.units)
-    matrix = indicator_matrix(ledger, now, scheme).droplevel("quarter")
     table = now[["person_id", "name", "unit_code"]].copy()
     table["branch_name"] = table["unit_code"].map(paths["unit_name"])
     table["county"] = table["unit_code"].map(paths["county"])
     table["city"] = table["unit_code"].map(paths["city"])
-    table = table.join(matrix, on="person_id")
-    for col in ("weighted", "deductions", "index_before_veto", "index"):
-        table[col] = now[col].to_numpy()
-    return table
+    columns = [*scheme.indicator_codes, "weighted", "deductions", "index_before_veto", "index"]
+    return pd.concat([table, now[columns]], axis=1)
 
 
-def _changes(
-    scored: pd.DataFrame, ledger: pd.DataFrame, quarter: str, scheme: Scheme
-) -> pd.DataFrame:
+def _changes(scored: pd.DataFrame, quarter: str, scheme: Scheme) -> pd.DataFrame:
     from .change import format_change
 
-    long = [
-        scored[["person_id", "quarter", "index"]]
-        .rename(columns={"index": "value"})
-        .assign(measure="index")
-    ]
-    adds = ledger.loc[ledger["kind"] == "add", ["person_id", "quarter", "rule", "points"]]
-    full = pd.MultiIndex.from_frame(scored[["person_id", "quarter"]])
-    for code in scheme.indicator_codes:
-        values = (
-            adds.loc[adds["rule"] == code]
-            .set_index(["person_id", "quarter"])["points"]
-            .reindex(full, fill_value=0.0)
-        )
-        long.append(values.rename("value").reset_index().assign(measure=code))
-    frame = pd.concat(long, ignore_index=True)
+    frame = scored.melt(
+        id_vars=["person_id", "quarter"],
+        value_vars=["index", *scheme.indicator_codes],
+        var_name="measure",
+        value_name="value",
+    )
     out = compare_periods(
         frame, value="value", by=["measure", "person_id"], kind="both", at=quarter
     )
-    out["display_zh"] = [format_change(r, lang="zh") for r in out.to_dict("records")]
-    out["display_en"] = [format_change(r, lang="en") for r in out.to_dict("records")]
+    # Display strings are for the index only: formatting each indicator row of every
+    # member would cost more than the whole comparison.
+    index_rows = out.loc[out["measure"] == "index"]
+    records = index_rows.to_dict("records")
+    out["display_zh"] = pd.Series(
+        [format_change(r, lang="zh") for r in records], index=index_rows.index, dtype=object
+    )
+    out["display_en"] = pd.Series(
+        [format_change(r, lang="en") for r in records], index=index_rows.index, dtype=object
+    )
     return out
 
 

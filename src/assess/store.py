@@ -105,7 +105,7 @@ from ._display import ResultDisplay
 from .dataset import Dataset
 from .errors import InputError, ParameterError, StoreConflictError, StoreError, bilingual
 from .periods import parse_quarter
-from .schema import TABLES, Table
+from .schema import KIND_DTYPES, TABLES, Table
 
 __all__ = ["DEFAULT_STORE", "SCHEMA_VERSION", "ACTIONS", "ImportSummary", "Store", "read_store"]
 
@@ -128,11 +128,7 @@ _ARROW_TYPES = {
     "text": pa.string(), "choice": pa.string(), "month": pa.string(), "quarter": pa.string(),
     "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "date": pa.date32(),
 }
-# The dtypes of a validated Dataset (see assess.dataset); "str" is pandas' text dtype.
-_PANDAS_DTYPES = {
-    "text": "str", "choice": "str", "month": "str", "quarter": "str",
-    "int": "Int64", "float": "float64", "bool": "boolean", "date": "datetime64[ns]",
-}
+_PANDAS_DTYPES = KIND_DTYPES
 # SQL giving the quarter of a row from its period column, by the column's kind.
 _PERIOD_SQL = {
     "quarter": "{c}",

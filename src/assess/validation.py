@@ -42,7 +42,16 @@ from .periods import (
     quarter_of,
 )
 from .readers import RawInputs, RawTable, ReadProblem, read_inputs
-from .schema import KIND_EXPECTED, LEVELS, TABLE_NAMES, TABLES, Column, ForeignKey, Table
+from .schema import (
+    KIND_DTYPES,
+    KIND_EXPECTED,
+    LEVELS,
+    TABLE_NAMES,
+    TABLES,
+    Column,
+    ForeignKey,
+    Table,
+)
 
 __all__ = [
     "RULES",
@@ -124,16 +133,7 @@ _BOOL_WORDS = {
     "党员": True,
     "非党员": False,
 }
-_DTYPES: dict[str, Any] = {
-    "text": "str",
-    "choice": "str",
-    "month": "str",
-    "quarter": "str",
-    "date": "datetime64[ns]",
-    "int": "Int64",
-    "float": "float64",
-    "bool": "boolean",
-}
+_DTYPES: dict[str, Any] = KIND_DTYPES
 
 
 # ---------------------------------------------------------------------------------------

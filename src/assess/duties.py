@@ -1,0 +1,310 @@
+"""Recurring branch duties (re-election, party dues, 三会一课): alerts and completion.
+
+Status at ``as_of`` (:func:`assess.tracking.rag_status`), seed 003's scheme: red alert
+(红色告警) = not done and past the deadline; yellow reminder (黄色提醒) = not done and due
+within ``warn_days`` (default 7); green notice (绿色通知) = not done and due within
+``notice_days`` (default 30); ``"none"`` = done, or due later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+
+from ._display import ResultDisplay
+from .errors import ParameterError
+from .schema import DUTY_KINDS
+from .tracking import (
+    _check_confidence,
+    _check_days,
+    _check_deadlines,
+    _dates,
+    _fmt_pct,
+    _require_columns,
+    _status_bars,
+    parse_as_of,
+    rag_status,
+    wilson_rate,
+)
+
+__all__ = ["DutyStatus", "track_duties", "DUTY_LABELS"]
+
+DUTY_LABELS = {
+    "red": ("红色告警", "red alert"),
+    "yellow": ("黄色提醒", "yellow reminder"),
+    "green": ("绿色通知", "green notice"),
+    "none": ("无需提示", "no alert"),
+}
+ALL = "ALL"
+_COUNTS = [
+    "duties",
+    "due",
+    "done",
+    "done_on_time",
+    "required",
+    "attended",
+    "red",
+    "yellow",
+    "green",
+]
+
+
+@dataclass(frozen=True, eq=False)
+class DutyStatus(ResultDisplay):
+    """Duties at an as-of date (see :func:`track_duties`).
+
+    Attributes
+    ----------
+    as_of : Timestamp
+    warn_days, notice_days : int
+    confidence : float
+    duties : DataFrame
+        One row per duty: ``duty_id, unit_code, duty_kind, due_date, done_date, done`` (on
+        or before ``as_of``), ``on_time, days_left, required, attended, participation``
+        (attended / required), ``status``, ``status_label``.
+    alerts : DataFrame
+        The red, yellow and green rows of ``duties``, most urgent first.
+    by_kind, by_unit : DataFrame
+        ``duties, due`` (deadline passed), ``done`` (among those), ``completion_rate,
+        completion_ci_low, completion_ci_high`` (Wilson), ``done_on_time, on_time_rate,
+        required, attended, participation`` (summed over duties done with both counts),
+        ``red, yellow, green``; the last row is ``ALL``. ``by_kind`` also has ``kind_name``.
+    """
+
+    as_of: pd.Timestamp
+    warn_days: int
+    notice_days: int
+    confidence: float
+    duties: pd.DataFrame
+    alerts: pd.DataFrame
+    by_kind: pd.DataFrame
+    by_unit: pd.DataFrame
+
+    _title = "职责任务提醒 / Duties and deadlines"
+
+    def to_frame(self) -> pd.DataFrame:
+        """Completion, participation and alerts by kind of duty (:attr:`by_kind`)."""
+        return self.by_kind
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table by a sheet name for an Excel workbook."""
+        return {
+            "按类型 by kind": self.by_kind,
+            "按单位 by unit": self.by_unit,
+            "提醒 alerts": self.alerts,
+            "任务 duties": self.duties,
+        }
+
+    def summary(self) -> str:
+        """The findings in Chinese, then in English."""
+        t = self.by_kind[self.by_kind["duty_kind"] == ALL].iloc[0]
+        day = self.as_of.date().isoformat()
+        level = f"{self.confidence:.0%}"
+        ci = f"{_fmt_pct(t['completion_ci_low'])}–{_fmt_pct(t['completion_ci_high'])}"
+        zh = (
+            f"截至 {day}：已到期任务 {t['due']:,} 项，完成 {t['done']:,} 项（完成率 "
+            f"{_fmt_pct(t['completion_rate'])}，{level} 区间 {ci}），按期完成率 "
+            f"{_fmt_pct(t['on_time_rate'])}，参会率 {_fmt_pct(t['participation'])}。"
+            f"红色告警 {t['red']:,} 项（逾期未完成），黄色提醒 {t['yellow']:,} 项"
+            f"（{self.warn_days} 天内到期），绿色通知 {t['green']:,} 项"
+            f"（{self.notice_days} 天内到期）。"
+        )
+        en = (
+            f"As of {day}: {t['due']:,} duties past their deadline, {t['done']:,} done "
+            f"(completion {_fmt_pct(t['completion_rate'])}, {level} CI {ci}), on time "
+            f"{_fmt_pct(t['on_time_rate'])}, attendance {_fmt_pct(t['participation'])}. "
+            f"Red alerts (overdue): {t['red']:,}; yellow reminders (due within "
+            f"{self.warn_days} days): {t['yellow']:,}; green notices (due within "
+            f"{self.notice_days} days): {t['green']:,}."
+        )
+        kinds = self.by_kind[(self.by_kind["duty_kind"] != ALL) & (self.by_kind["red"] > 0)]
+        if len(kinds):
+            zh += (
+                "逾期分布："
+                + "，".join(f"{r.kind_name} {r.red:,}" for r in kinds.itertuples())
+                + "。"
+            )
+            en += (
+                " Overdue by kind: "
+                + ", ".join(f"{r.duty_kind} {r.red:,}" for r in kinds.itertuples())
+                + "."
+            )
+        return zh + "\n\n" + en
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Stacked bars of alerts by kind of duty."""
+        kinds = self.by_kind[self.by_kind["duty_kind"] != ALL]
+        counts = kinds.set_index("kind_name")[["red", "yellow", "green"]]
+        day = self.as_of.date().isoformat()
+        return _status_bars(
+            counts,
+            ax,
+            title=(f"截至 {day} 任务提醒", "duty alerts"),
+            xlabel=("任务数", "duties"),
+            labels=DUTY_LABELS,
+        )
+
+
+def track_duties(
+    duties: pd.DataFrame,
+    *,
+    as_of: dt.date | str | pd.Timestamp,
+    warn_days: int = 7,
+    notice_days: int = 30,
+    confidence: float = 0.95,
+) -> DutyStatus:
+    """Red/yellow/green alerts, completion and attendance of recurring duties at ``as_of``.
+
+    Parameters
+    ----------
+    duties : DataFrame
+        The ``duties`` table: ``duty_id, unit_code, duty_kind, due_date, done_date``
+        (optional ``required, attended`` for meetings).
+    as_of : date
+        The day the status is read.
+    warn_days : int, default 7
+        Yellow reminder when not done and due within this many days.
+    notice_days : int, default 30
+        Green notice when not done and due within this many days (≥ ``warn_days``).
+    confidence : float, default 0.95
+        Confidence level of the Wilson intervals.
+
+    Returns
+    -------
+    DutyStatus
+        ``duties, alerts, by_kind, by_unit``.
+
+    Raises
+    ------
+    ParameterError
+        Missing columns or due dates, ``notice_days < warn_days``, an unreadable
+        ``as_of``, ``attended > required``.
+
+    Notes
+    -----
+    Read on the morning of ``as_of`` (see :func:`assess.tracking.rag_status`). Completion
+    rate = duties done on or before ``as_of`` / duties whose deadline has passed, with a
+    Wilson interval; on time = done on or before the deadline. Attendance (参会率) =
+    Σ attended / Σ required over the done duties that record both; it is a ratio of
+    person-meetings, so no interval is given (the same members attend many meetings).
+
+    Examples
+    --------
+    >>> duties = pd.DataFrame({
+    ...     "duty_id": ["d1", "d2", "d3", "d4"], "unit_code": "B1",
+    ...     "duty_kind": ["dues", "meeting", "meeting", "reelection"],
+    ...     "due_date": ["2026-08-31", "2026-09-30", "2026-10-31", "2027-06-30"],
+    ...     "done_date": [None, "2026-09-20", None, None],
+    ...     "required": [None, 20, 20, None], "attended": [None, 18, None, None]})
+    >>> track_duties(duties, as_of="2026-10-25").duties["status"].tolist()
+    ['red', 'none', 'yellow', 'none']
+    """
+    func = "track_duties"
+    day = parse_as_of(func, as_of)
+    warn = _check_days(func, "warn_days", warn_days)
+    notice = _check_days(func, "notice_days", notice_days)
+    if notice < warn:
+        raise ParameterError(func, "notice_days", f"at least warn_days ({warn})", notice)
+    confidence = _check_confidence(func, confidence)
+    _require_columns(
+        func, "duties", duties, ("duty_id", "unit_code", "duty_kind", "due_date", "done_date")
+    )
+    _check_deadlines(func, "duties", duties, "duty_id")
+
+    def count(col: str) -> np.ndarray:
+        if col not in duties.columns:
+            return np.full(len(duties), np.nan)
+        return pd.to_numeric(duties[col], errors="coerce").to_numpy(dtype=float)
+
+    required, attended = count("required"), count("attended")
+    too_many = attended > required
+    if too_many.any():
+        ids = duties.loc[too_many, "duty_id"].astype(str).tolist()[:5]
+        raise ParameterError(
+            func,
+            "duties",
+            "attended ≤ required",
+            ids,
+            zh=f"{func}：实参加人数超过应参加人数：{ids}",
+        )
+    frame = pd.DataFrame(
+        {
+            "duty_id": duties["duty_id"].astype(str).to_numpy(),
+            "unit_code": duties["unit_code"].astype(str).to_numpy(),
+            "duty_kind": duties["duty_kind"].astype(str).to_numpy(),
+            "due_date": _dates(duties, "due_date").to_numpy(),
+            "done_date": _dates(duties, "done_date").to_numpy(),
+        }
+    )
+    due, done_on = frame["due_date"], frame["done_date"]
+    done = done_on.notna() & (done_on <= day)
+    frame["done"] = done
+    # Undecided (NA) while not done and not yet due.
+    frame["on_time"] = (done & (done_on <= due)).astype("boolean").where(done | (due < day))
+    frame["days_left"] = (due - day).dt.days
+    frame["required"] = pd.array(np.where(done, required, np.nan)).astype("Int64")
+    frame["attended"] = pd.array(np.where(done, attended, np.nan)).astype("Int64")
+    frame["participation"] = np.divide(
+        attended, required, out=np.full(len(frame), np.nan), where=done.to_numpy() & (required > 0)
+    )
+    frame["status"] = rag_status(due, done_on, as_of=day, warn_days=warn, notice_days=notice)
+    frame["status_label"] = frame["status"].map(lambda s: " ".join(DUTY_LABELS[s]))
+    urgency = frame["status"].map({s: i for i, s in enumerate(("red", "yellow", "green"))})
+    alerts = (
+        frame[urgency.notna()]
+        .assign(_u=urgency)
+        .sort_values(["_u", "due_date", "unit_code"], kind="stable")
+        .drop(columns="_u")
+        .reset_index(drop=True)
+    )
+    by_kind = _rates(frame, "duty_kind", day, confidence)
+    by_kind.insert(
+        1,
+        "kind_name",
+        [DUTY_KINDS.get(k, "合计 total" if k == ALL else k) for k in by_kind["duty_kind"]],
+    )
+    return DutyStatus(
+        day,
+        warn,
+        notice,
+        confidence,
+        frame,
+        alerts,
+        by_kind,
+        _rates(frame, "unit_code", day, confidence),
+    )
+
+
+def _rates(frame: pd.DataFrame, by: str, day: pd.Timestamp, confidence: float) -> pd.DataFrame:
+    is_due = frame["due_date"] < day
+    both = frame["required"].notna() & frame["attended"].notna()
+    work = pd.DataFrame(
+        {
+            by: frame[by],
+            "duties": 1,
+            "due": is_due.astype(int),
+            "done": (is_due & frame["done"]).astype(int),
+            "done_on_time": (is_due & frame["on_time"].fillna(False).astype(bool)).astype(int),
+            "required": frame["required"].where(both, 0).fillna(0).astype(int),
+            "attended": frame["attended"].where(both, 0).fillna(0).astype(int),
+            **{s: (frame["status"] == s).astype(int) for s in ("red", "yellow", "green")},
+        }
+    )
+    grouped = work.groupby(by, sort=True)[_COUNTS].sum()
+    grouped.loc[ALL] = work[_COUNTS].sum()
+    table = grouped.rename_axis(by).reset_index()
+    completion = wilson_rate(table["done"], table["due"], confidence)
+    table.insert(4, "completion_rate", completion["rate"])
+    table.insert(5, "completion_ci_low", completion["ci_low"])
+    table.insert(6, "completion_ci_high", completion["ci_high"])
+    table.insert(
+        8, "on_time_rate", wilson_rate(table["done_on_time"], table["due"], confidence)["rate"]
+    )
+    table.insert(
+        11, "participation", table["attended"] / table["required"].where(table["required"] > 0)
+    )
+    return table
