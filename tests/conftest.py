@@ -20,3 +20,21 @@ def rng() -> np.random.Generator:
 def _close_figures():
     yield
     plt.close("all")
+
+
+@pytest.fixture(scope="session")
+def small_demo(tmp_path_factory):
+    """The small demo inputs (CSV folder), generated once per test session."""
+    from assess.demo import generate
+
+    folder = tmp_path_factory.mktemp("demo") / "small"
+    generate(folder, size="small", seed=7, progress=False)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def small_dataset(small_demo):
+    """The small demo, validated."""
+    from assess.validation import load_inputs
+
+    return load_inputs(small_demo)

@@ -99,6 +99,25 @@ def _cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_exam(args: argparse.Namespace) -> int:
+    from .excel import write_workbook
+    from .exam import exam_of_quarter
+    from .scheme import load_scheme
+    from .store import read_store
+
+    result = exam_of_quarter(
+        read_store(args.store),
+        quarter=args.quarter,
+        unit=args.unit,
+        scheme=load_scheme(args.scheme),
+    )
+    print(result.summary())
+    if args.out:
+        write_workbook(args.out, result.tables(), overwrite=args.force)
+        print(f"\n工作簿 / workbook: {args.out}")
+    return 0
+
+
 def _cmd_effect_yoy(args: argparse.Namespace) -> int:
     from .effect.rates import rate_ratio_test
 
@@ -249,6 +268,18 @@ def build_parser() -> argparse.ArgumentParser:
         "appraisal (earlier revisions stay readable)",
     )
 
+    p = add("exam", _cmd_exam, "每季一考分析：参考率、合格率、薄弱板块、题目分析 / quarterly exam")
+    p.add_argument("--quarter", required=True, help="季度，如 2026Q3 / quarter, e.g. 2026Q3")
+    add_store(p)
+    p.add_argument("--unit", help="只分析该单位及其下级 / only this unit and the units under it")
+    p.add_argument(
+        "--scheme",
+        type=Path,
+        help="评分方案（应考岗位与合格线）/ scheme file (eligible posts and pass mark)",
+    )
+    p.add_argument("--out", type=Path, metavar="FILE.xlsx", help="写出工作簿 / write a workbook")
+    p.add_argument("--force", action="store_true", help="覆盖已有工作簿 / overwrite the workbook")
+
     effect = sub.add_parser(
         "effect",
         help="成效分析：活动是否真正减少了违章和投诉 / did a campaign really reduce events?",
@@ -264,7 +295,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_effect_yoy)
     p.add_argument("--before", type=int, required=True, help="基期计数 / count in the base period")
-    p.add_argument("--after", type=int, required=True, help="本期计数 / count in the current period")
+    p.add_argument(
+        "--after", type=int, required=True, help="本期计数 / count in the current period"
+    )
     p.add_argument(
         "--exposure-before",
         type=float,

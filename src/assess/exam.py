@@ -55,6 +55,7 @@ __all__ = [
     "score_responses",
     "exam_totals",
     "analyse_exam",
+    "exam_of_quarter",
 ]
 
 NAN_POLICIES: tuple[str, ...] = ("pairwise", "listwise")
@@ -1649,4 +1650,31 @@ def analyse_exam(
         reliability=reliability,
         trend=pd.concat(trend, ignore_index=True)[trend_cols],
         section_trend=st[["quarter", "section", "n", "estimate", "ci_low", "ci_high"]],
+    )
+
+
+def exam_of_quarter(
+    dataset: Any, *, quarter: str, unit: str | None = None, scheme: Any = None
+) -> ExamResult:
+    """:func:`analyse_exam` on a :class:`~assess.dataset.Dataset` with the scheme's exam rule.
+
+    Those who must sit the exam are the staff in the scheme's ``[exam] eligible_posts``
+    (every party member when the list is empty); the pass mark is the scheme's.
+    """
+    from .scheme import load_scheme
+
+    rule = (scheme or load_scheme()).exam
+    staff = dataset.staff
+    eligible = None
+    if rule.eligible_posts:
+        eligible = staff.loc[staff["post"].isin(rule.eligible_posts), "person_id"]
+    return analyse_exam(
+        dataset.exam_items,
+        dataset.exam_responses,
+        quarter=quarter,
+        staff=staff,
+        units=dataset.units,
+        unit=unit,
+        eligible=eligible,
+        pass_mark=rule.pass_mark,
     )

@@ -29,6 +29,7 @@ __all__ = [
     "Veto",
     "GradeLevel",
     "WatchRule",
+    "ExamRule",
     "StarMetric",
     "StarLevel",
     "StarRules",
@@ -115,6 +116,14 @@ class WatchRule:
 
 
 @dataclass(frozen=True)
+class ExamRule:
+    """每季一考: the pass mark and who must sit the exam (posts; empty = every member)."""
+
+    pass_mark: float = 80.0
+    eligible_posts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class StarMetric:
     """One branch metric in a sub-score, scored 0–100 between its goalposts."""
 
@@ -171,6 +180,7 @@ class Scheme:
     borderline: float
     watch: WatchRule
     stars: StarRules
+    exam: ExamRule
     source: str
     sha256: str
 
@@ -352,6 +362,7 @@ def load_scheme(path: str | Path | None = None) -> Scheme:
         borderline=r.number(grades_head, "borderline", "grades", 0.5, minimum=0),
         watch=_watch(r, r.get(doc, "watchlist", "")),
         stars=_stars(r, r.get(doc, "stars", "")),
+        exam=_exam(r, doc.get("exam", {})),
         source=str(file),
         sha256=hashlib.sha256(raw_bytes).hexdigest(),
     )
@@ -478,6 +489,16 @@ def _watch(r: _Reader, t: Mapping[str, Any]) -> WatchRule:
         event_types=tuple(types),
         min_events=int(r.number(t, "min_events", "watchlist", minimum=1)),
         min_severity=int(r.number(t, "min_severity", "watchlist", minimum=1, maximum=3)),
+    )
+
+
+def _exam(r: _Reader, t: Mapping[str, Any]) -> ExamRule:
+    posts = t.get("eligible_posts", [])
+    if not isinstance(posts, list) or not all(isinstance(p, str) and p.strip() for p in posts):
+        raise r.fail("exam.eligible_posts", "岗位名称列表", "a list of post names", posts)
+    return ExamRule(
+        pass_mark=r.number(t, "pass_mark", "exam", 80.0, minimum=0, maximum=100),
+        eligible_posts=tuple(p.strip() for p in posts),
     )
 
 

@@ -1,0 +1,96 @@
+"""Benchmark: the Pioneer Index of every member in every quarter of the province demo.
+
+Compares :func:`assess.scoring.index_panel` (integer codes, ``numpy.bincount``) with a
+straightforward pandas implementation of the same rules (``groupby().apply`` per member,
+quarter and indicator), measured in the same run, and checks that both give the same
+index. With ``--national`` it also scores the national demo (about 1,000,000 members)
+for one quarter and reports the peak memory (goal: within 8 GB).
+
+Run: ``.venv/bin/python benchmarks/bench_scoring.py [--national]``. Not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from assess.demo import generate
+from assess.ledger import member_panel
+from assess.scheme import Scheme, load_scheme
+from assess.scoring import index_panel, score_quarter
+from assess.validation import load_inputs
+
+
+def baseline_index(points: pd.DataFrame, staff: pd.DataFrame, quarters: list[str],
+                   scheme: Scheme, weights: dict[str, pd.Series]) -> pd.Series:
+    """The obvious pandas version: apply the caps group by group, then the formula."""
+    caps = {i.code: (i.item_cap, i.quarter_cap) for i in scheme.indicators}
+    panel = member_panel(staff, quarters)
+    pts = points.loc[points["indicator"].isin(caps) & points["quarter"].isin(quarters)]
+
+    def capped(group: pd.DataFrame) -> float:
+        item_cap, quarter_cap = caps[group.name[2]]
+        return min(group["value"].clip(upper=item_cap).sum(), quarter_cap)
+
+    sums = pts.groupby(["person_id", "quarter", "indicator"]).apply(capped, include_groups=False)
+    wide = sums.unstack("indicator").reindex(columns=list(caps)).fillna(0.0)
+    wide = wide.reindex(pd.MultiIndex.from_frame(panel[["person_id", "quarter"]]), fill_value=0.0)
+    span = scheme.ceiling - scheme.base
+    out = []
+    for quarter in quarters:
+        part = wide.xs(quarter, level="quarter", drop_level=False)
+        norm = part / pd.Series({c: caps[c][1] for c in caps})
+        out.append(scheme.base + span * (norm * weights[quarter]).sum(axis=1))
+    return pd.concat(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--national", action="store_true", help="also score the national demo")
+    args = parser.parse_args()
+    scheme = load_scheme()
+    with tempfile.TemporaryDirectory() as tmp:
+        generate(Path(tmp) / "p", size="province", seed=2026, progress=False)
+        data = load_inputs(Path(tmp) / "p")
+        quarters = sorted(data.points["quarter"].unique())
+        no_events = data.events.iloc[0:0]
+        plain = type(data)(**{**dict(data.items()), "events": no_events})
+        start = time.perf_counter()
+        scored, _, per_quarter = index_panel(plain, quarters=quarters, scheme=scheme)
+        fast = time.perf_counter() - start
+        weights = {q: per_quarter[q].weights.weights for q in quarters}
+        start = time.perf_counter()
+        slow_index = baseline_index(plain.points, plain.staff, quarters, scheme, weights)
+        slow = time.perf_counter() - start
+        ours = scored.set_index(["person_id", "quarter"])["index"]
+        diff = np.abs(ours.to_numpy() - slow_index.reindex(ours.index).to_numpy()).max()
+        members = scored["person_id"].nunique()
+        print(f"province demo: {members:,} members × {len(quarters)} quarters "
+              f"({len(scored):,} member-quarters)")
+        print(f"  assess index_panel   {fast:7.2f} s")
+        print(f"  pandas groupby/apply {slow:7.2f} s")
+        print(f"  ratio {slow / fast:.1f}×; largest difference in the index {diff:.2e}")
+        start = time.perf_counter()
+        score_quarter(data, quarter=quarters[-1], scheme=scheme)
+        print(f"  full appraisal of {quarters[-1]} (grades, changes, stars): "
+              f"{time.perf_counter() - start:.2f} s")
+        if args.national:
+            generate(Path(tmp) / "n", size="national", seed=2026, progress=True)
+            national = load_inputs(Path(tmp) / "n")
+            quarter = sorted(national.points["quarter"].unique())[-1]
+            start = time.perf_counter()
+            result = score_quarter(national, quarter=quarter, scheme=scheme)
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+            print(f"national demo: {len(result.members):,} members scored in "
+                  f"{time.perf_counter() - start:.1f} s; peak memory of the whole run "
+                  f"{peak:.2f} GB")
+
+
+if __name__ == "__main__":
+    main()
