@@ -100,8 +100,8 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 
 def _cmd_exam(args: argparse.Namespace) -> int:
-    from .excel import write_workbook
     from .exam import exam_of_quarter
+    from .excel import write_workbook
     from .scheme import load_scheme
     from .store import read_store
 
