@@ -22,8 +22,9 @@ def _write(tmp_path: Path, text: str) -> Path:
 def test_default_scheme_reads_fractions_and_is_marked_an_illustration():
     scheme = load_scheme()
     assert scheme.ahp_matrix is not None
-    assert scheme.ahp_matrix[0][1] == 0.5
+    assert scheme.ahp_matrix[0][8] == 0.5
     assert scheme.ahp_matrix[2][0] == pytest.approx(1 / 3)
+    assert scheme.exam.pass_mark == 80 and "党建专责" in scheme.exam.eligible_posts
     assert "示例" in scheme.name and "illustration" in DEFAULT
     assert [g.max_share for g in scheme.grades[:2]] == ["0.20", "0.40"]
     assert scheme.stars.levels[0].stars == 5
@@ -38,11 +39,11 @@ def test_default_scheme_reads_fractions_and_is_marked_an_illustration():
         ('weighting = "combined"', 'weighting = "magic"', "scheme.weighting"),
         ("alpha = 0.7", "alpha = 1.7", "scheme.alpha"),
         (
-            'code = "study"\nzh = "学习教育"\nen = "Study"\nitem_cap = 5',
-            'code = "study"\nzh = "学习教育"\nen = "Study"\nitem_cap = -5',
+            'code = "study"\nzh = "理论学习"\nen = "Political study"\nitem_cap = 1',
+            'code = "study"\nzh = "理论学习"\nen = "Political study"\nitem_cap = -1',
             "indicators[0].item_cap",
         ),
-        ("  [2,     1,     4,", "  [2,     0,     4,", "ahp.matrix[1][1]"),
+        ("  [    1,     1,     3,", "  [    1,     0,     3,", "ahp.matrix[0][1]"),
         ("points = { 1 = 2, 2 = 5, 3 = 10 }", "points = { 1 = 2, 4 = 5 }", "deductions[0].points"),
         ('effect = "cap"', 'effect = "ban"', "vetoes[0].effect"),
         ('cap_grade = "基本合格"', 'cap_grade = "不合格"', "vetoes[0].cap_grade"),
@@ -66,8 +67,10 @@ def test_a_bad_value_names_its_key_in_chinese_and_english(tmp_path, old, new, ke
 
 
 def test_ahp_matrix_of_the_wrong_size_is_refused(tmp_path):
-    text = DEFAULT.replace('  [1,     "1/2", 3, 2,     2,     3, "1/2", 1],\n', "", 1)
-    with pytest.raises(SchemeError, match=r"ahp\.matrix.*8×8"):
+    text = DEFAULT.replace(
+        '  [    1,     1,     3,     2,     2,     3,     4,     3, "1/2"],\n', "", 1
+    )
+    with pytest.raises(SchemeError, match=r"ahp\.matrix.*9×9"):
         load_scheme(_write(tmp_path, text))
 
 

@@ -394,7 +394,7 @@ def score_quarter(
     >>> folder = tempfile.mkdtemp()
     >>> _ = generate(folder + "/demo", size="small", seed=1, progress=False)
     >>> appraisal = score_quarter(load_inputs(folder + "/demo"), quarter="2026Q3")
-    >>> appraisal.members["index"].between(0, 100).all()
+    >>> bool(appraisal.members["index"].between(0, 100).all())
     True
     """
     quarter = _check_quarter(quarter)
