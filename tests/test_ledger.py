@@ -15,7 +15,7 @@ from assess.ledger import (
     member_panel,
     members_in_quarter,
 )
-from assess.scheme import StarMetric, WatchRule, load_scheme
+from assess.scheme import StarLevel, StarMetric, StarRules, WatchRule, load_scheme
 from assess.stars import metric_score, rate_branches
 from assess.watchlist import watch_list
 
@@ -152,9 +152,35 @@ def _branch_metrics() -> pd.DataFrame:
     )
 
 
+# Star rules written out here so the worked numbers do not depend on the default scheme.
+RULES = StarRules(
+    party=(
+        StarMetric("member_index_mean", "均值", "mean", 0.5, 60.0, 90.0),
+        StarMetric("exam_participation", "参考率", "exam", 0.2, 0.6, 1.0),
+        StarMetric("duty_completion", "完成率", "duties", 0.3, 0.6, 1.0),
+    ),
+    business=(
+        StarMetric("violations_per_1000_tickets", "违章", "v", 0.4, 20.0, 0.0, "negative"),
+        StarMetric("complaints_per_10000_customers", "投诉", "c", 0.4, 10.0, 0.0, "negative"),
+        StarMetric("project_completion", "项目", "p", 0.2, 0.5, 1.0),
+    ),
+    levels=tuple(
+        StarLevel(k, p, b)
+        for k, p, b in ((5, 85, 85), (4, 75, 75), (3, 65, 65), (2, 50, 50), (1, 0, 0))
+    ),
+    veto_event_types=("discipline",),
+    veto_max_stars=3,
+    all_round={
+        "violations_per_1000_tickets": ("<=", 2.0),
+        "complaints_per_10000_customers": ("<=", 1.0),
+        "project_completion": (">=", 1.0),
+    },
+)
+
+
 def test_star_rating_is_conjunctive_with_veto_and_all_round_gate():
     vetoed = pd.Series({"c": True})
-    result = rate_branches(_branch_metrics(), SCHEME.stars, vetoed=vetoed)
+    result = rate_branches(_branch_metrics(), RULES, vetoed=vetoed)
     table = result.table
     # party: 0.5·100 + 0.2·100 + 0.3·100 = 100 for a–c; business of a: 0.4·95 + 0.4·95 + 0.2·100.
     assert table.loc["a", "business_score"] == pytest.approx(96.0)
@@ -176,7 +202,7 @@ def test_star_rating_is_conjunctive_with_veto_and_all_round_gate():
     assert set(gaps.loc[gaps.unit_code == "d", "criterion"]) == {"party_score", "business_score"}
     partial = _branch_metrics().assign(member_index_mean=75.0)
     # party of d = (0.5·50 + 0.2·0) / 0.7 with exam participation 0.6 → 0.
-    assert rate_branches(partial, SCHEME.stars).table.loc["d", "party_score"] == pytest.approx(
+    assert rate_branches(partial, RULES).table.loc["d", "party_score"] == pytest.approx(
         25 / 0.7, abs=0.01
     )
     assert result.counts().loc[5] == 2

@@ -49,7 +49,7 @@ def test_default_scheme_reads_fractions_and_is_marked_an_illustration():
         ('cap_grade = "基本合格"', 'cap_grade = "不合格"', "vetoes[0].cap_grade"),
         ('max_share = "0.20"', 'max_share = "1.20"', "grades.levels[0].max_share"),
         ("min_events = 2 ", "min_events = 0 ", "watchlist.min_events"),
-        ("goalposts = [60, 90]", "goalposts = [60, 60]", "stars.party[0].goalposts"),
+        ("goalposts = [65, 75]", "goalposts = [65, 65]", "stars.party[0].goalposts"),
         (
             'project_completion = [">=", 1.0]',
             'project_completion = ["==", 1.0]',

@@ -179,3 +179,15 @@ def test_score_command_writes_workbook_and_publishes_once(
         published = store.published("appraisal", "2026Q3")
         assert len(store.publications()) == 1
     pd.testing.assert_frame_equal(published["members"], appraisal.members)
+
+
+def test_branch_changes_on_a_comparable_basis(small_dataset):
+    plain = score_quarter(small_dataset, quarter="2026Q3").branch_changes
+    comparable = score_quarter(small_dataset, quarter="2026Q3", comparable=True).branch_changes
+    branch = plain["unit_code"].iloc[0]
+    members = score_quarter(small_dataset, quarter="2026Q3").members
+    now_mean = members.loc[members["unit_code"] == branch, "index"].mean()
+    row = plain.loc[(plain["unit_code"] == branch) & (plain["kind"] == "qoq")].iloc[0]
+    assert row["current"] == pytest.approx(now_mean)
+    both = comparable.loc[(comparable["unit_code"] == branch) & (comparable["kind"] == "qoq")]
+    assert both["n_current"].iloc[0] == both["n_base"].iloc[0] <= row["n_current"]

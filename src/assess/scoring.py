@@ -192,6 +192,9 @@ class Appraisal(ResultDisplay):
     changes : DataFrame
         同比/环比 of the index and of every indicator per member (Chinese statistical
         conventions, see :func:`assess.change.compare_periods`).
+    branch_changes : DataFrame
+        同比/环比 of each branch's mean index (on a comparable basis — members present in
+        both quarters — when ``score_quarter(comparable=True)``).
     watch : DataFrame
         谈心谈话 watch list.
     stars : StarResult
@@ -210,6 +213,7 @@ class Appraisal(ResultDisplay):
     ahp: AHPResult | None
     grades: GradeResult
     changes: pd.DataFrame
+    branch_changes: pd.DataFrame
     watch: pd.DataFrame
     stars: StarResult
     notes: tuple[str, ...] = ()
@@ -366,6 +370,7 @@ def score_quarter(
     quarter: str,
     scheme: Scheme | None = None,
     unit: str | None = None,
+    comparable: bool = False,
 ) -> Appraisal:
     """Score every member in ``quarter``: index, ranks, grades, changes, watch list, stars.
 
@@ -381,6 +386,9 @@ def score_quarter(
     unit : str, optional
         Restrict to members of branches under this unit (any level). Weights, grades and
         ranks are then computed within that scope.
+    comparable : bool, default False
+        Compare branch means on a comparable basis (可比口径): only members present in
+        both quarters.
 
     Returns
     -------
@@ -443,6 +451,16 @@ def score_quarter(
         members[f"rank_{level}"] = rank(ids["index"], groups=ids[key].fillna("—")).to_numpy()
     members["rank_overall"] = rank(ids["index"]).to_numpy()
     changes = _changes(scored, quarter, scheme)
+    branch_changes = compare_periods(
+        scored[["person_id", "unit_code", "quarter", "index"]],
+        value="index",
+        by="unit_code",
+        kind="both",
+        at=quarter,
+        agg="mean",
+        entity="person_id",
+        comparable=comparable,
+    )
     index_changes = changes.loc[changes["measure"] == "index"].set_index(["person_id", "kind"])
     for kind in ("yoy", "qoq"):
         text = (
@@ -468,6 +486,7 @@ def score_quarter(
         ahp=parts.ahp,
         grades=grades,
         changes=changes,
+        branch_changes=branch_changes,
         watch=watch,
         stars=stars,
         notes=parts.notes,
