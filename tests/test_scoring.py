@@ -112,7 +112,7 @@ def test_ranks_grades_and_vetoes_follow_the_scheme(appraisal):
 def test_index_changes_follow_the_index_of_earlier_quarters(small_dataset, appraisal):
     earlier = score_quarter(small_dataset, quarter="2026Q2").members.set_index("person_id")
     changes = appraisal.changes
-    qoq = changes.loc[(changes["measure"] == "index") & (changes["kind"] == "qoq")]
+    qoq = changes.loc[changes["kind"] == "qoq"]
     row = qoq.dropna(subset=["pct_change"]).iloc[0]
     assert row["base"] == pytest.approx(earlier.loc[row["person_id"], "index"])
     assert row["pct_change"] == pytest.approx(row["current"] / row["base"] - 1)
@@ -187,7 +187,13 @@ def test_branch_changes_on_a_comparable_basis(small_dataset):
     branch = plain["unit_code"].iloc[0]
     members = score_quarter(small_dataset, quarter="2026Q3").members
     now_mean = members.loc[members["unit_code"] == branch, "index"].mean()
-    row = plain.loc[(plain["unit_code"] == branch) & (plain["kind"] == "qoq")].iloc[0]
+    index = plain.loc[plain["measure"] == "index"]
+    row = index.loc[(index["unit_code"] == branch) & (index["kind"] == "qoq")].iloc[0]
     assert row["current"] == pytest.approx(now_mean)
+    study = plain.loc[(plain["measure"] == "study") & (plain["unit_code"] == branch)]
+    assert study.loc[study["kind"] == "qoq", "current"].iloc[0] == pytest.approx(
+        members.loc[members["unit_code"] == branch, "study"].mean()
+    )
+    comparable = comparable.loc[comparable["measure"] == "index"]
     both = comparable.loc[(comparable["unit_code"] == branch) & (comparable["kind"] == "qoq")]
     assert both["n_current"].iloc[0] == both["n_base"].iloc[0] <= row["n_current"]

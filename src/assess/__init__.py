@@ -68,6 +68,22 @@ _EXPORTS: dict[str, str] = {
     "rank_robustness": "robustness",
     "rate_branches": "stars",
     "watch_list": "watchlist",
+    # exams and tracking
+    "analyse_exam": "exam",
+    "exam_of_quarter": "exam",
+    "cronbach_alpha": "exam",
+    "rag_status": "tracking",
+    "track_projects": "projects",
+    "track_problems": "problems",
+    "track_duties": "duties",
+    # effect analysis
+    "rate_ratio_test": "effect.rates",
+    "write_verdict": "effect.verdict",
+    "adjust_pvalues": "effect.multiplicity",
+    "member_rates": "effect.members",
+    "shrink_rates": "effect.shrinkage",
+    "shrink_rate_ratios": "effect.shrinkage",
+    "funnel": "effect.shrinkage",
 }
 
 __all__ = ["__version__", *_EXPORTS]

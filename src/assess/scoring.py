@@ -190,11 +190,12 @@ class Appraisal(ResultDisplay):
     ahp : AHPResult or None
     grades : GradeResult
     changes : DataFrame
-        同比/环比 of the index and of every indicator per member (Chinese statistical
-        conventions, see :func:`assess.change.compare_periods`).
+        同比/环比 of each member's index (Chinese statistical conventions, see
+        :func:`assess.change.compare_periods`), with display strings.
     branch_changes : DataFrame
-        同比/环比 of each branch's mean index (on a comparable basis — members present in
-        both quarters — when ``score_quarter(comparable=True)``).
+        同比/环比 of each branch's mean index and mean points of every indicator
+        (``measure`` names which), on a comparable basis — members present in both
+        quarters — when ``score_quarter(comparable=True)``.
     watch : DataFrame
         谈心谈话 watch list.
     stars : StarResult
@@ -450,18 +451,25 @@ def score_quarter(
         key = "unit_code" if level == "branch" else level
         members[f"rank_{level}"] = rank(ids["index"], groups=ids[key].fillna("—")).to_numpy()
     members["rank_overall"] = rank(ids["index"]).to_numpy()
-    changes = _changes(scored, quarter, scheme)
+    changes = _changes(scored, quarter)
+    # Per indicator the changes are per branch: per member they would be ten times the
+    # rows of the member table (30 million at national size) for little use.
     branch_changes = compare_periods(
-        scored[["person_id", "unit_code", "quarter", "index"]],
-        value="index",
-        by="unit_code",
+        scored.melt(
+            id_vars=["person_id", "unit_code", "quarter"],
+            value_vars=["index", *scheme.indicator_codes],
+            var_name="measure",
+            value_name="value",
+        ),
+        value="value",
+        by=["measure", "unit_code"],
         kind="both",
         at=quarter,
         agg="mean",
         entity="person_id",
         comparable=comparable,
     )
-    index_changes = changes.loc[changes["measure"] == "index"].set_index(["person_id", "kind"])
+    index_changes = changes.set_index(["person_id", "kind"])
     for kind in ("yoy", "qoq"):
         text = (
             index_changes.xs(kind, level="kind")["display_zh"]
@@ -504,28 +512,19 @@ def _member_table(now: pd.DataFrame, dataset: Dataset, scheme: Scheme) -> pd.Dat
     return pd.concat([table, now[columns]], axis=1)
 
 
-def _changes(scored: pd.DataFrame, quarter: str, scheme: Scheme) -> pd.DataFrame:
+def _changes(scored: pd.DataFrame, quarter: str) -> pd.DataFrame:
     from .change import format_change
 
-    frame = scored.melt(
-        id_vars=["person_id", "quarter"],
-        value_vars=["index", *scheme.indicator_codes],
-        var_name="measure",
-        value_name="value",
-    )
     out = compare_periods(
-        frame, value="value", by=["measure", "person_id"], kind="both", at=quarter
+        scored[["person_id", "quarter", "index"]],
+        value="index",
+        by="person_id",
+        kind="both",
+        at=quarter,
     )
-    # Display strings are for the index only: formatting each indicator row of every
-    # member would cost more than the whole comparison.
-    index_rows = out.loc[out["measure"] == "index"]
-    records = index_rows.to_dict("records")
-    out["display_zh"] = pd.Series(
-        [format_change(r, lang="zh") for r in records], index=index_rows.index, dtype=object
-    )
-    out["display_en"] = pd.Series(
-        [format_change(r, lang="en") for r in records], index=index_rows.index, dtype=object
-    )
+    records = out.to_dict("records")
+    out["display_zh"] = [format_change(r, lang="zh") for r in records]
+    out["display_en"] = [format_change(r, lang="en") for r in records]
     return out
 
 
