@@ -299,3 +299,24 @@ def test_average_growth_bad_arguments():
         average_growth([100.0, 121.0], periods=0)
     with pytest.raises(ParameterError, match="'periods'.*number of values"):
         average_growth([100.0, 110.0, 121.0], periods=4)
+
+
+def test_vectorised_format_changes_equals_format_change_row_by_row():
+    from assess.change import format_changes
+
+    rng = np.random.default_rng(5)
+    n = 400
+    statuses = rng.choice(list(STATUSES), n)
+    rows = pd.DataFrame(
+        {
+            "status": statuses,
+            "is_rate": rng.random(n) < 0.3,
+            # Values on the half-way points of the rounding, where half up matters.
+            "pct_change": np.round(rng.uniform(-2, 2, n), 4) + np.where(rng.random(n) < 0.3,
+                                                                        0.00005, 0),
+            "change_pp": np.round(rng.uniform(-30, 30, n), 2) + 0.05,
+        }
+    )
+    for lang in ("zh", "en"):
+        expected = [format_change(r, lang=lang) for r in rows.to_dict("records")]
+        assert format_changes(rows, lang=lang).tolist() == expected

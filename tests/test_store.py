@@ -682,3 +682,13 @@ def test_publish_bad_arguments(store: Store) -> None:
     with pytest.raises(StoreError, match="holds no appraisal result for 2026Q3"):
         store.published("appraisal", "2026Q3")
     assert store.publications().empty
+
+
+def test_read_only_some_quarters_of_the_fact_tables(small_dataset, tmp_path):
+    with Store.open(tmp_path / "q.duckdb") as store:
+        store.import_dataset(small_dataset)
+        part = store.read(["points", "units"], quarters=["2026Q3", "2025Q3"])
+    assert set(part.points["quarter"]) == {"2026Q3", "2025Q3"}
+    expected = small_dataset.points.loc[small_dataset.points["quarter"].isin(["2026Q3", "2025Q3"])]
+    assert len(part.points) == len(expected)
+    assert len(part.units) == len(small_dataset.units)  # registers are read whole

@@ -33,6 +33,7 @@ __all__ = [
     "STATUSES",
     "compare_periods",
     "format_change",
+    "format_changes",
     "AverageGrowth",
     "average_growth",
 ]
@@ -373,6 +374,48 @@ def format_change(row: Mapping[str, Any] | pd.Series, *, lang: str = "zh",
         amount = _half_up(abs(row["change_pp"]), decimals)
         return f"{arrow}{amount}个百分点" if lang == "zh" else f"{arrow}{amount} pp"
     return f"{arrow}{_half_up(abs(row['pct_change']) * 100, decimals)}%"
+
+
+def format_changes(frame: pd.DataFrame, *, lang: str = "zh", decimals: int = 1) -> pd.Series:
+    """:func:`format_change` for every row of a :func:`compare_periods` table, vectorised.
+
+    The same text as ``frame.apply(format_change, axis=1)``, in a fraction of the time
+    for a million members.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"status": ["up", "down", "new"], "is_rate": [False, True, False],
+    ...                      "pct_change": [0.12345, float("nan"), float("nan")],
+    ...                      "change_pp": [float("nan"), -1.25, float("nan")]})
+    >>> format_changes(rows).tolist()
+    ['↑12.3%', '↓1.3个百分点', '新增']
+    """
+    check_choice("format_changes", "lang", lang, ("zh", "en"))
+    status = frame["status"].astype(object)
+    unknown = set(status.unique()) - set(STATUSES)
+    if unknown:
+        raise ParameterError("format_changes", "frame['status']",
+                             "one of " + ", ".join(STATUSES), sorted(unknown)[0])
+    words = status.map({k: v[0 if lang == "zh" else 1] for k, v in STATUSES.items()})
+    moving = status.isin(["up", "down"]).to_numpy()
+    if not moving.any():
+        return words.astype(object)
+    is_rate = frame["is_rate"].fillna(False).astype(bool).to_numpy()
+    amount = np.where(is_rate, frame["change_pp"].to_numpy(dtype=float),
+                      frame["pct_change"].to_numpy(dtype=float) * 100)
+    # Half up on the shortest decimal text, as _half_up does one value at a time.
+    text = np.full(len(frame), "", dtype=object)
+    text[moving] = _half_up_many(np.abs(amount[moving]), decimals)
+    arrow = np.where(status.to_numpy() == "up", "↑", "↓")
+    suffix = np.where(is_rate, "个百分点" if lang == "zh" else " pp", "%")
+    shown = pd.Series(arrow + text.astype(str) + suffix, index=frame.index)
+    return words.where(~moving, shown).astype(object)
+
+
+def _half_up_many(values: np.ndarray, decimals: int) -> np.ndarray:
+    # Format each distinct value once: growth rates of a million members repeat a lot.
+    unique, inverse = np.unique(values, return_inverse=True)
+    return np.array([_half_up(v, decimals) for v in unique], dtype=object)[inverse]
 
 
 _GROWTH_STATUSES = {

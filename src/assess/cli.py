@@ -73,13 +73,14 @@ def _source_files(sources: dict[str, str]) -> dict[str, Path]:
 
 def _cmd_score(args: argparse.Namespace) -> int:
     from .scheme import load_scheme
-    from .scoring import score_quarter
+    from .scoring import read_for_scoring, score_quarter
     from .store import Store
 
     scheme = load_scheme(args.scheme)
+    dataset = read_for_scoring(args.store, quarter=args.quarter)
+    appraisal = score_quarter(dataset, quarter=args.quarter, scheme=scheme, unit=args.unit)
+    del dataset
     with Store.open(args.store, create=False) as store:
-        dataset = store.read()
-        appraisal = score_quarter(dataset, quarter=args.quarter, scheme=scheme, unit=args.unit)
         print(appraisal.summary())
         if args.out:
             appraisal.to_excel(args.out, overwrite=args.force)

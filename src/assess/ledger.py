@@ -131,6 +131,10 @@ def _add_rows(
     key = member_quarter[keep] * n_r + rid[keep]
     order = np.argsort(key, kind="stable")
     key, value = key[order], value[order]
+    evidence = points["evidence_id"].to_numpy(dtype=object)[keep][order]
+    with_evidence = np.isin(
+        qid[keep][order], pd.Index(quarters).get_indexer(sorted(evidence_quarters))
+    )
     rule = key % n_r
     capped = np.minimum(value, item_cap[rule])
     starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
@@ -154,23 +158,10 @@ def _add_rows(
         np.where(out["raw_points"] > out["item_capped"], "item", ""),
     )
     out["kind"] = "add"
-    out["evidence_ids"] = _evidence(points.loc[keep], out, evidence_quarters)
+    # The reason trail: evidence ids joined only for the quarters the report shows.
+    evidence = pd.Series(evidence).where(with_evidence, None)
+    out["evidence_ids"] = _join_per_group(evidence, starts)
     return out
-
-
-def _evidence(points: pd.DataFrame, out: pd.DataFrame, quarters: set[str]) -> np.ndarray:
-    """Evidence ids per ledger row, joined only for ``quarters`` (the reason trail the
-    report and the workbook show); other quarters get an empty string."""
-    evidence = np.full(len(out), "", dtype=object)
-    rows = points.loc[points["quarter"].isin(quarters)]
-    if rows.empty:
-        return evidence
-    rows = rows.assign(capped=0.0).rename(columns={"indicator": "rule"})
-    joined = _group(rows, ["person_id", "quarter", "rule"], "evidence_id")
-    position = pd.MultiIndex.from_frame(out[["person_id", "quarter", "rule"]])
-    at = position.get_indexer(pd.MultiIndex.from_frame(joined[["person_id", "quarter", "rule"]]))
-    evidence[at[at >= 0]] = joined["evidence_ids"].to_numpy(dtype=object)[at >= 0]
-    return evidence
 
 
 def _deduction_rows(events: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
@@ -257,10 +248,9 @@ def build_ledger(
 def _panel_codes(panel: pd.DataFrame) -> tuple[pd.Index, list[str], np.ndarray]:
     persons = pd.Index(panel["person_id"].unique())
     quarters = sorted(panel["quarter"].unique())
-    key = (
-        persons.get_indexer(panel["person_id"]).astype(np.int64) * len(quarters)
-        + pd.Index(quarters).get_indexer(panel["quarter"])
-    )
+    key = persons.get_indexer(panel["person_id"]).astype(np.int64) * len(quarters) + pd.Index(
+        quarters
+    ).get_indexer(panel["quarter"])
     return persons, quarters, key
 
 

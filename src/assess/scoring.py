@@ -47,7 +47,20 @@ from .weights import (
     given_weights,
 )
 
-__all__ = ["Appraisal", "score_quarter", "index_panel"]
+__all__ = ["Appraisal", "score_quarter", "index_panel", "read_for_scoring", "SCORING_TABLES"]
+
+#: The input tables an appraisal reads.
+SCORING_TABLES: tuple[str, ...] = (
+    "units",
+    "staff",
+    "points",
+    "events",
+    "exposure",
+    "exam_responses",
+    "duties",
+    "projects",
+    "problems",
+)
 
 
 @dataclass(frozen=True)
@@ -513,7 +526,7 @@ def _member_table(now: pd.DataFrame, dataset: Dataset, scheme: Scheme) -> pd.Dat
 
 
 def _changes(scored: pd.DataFrame, quarter: str) -> pd.DataFrame:
-    from .change import format_change
+    from .change import format_changes
 
     out = compare_periods(
         scored[["person_id", "quarter", "index"]],
@@ -522,9 +535,8 @@ def _changes(scored: pd.DataFrame, quarter: str) -> pd.DataFrame:
         kind="both",
         at=quarter,
     )
-    records = out.to_dict("records")
-    out["display_zh"] = [format_change(r, lang="zh") for r in records]
-    out["display_en"] = [format_change(r, lang="en") for r in records]
+    out["display_zh"] = format_changes(out, lang="zh")
+    out["display_en"] = format_changes(out, lang="en")
     return out
 
 
@@ -560,3 +572,17 @@ def _calculation(
     long = long.join(totals, on="person_id")
     long["base"] = scheme.base
     return long
+
+
+def read_for_scoring(store: str | os.PathLike[str], *, quarter: str) -> Dataset:
+    """Read from a store only what :func:`score_quarter` needs for ``quarter``.
+
+    The quarter, the one before (环比), the same quarter a year earlier (同比) and the
+    last four quarters of exams — not all history — so a national store scores within a
+    few gigabytes.
+    """
+    from .store import read_store
+
+    quarter = _check_quarter(quarter)
+    quarters = {shift_quarter(quarter, -k) for k in range(5)}
+    return read_store(store, SCORING_TABLES, quarters=quarters)

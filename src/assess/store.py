@@ -121,26 +121,45 @@ _REGISTER = "*"  # the one partition of a register table
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 _SQL_TYPES = {
-    "text": "VARCHAR", "choice": "VARCHAR", "month": "VARCHAR", "quarter": "VARCHAR",
-    "int": "BIGINT", "float": "DOUBLE", "bool": "BOOLEAN", "date": "DATE",
+    "text": "VARCHAR",
+    "choice": "VARCHAR",
+    "month": "VARCHAR",
+    "quarter": "VARCHAR",
+    "int": "BIGINT",
+    "float": "DOUBLE",
+    "bool": "BOOLEAN",
+    "date": "DATE",
 }
 _ARROW_TYPES = {
-    "text": pa.string(), "choice": pa.string(), "month": pa.string(), "quarter": pa.string(),
-    "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "date": pa.date32(),
+    "text": pa.string(),
+    "choice": pa.string(),
+    "month": pa.string(),
+    "quarter": pa.string(),
+    "int": pa.int64(),
+    "float": pa.float64(),
+    "bool": pa.bool_(),
+    "date": pa.date32(),
 }
 _PANDAS_DTYPES = KIND_DTYPES
 # SQL giving the quarter of a row from its period column, by the column's kind.
 _PERIOD_SQL = {
     "quarter": "{c}",
     "month": "substr({c}, 1, 4) || 'Q' || CAST((TRY_CAST(substr({c}, 6, 2) AS INTEGER) + 2) "
-             "// 3 AS VARCHAR)",
+    "// 3 AS VARCHAR)",
     "date": "strftime({c}, '%Y') || 'Q' || CAST(quarter({c}) AS VARCHAR)",
 }
 _QUARTER_TEXT = r"^\d{4}Q[1-4]$"
 
 _ACTION_COLUMNS = {
-    "table": "str", "partition": "str", "action": "str", "rows": "Int64", "revision": "Int64",
-    "previous_rows": "Int64", "added": "Int64", "removed": "Int64", "changed": "Int64",
+    "table": "str",
+    "partition": "str",
+    "action": "str",
+    "rows": "Int64",
+    "revision": "Int64",
+    "previous_rows": "Int64",
+    "added": "Int64",
+    "removed": "Int64",
+    "changed": "Int64",
     "sha256": "str",
 }
 
@@ -309,9 +328,11 @@ class _TablePlan:
 
 def _sort_partitioned(con: duckdb.DuckDBPyConnection, table: Table, data: pa.Table) -> pa.Table:
     """``data`` with its quarter in ``_partition``, sorted by partition, key, other columns."""
-    period = "'*'" if table.period is None else _PERIOD_SQL[
-        table.column(table.period).kind
-    ].format(c=_q(table.period))
+    period = (
+        "'*'"
+        if table.period is None
+        else _PERIOD_SQL[table.column(table.period).kind].format(c=_q(table.period))
+    )
     order = list(table.key) + [c for c in table.column_names if c not in table.key]
     view = f"_incoming_{table.name}"
     con.register(view, data)
@@ -387,9 +408,7 @@ def _diff_counts(
     return int(added), int(removed), int(changed)
 
 
-def _plan_table(
-    con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame
-) -> _TablePlan:
+def _plan_table(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame) -> _TablePlan:
     """Sort, split and hash one table and decide the action for each of its partitions.
 
     Registers the sorted rows in DuckDB under ``plan.view``; the caller unregisters it.
@@ -419,8 +438,14 @@ def _decide(con: duckdb.DuckDBPyConnection, plan: _TablePlan) -> None:
     for part, data in _split(plan.rows):
         sha = _partition_sha256(data)
         action: dict[str, Any] = {
-            "table": table.name, "partition": part, "rows": data.num_rows, "sha256": sha,
-            "previous_rows": None, "added": None, "removed": None, "changed": None,
+            "table": table.name,
+            "partition": part,
+            "rows": data.num_rows,
+            "sha256": sha,
+            "previous_rows": None,
+            "added": None,
+            "removed": None,
+            "changed": None,
         }
         if part not in active:
             action.update(action="added", revision=1)
@@ -431,15 +456,16 @@ def _decide(con: duckdb.DuckDBPyConnection, plan: _TablePlan) -> None:
             added, removed, changed = _diff_counts(con, plan, part, old_import)
             action.update(
                 action="revised" if table.period is None else "replaced",
-                revision=revision + 1, previous_rows=old_rows,
-                added=added, removed=removed, changed=changed,
+                revision=revision + 1,
+                previous_rows=old_rows,
+                added=added,
+                removed=removed,
+                changed=changed,
             )
         plan.actions.append(action)
 
 
-def _write_table(
-    con: duckdb.DuckDBPyConnection, plan: _TablePlan, import_id: int
-) -> None:
+def _write_table(con: duckdb.DuckDBPyConnection, plan: _TablePlan, import_id: int) -> None:
     """Insert the new partitions of one table and their revisions (inside the transaction)."""
     written = [a for a in plan.actions if a["action"] != "unchanged"]
     if not written:
@@ -485,8 +511,18 @@ def _record_import(
     con.executemany(
         "INSERT INTO import_actions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            [import_id, a["table"], a["partition"], a["action"], a["rows"], a["revision"],
-             a["previous_rows"], a["added"], a["removed"], a["changed"]]
+            [
+                import_id,
+                a["table"],
+                a["partition"],
+                a["action"],
+                a["rows"],
+                a["revision"],
+                a["previous_rows"],
+                a["added"],
+                a["removed"],
+                a["changed"],
+            ]
             for a in actions
         ],
     )
@@ -500,9 +536,7 @@ def _file_rows(files: Mapping[str, Path | str]) -> list[tuple[str, str, str, int
     for label, name in files.items():
         path = Path(name)
         if not path.is_file():
-            raise InputError(
-                bilingual(f"找不到输入文件 {path}", f"input file {path} not found")
-            )
+            raise InputError(bilingual(f"找不到输入文件 {path}", f"input file {path} not found"))
         path = path.resolve()
         if path not in digests:
             with path.open("rb") as handle:
@@ -587,29 +621,40 @@ class ImportSummary(ResultDisplay):
         if acts.empty:
             return "数据集为空，未写入任何数据。\nThe dataset is empty; nothing written."
         if not self.written:
-            return "\n".join([
-                f"与数据库 {self.store} 中的内容完全相同，未写入任何数据"
-                f"（{n['unchanged']} 个分区未变）。",
-                f"Identical to store {self.store}; nothing written "
-                f"({n['unchanged']} partitions unchanged).",
-            ])
+            return "\n".join(
+                [
+                    f"与数据库 {self.store} 中的内容完全相同，未写入任何数据"
+                    f"（{n['unchanged']} 个分区未变）。",
+                    f"Identical to store {self.store}; nothing written "
+                    f"({n['unchanged']} partitions unchanged).",
+                ]
+            )
         counts = [  # (count, Chinese, English), only the non-zero ones are told
-            (n["added"], f"新增 {n['added']} 个分区（{new_rows:,} 行）",
-             f"{_plural(n['added'], 'partition')} added ({new_rows:,} rows)"),
-            (n["replaced"], f"替换 {n['replaced']} 个季度分区",
-             f"{_plural(n['replaced'], 'quarter')} replaced"),
-            (n["revised"], f"修订 {n['revised']} 个登记表",
-             f"{_plural(n['revised'], 'register')} revised"),
+            (
+                n["added"],
+                f"新增 {n['added']} 个分区（{new_rows:,} 行）",
+                f"{_plural(n['added'], 'partition')} added ({new_rows:,} rows)",
+            ),
+            (
+                n["replaced"],
+                f"替换 {n['replaced']} 个季度分区",
+                f"{_plural(n['replaced'], 'quarter')} replaced",
+            ),
+            (
+                n["revised"],
+                f"修订 {n['revised']} 个登记表",
+                f"{_plural(n['revised'], 'register')} revised",
+            ),
             (n["unchanged"], f"{n['unchanged']} 个分区未变", f"{n['unchanged']} unchanged"),
-            (len(self.files), f"记录文件 {len(self.files)} 个",
-             f"{_plural(len(self.files), 'file')} recorded"),
+            (
+                len(self.files),
+                f"记录文件 {len(self.files)} 个",
+                f"{_plural(len(self.files), 'file')} recorded",
+            ),
         ]
         told = [c for c in counts if c[0]]
         zh = [f"导入 #{self.import_id} 已写入 {self.store}：{'，'.join(c[1] for c in told)}。"]
-        en = [
-            f"Import #{self.import_id} written to {self.store}: "
-            f"{', '.join(c[2] for c in told)}."
-        ]
+        en = [f"Import #{self.import_id} written to {self.store}: {', '.join(c[2] for c in told)}."]
         for row in acts[acts["action"].isin(["replaced", "revised"])].itertuples():
             where = "" if row.partition == _REGISTER else f" {row.partition}"
             zh.append(
@@ -812,7 +857,11 @@ class Store:
     # ---- reading
 
     def read(
-        self, tables: str | Iterable[str] | None = None, *, import_id: int | None = None
+        self,
+        tables: str | Iterable[str] | None = None,
+        *,
+        import_id: int | None = None,
+        quarters: Iterable[str] | None = None,
     ) -> Dataset:
         """The tables as stored: every quarter's active revision, all history.
 
@@ -823,6 +872,9 @@ class Store:
         import_id : int, optional
             Read the store as it was right after this import (earlier revisions of
             replaced or revised partitions); default: as it is now.
+        quarters : iterable of str, optional
+            Read only these quarters of the fact tables (registers are read whole), to keep
+            memory small at national size; default: every quarter.
 
         Returns
         -------
@@ -832,8 +884,9 @@ class Store:
         names = _check_tables("Store.read", tables)
         as_of = self._check_import_id("Store.read", import_id)
         present = _store_columns(self._con)
+        wanted = None if quarters is None else sorted({str(q) for q in quarters})
         frames = {
-            name: self._read_table(TABLES[name], as_of, present.get(name, set()))
+            name: self._read_table(TABLES[name], as_of, present.get(name, set()), wanted)
             for name in names
         }
         return Dataset(**frames, sources={name: str(self.path) for name in names})
@@ -851,21 +904,26 @@ class Store:
             raise ParameterError(func, "import_id", accepted, import_id)
         return int(import_id)
 
-    def _read_table(self, table: Table, as_of: int, present: set[str]) -> pd.DataFrame:
+    def _read_table(
+        self, table: Table, as_of: int, present: set[str], quarters: list[str] | None = None
+    ) -> pd.DataFrame:
         select = ", ".join(
             f"d.{_q(c.name)}" if c.name in present else f"NULL::{_SQL_TYPES[c.kind]} {_q(c.name)}"
             for c in table.columns
         )
         if present:
+            only = quarters if (quarters is not None and table.period) else None
+            in_quarters = 'AND "partition" IN (SELECT unnest(?::VARCHAR[]))' if only else ""
             rows = self._con.sql(
                 f"""
                 SELECT {select} FROM {_q(table.name)} AS d
                 JOIN (SELECT "partition", max(import_id) AS import_id FROM partition_revisions
-                      WHERE table_name = ? AND import_id <= ? GROUP BY "partition") AS p
+                      WHERE table_name = ? AND import_id <= ? {in_quarters}
+                      GROUP BY "partition") AS p
                   ON d._partition = p."partition" AND d._import_id = p.import_id
                 ORDER BY {", ".join(f"d.{_q(k)}" for k in table.key)}
                 """,
-                params=[table.name, as_of],
+                params=[table.name, as_of, *([only] if only else [])],
             ).to_arrow_table()
         else:  # a table the contract gained after this read-only store was written
             rows = pa.table(
@@ -1120,6 +1178,7 @@ def read_store(
     tables: str | Iterable[str] | None = None,
     *,
     import_id: int | None = None,
+    quarters: Iterable[str] | None = None,
 ) -> Dataset:
     """Read the store in one call: the notebook way to get every table with all history.
 
@@ -1133,6 +1192,8 @@ def read_store(
         Table names (default all).
     import_id : int, optional
         Read the store as it was right after this import.
+    quarters : iterable of str, optional
+        Only these quarters of the fact tables (see :meth:`Store.read`).
 
     Returns
     -------
@@ -1140,7 +1201,7 @@ def read_store(
         See :meth:`Store.read`.
     """
     with Store.open(path, read_only=True) as store:
-        return store.read(tables, import_id=import_id)
+        return store.read(tables, import_id=import_id, quarters=quarters)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -1179,17 +1240,24 @@ def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
 
 def _prepare(con: duckdb.DuckDBPyConnection, path: Path, *, writable: bool) -> None:
     """Check that ``con`` is an `assess` store, creating one in an empty database."""
-    existing = {name for (name,) in con.sql(
-        "SELECT table_name FROM duckdb_tables() WHERE NOT internal "
-        "UNION ALL SELECT view_name FROM duckdb_views() WHERE NOT internal"
-    ).fetchall()}
+    existing = {
+        name
+        for (name,) in con.sql(
+            "SELECT table_name FROM duckdb_tables() WHERE NOT internal "
+            "UNION ALL SELECT view_name FROM duckdb_views() WHERE NOT internal"
+        ).fetchall()
+    }
     if not existing and writable:
         with _transaction(con):
             con.execute(_DDL)
             con.executemany(
                 "INSERT INTO meta VALUES (?, ?)",
-                [["format", _FORMAT], ["schema_version", str(SCHEMA_VERSION)],
-                 ["created_at", _now()], ["created_by", f"assess {_version()}"]],
+                [
+                    ["format", _FORMAT],
+                    ["schema_version", str(SCHEMA_VERSION)],
+                    ["created_at", _now()],
+                    ["created_by", f"assess {_version()}"],
+                ],
             )
             _sync_tables(con)
         return
