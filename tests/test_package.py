@@ -20,3 +20,9 @@ def test_import_does_not_load_the_heavy_libraries():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_effect_subpackage_exports_resolve():
+    import assess.effect as effect
+
+    assert [n for n in effect.__all__ if getattr(effect, n, None) is None] == []

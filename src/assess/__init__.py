@@ -84,6 +84,8 @@ _EXPORTS: dict[str, str] = {
     "shrink_rates": "effect.shrinkage",
     "shrink_rate_ratios": "effect.shrinkage",
     "funnel": "effect.shrinkage",
+    "analyse_effect": "effect.engine",
+    "analyse_campaign": "effect.campaign",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__
-from .errors import AssessError, DataValidationError
+from .errors import AssessError, DataValidationError, bilingual
 
 __all__ = ["main", "build_parser"]
 
@@ -132,6 +132,58 @@ def _cmd_effect_yoy(args: argparse.Namespace) -> int:
     )
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(result.summary())
+        print()
+        print(result.to_frame().to_string())
+    return 0
+
+
+def _cmd_effect_run(args: argparse.Namespace) -> int:
+    if args.input is None:
+        from .effect.campaign import analyse_campaign
+        from .store import read_store
+
+        result = analyse_campaign(
+            read_store(args.store),
+            outcomes=args.outcomes,
+            level=args.level,
+            campaign_id=args.campaign,
+            design=args.design,
+            inference=args.inference,
+            confidence=args.confidence,
+            seed=args.seed,
+        )
+        payload = {o: r.to_dict() for o, r in result.results.items()}
+    else:
+        from .effect.engine import analyse_effect
+        from .readers import read_table_file
+
+        for option in ("unit", "period", "count"):
+            if getattr(args, option) is None:
+                raise AssessError(
+                    bilingual(
+                        f"使用 --input 时需要 --{option}", f"--{option} is needed with --input"
+                    )
+                )
+        data = read_table_file(args.input)
+        result = analyse_effect(
+            data,
+            unit=args.unit,
+            period=args.period,
+            count=args.count,
+            exposure=args.exposure,
+            treated=args.treated,
+            treated_units=args.treated_units,
+            start=args.start,
+            design=args.design,
+            inference=args.inference,
+            confidence=args.confidence,
+            seed=args.seed,
+        )
+        payload = result.to_dict()
+    if args.json:
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         print(result.summary())
         print()
@@ -311,6 +363,64 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--confidence", type=float, default=0.95, help="置信水平 / confidence level (default 0.95)"
     )
+    p.add_argument("--json", action="store_true", help="输出 JSON / print JSON")
+
+    p = effect_sub.add_parser(
+        "run",
+        help="设计化的成效分析（ITS、双重差分、分批推行）/ design-based effect analysis",
+        description="从数据库的活动表（默认）或任一整洁表分析活动成效：自动选择设计（中断时间序列、"
+        "双重差分、分批推行），少量处理单位时用随机化推断，并做证伪检验 / "
+        "analyse a campaign from the store's campaign table (default) or any tidy table of "
+        "counts: the design is chosen from the data (ITS, DiD, staggered rollout), "
+        "randomisation inference with few treated units, falsification checks",
+    )
+    p.set_defaults(func=_cmd_effect_run)
+    add_store(p)
+    p.add_argument(
+        "--outcomes",
+        nargs="+",
+        default=["complaint", "violation"],
+        choices=("violation", "complaint", "discipline", "fault"),
+        help="分析的事件类型 / event types to analyse (default complaint violation)",
+    )
+    p.add_argument(
+        "--level",
+        choices=("branch", "county", "city"),
+        default="county",
+        help="汇总层级 / units of analysis (default county)",
+    )
+    p.add_argument(
+        "--campaign", help="活动编号（有多个活动时）/ campaign id when there are several"
+    )
+    p.add_argument(
+        "--input",
+        type=Path,
+        metavar="FILE",
+        help="改用 CSV/Excel 整洁表 / analyse a tidy CSV or Excel table instead",
+    )
+    p.add_argument("--unit", help="单位列名 / unit column (with --input)")
+    p.add_argument("--period", help="期间列名（月或季度）/ period column, month or quarter")
+    p.add_argument("--count", help="计数列名 / count column")
+    p.add_argument("--exposure", help="暴露量列名 / exposure column")
+    p.add_argument("--treated", help="0/1 处理列名 / 0/1 treatment column")
+    p.add_argument("--treated-units", nargs="+", metavar="UNIT", help="处理单位 / treated units")
+    p.add_argument("--start", help="活动开始日期 / campaign start date")
+    p.add_argument(
+        "--design",
+        choices=("auto", "yoy", "its", "did", "staggered"),
+        default="auto",
+        help="设计（默认自动）/ design (default: chosen from the data)",
+    )
+    p.add_argument(
+        "--inference",
+        choices=("auto", "cluster", "randomisation", "wild"),
+        default="auto",
+        help="推断方法 / inference (default: by the number of units)",
+    )
+    p.add_argument(
+        "--confidence", type=float, default=0.95, help="置信水平 / confidence level (default 0.95)"
+    )
+    p.add_argument("--seed", type=int, default=0, help="随机种子 / random seed (default 0)")
     p.add_argument("--json", action="store_true", help="输出 JSON / print JSON")
 
     p = add("run", _cmd_run, "全流程：校验、导入、评分、成效分析、报告 / the whole job")

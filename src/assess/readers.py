@@ -25,7 +25,14 @@ from tqdm.auto import tqdm
 from .errors import InputError, bilingual
 from .schema import TABLES, Table
 
-__all__ = ["RawTable", "RawInputs", "ReadProblem", "read_inputs", "source_label"]
+__all__ = [
+    "RawTable",
+    "RawInputs",
+    "ReadProblem",
+    "read_inputs",
+    "read_table_file",
+    "source_label",
+]
 
 _WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 _ROW = "row"
@@ -191,6 +198,40 @@ def read_inputs(path: str | os.PathLike[str], *, progress: bool = False) -> RawI
 
 # ---------------------------------------------------------------------------------------
 # matching names
+
+
+def read_table_file(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """One free-form table (any columns) from a CSV file or the first sheet of a workbook.
+
+    For tables outside the data contract, such as a tidy table of counts given to the
+    effect analysis: CSV encodings are detected as for the inputs; columns whose every
+    value reads as a number become numbers, the rest — and codes with a leading zero such
+    as ``0101`` — stay text.
+
+    Raises
+    ------
+    InputError
+        The file is missing or cannot be read.
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise InputError(bilingual(f"找不到文件 {file}", f"file not found: {file}"))
+    if file.suffix.lower() in (".xlsx", ".xlsm"):
+        frame = pd.read_excel(file, sheet_name=0, dtype=str)
+    else:
+        grid = _read_csv_grid(file, file.stem)
+        if isinstance(grid, ReadProblem):
+            raise InputError(bilingual(grid.message_zh, grid.message_en))
+        frame = grid[0].iloc[1:].reset_index(drop=True)
+        frame.columns = [str(c).strip() for c in grid[0].iloc[0]]
+    for column in frame.columns:
+        text = frame[column].dropna().astype(str)
+        if text.str.match(r"^0\d").any():
+            continue
+        numbers = pd.to_numeric(frame[column], errors="coerce")
+        if numbers.notna().sum() == frame[column].notna().sum():
+            frame[column] = numbers
+    return frame
 
 
 def _name_key(text: str) -> str:

@@ -1,0 +1,540 @@
+"""One entry point for effect analysis: any tidy table of counts by unit and period.
+
+:func:`analyse_effect` checks the table, picks the design from its shape (or the one the
+user forces), the inference from the number of treated units and clusters, runs the
+falsification checks, and returns an :class:`EffectResult` with the table, the naive
+year-on-year figure, plots and the bilingual verdict.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+
+from .._display import ResultDisplay
+from ..errors import ParameterError, bilingual, check_choice
+from ._checks import check_confidence
+from .did import DID_ASSUMPTIONS, DiDResult, check_panel_design, fit_did, treatment_fit
+from .falsification import FalsificationResult, falsify
+from .its import ITS_ASSUMPTIONS, ITSResult, fit_its
+from .panel import Panel, make_panel
+from .randomisation import RandomisationResult, WildResult, randomisation_test, wild_bootstrap
+from .rates import RateComparison, rate_ratio_test
+from .staggered import (
+    STAGGERED_ASSUMPTIONS,
+    StaggeredResult,
+    fit_staggered,
+    prepare_staggered,
+)
+from .verdict import Verdict, write_verdict
+
+__all__ = ["DESIGNS", "INFERENCES", "EffectResult", "analyse_effect", "choose_design",
+           "choose_inference", "naive_yoy", "PLOT_KINDS"]
+
+#: ``design=`` values: ``"auto"`` picks from the data shape (:func:`choose_design`).
+DESIGNS: tuple[str, ...] = ("auto", "yoy", "its", "did", "staggered")
+#: ``inference=`` values: ``"auto"`` picks from the number of treated units and clusters
+#: (:func:`choose_inference`).
+INFERENCES: tuple[str, ...] = ("auto", "cluster", "randomisation", "wild")
+#: ``EffectResult.plot(kind=...)`` values.
+PLOT_KINDS: tuple[str, ...] = ("counterfactual", "event_study", "randomisation",
+                               "falsification")
+
+# Below these, large-sample cluster-robust inference is not trusted (issue 4, item 5).
+_MIN_TREATED = 10
+_MIN_CLUSTERS = 20
+# Falsification re-runs the analysis many times: fewer re-assignments, no inversion.
+_FALSIFY_PERMUTATIONS = 199
+
+_RANDOM_ASSIGNMENT = ("哪些单位先开展活动可视为随机分配（随机化推断的前提）",
+                      "which units got the campaign (and when) is as good as random, the "
+                      "premise of randomisation inference")
+
+
+def choose_design(panel: Panel) -> str:
+    """The design the data shape calls for.
+
+    One unit → ``"its"``; two periods with data and no comparison units → ``"yoy"``;
+    treated units sharing one start plus untreated units → ``"did"``; several start
+    dates → ``"staggered"``.
+
+    Raises
+    ------
+    ParameterError
+        When every unit starts at the same time (no comparison group).
+
+    Examples
+    --------
+    >>> p = Panel(units=("a", "b"), periods=("2025-01", "2025-02"), freq="month",
+    ...           counts=np.ones((2, 2)), exposure=np.ones((2, 2)), start=np.array([1, 2]))
+    >>> choose_design(p)
+    'did'
+    """
+    with_data = panel.observed.any(axis=0).sum()
+    if panel.treated.all() and len(panel.cohorts) == 1 and with_data == 2:
+        return "yoy"
+    if panel.n_units == 1:
+        return "its"
+    if len(panel.cohorts) > 1:
+        return "staggered"
+    check_panel_design("analyse_effect", panel, staggered=False)
+    return "did"
+
+
+def choose_inference(design: str, n_treated: int, n_clusters: int) -> str:
+    """``"randomisation"`` with fewer than 10 treated units or 20 clusters, else
+    ``"cluster"``; ``"model"`` for ITS and ``"exact"`` for YoY.
+
+    Examples
+    --------
+    >>> choose_inference("did", 7, 33), choose_inference("did", 12, 40)
+    ('randomisation', 'cluster')
+    """
+    if design == "its":
+        return "model"
+    if design == "yoy":
+        return "exact"
+    return "randomisation" if n_treated < _MIN_TREATED or n_clusters < _MIN_CLUSTERS \
+        else "cluster"
+
+
+def naive_yoy(panel: Panel) -> tuple[float, float]:
+    """The bare year-on-year counts a report would quote: events of the treated units in
+    the first year (at most) from their start, and in the same periods a year earlier.
+
+    Only cells observed in both years count. Returns ``(before, after)``.
+
+    Examples
+    --------
+    >>> p = Panel(units=("a",), periods=tuple(f"2025Q{q}" for q in range(1, 5)) +
+    ...           tuple(f"2026Q{q}" for q in range(1, 3)), freq="quarter",
+    ...           counts=np.array([[10.0, 12, 9, 11, 8, 6]]), exposure=np.ones((1, 6)),
+    ...           start=np.array([4]))
+    >>> naive_yoy(p)
+    (22.0, 14.0)
+    """
+    year = panel.periods_per_year
+    t = np.arange(panel.n_periods)
+    window = panel.post & (t[None, :] < panel.start[:, None] + year)
+    window[:, :year] = False
+    both = window & np.roll(panel.observed, year, axis=1) & panel.observed
+    before_cells = np.zeros_like(both)
+    before_cells[:, :-year] = both[:, year:]
+    after = float(np.where(both, panel.counts, 0.0).sum())
+    before = float(np.where(before_cells, panel.counts, 0.0).sum())
+    return before, after
+
+
+@dataclass(frozen=True, eq=False)
+class EffectResult(ResultDisplay):
+    """Result of :func:`analyse_effect`.
+
+    Attributes
+    ----------
+    design : {"yoy", "its", "did", "staggered"}
+    inference : {"exact", "model", "cluster", "randomisation", "wild"}
+    estimate, ci_low, ci_high, p_value : float
+        The design-based rate ratio (treated over counterfactual), its interval and the
+        p-value of ratio 1 from the chosen inference; one interval drives the verdict.
+    n : int
+        Observations (unit-periods, or periods for ITS, or events for YoY) used.
+    n_units, n_treated : int
+    confidence : float
+    se_convention : str
+        How the interval was computed (quoted in every table).
+    naive_before, naive_after, naive_ratio : float
+        The bare year-on-year counts of treated units and their ratio.
+    detail : ITSResult, DiDResult, StaggeredResult or RateComparison
+        The design's own result (event study, cohorts, counterfactual series, ...).
+    randomisation : RandomisationResult or None
+    wild : WildResult or None
+    falsification : FalsificationResult or None
+    verdict : Verdict
+    seed : int
+    """
+
+    design: str
+    inference: str
+    estimate: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    n: int
+    n_units: int
+    n_treated: int
+    confidence: float
+    se_convention: str
+    naive_before: float
+    naive_after: float
+    naive_ratio: float
+    detail: ITSResult | DiDResult | StaggeredResult | RateComparison
+    randomisation: RandomisationResult | None
+    wild: WildResult | None
+    falsification: FalsificationResult | None
+    verdict: Verdict
+    seed: int
+
+    _title = "成效分析 / Effect analysis"
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row ``effect``: ``estimate``, ``ci_low``, ``ci_high``, ``p_value``, ``n``,
+        ``design``, ``inference``, ``se_convention``, ``change_pct``, ``naive_ratio``,
+        ``naive_change_pct``."""
+        return pd.DataFrame({
+            "estimate": self.estimate, "ci_low": self.ci_low, "ci_high": self.ci_high,
+            "p_value": self.p_value, "n": self.n, "design": self.design,
+            "inference": self.inference, "se_convention": self.se_convention,
+            "change_pct": (self.estimate - 1) * 100, "naive_ratio": self.naive_ratio,
+            "naive_change_pct": (self.naive_ratio - 1) * 100,
+        }, index=pd.Index(["effect"], name="term"))
+
+    def summary(self) -> str:
+        """The verdict and the falsification checks: Chinese, then English."""
+        zh, en = self.verdict.zh, self.verdict.en
+        if self.falsification is not None:
+            checks = self.falsification.summary().split("\n\n")
+            zh += "\n证伪检验：\n" + checks[0]
+            en += "\nFalsification checks:\n" + checks[1]
+        return f"{zh}\n\n{en}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (non-finite numbers as ``None``) for the command line."""
+
+        def num(x: float) -> float | None:
+            return float(x) if x is not None and math.isfinite(x) else None
+
+        out: dict[str, Any] = {
+            "design": self.design, "inference": self.inference,
+            "rate_ratio": num(self.estimate), "ci_low": num(self.ci_low),
+            "ci_high": num(self.ci_high), "p_value": num(self.p_value), "n": self.n,
+            "n_units": self.n_units, "n_treated": self.n_treated,
+            "confidence": self.confidence, "se_convention": self.se_convention,
+            "naive_before": num(self.naive_before), "naive_after": num(self.naive_after),
+            "naive_change_pct": num((self.naive_ratio - 1) * 100), "seed": self.seed,
+            "evidence": self.verdict.evidence, "verdict_zh": self.verdict.zh,
+            "verdict_en": self.verdict.en,
+        }
+        if self.falsification is not None:
+            table = self.falsification.table
+            out["falsification"] = [
+                {"check": r.check, "status": r.status, "p_value": num(r.p_value),
+                 "detail_zh": r.detail_zh, "detail_en": r.detail_en}
+                for r in table.itertuples()]
+        return out
+
+    def plot(self, ax: Axes | None = None, *, kind: str = "counterfactual") -> Axes:
+        """One of :data:`PLOT_KINDS`: observed vs counterfactual (the default), the event
+        study, the randomisation distribution, or the falsification checks."""
+        check_choice("EffectResult.plot", "kind", kind, PLOT_KINDS)
+        if kind == "counterfactual":
+            return self.detail.plot(ax)
+        if kind == "event_study":
+            if not isinstance(self.detail, DiDResult | StaggeredResult):
+                raise ParameterError("EffectResult.plot", "kind",
+                                     "'event_study' only for the did and staggered designs",
+                                     kind)
+            return self.detail.plot_event_study(ax)
+        if kind == "randomisation":
+            if self.randomisation is None:
+                raise ParameterError("EffectResult.plot", "kind",
+                                     "'randomisation' only with inference='randomisation'",
+                                     kind)
+            return self.randomisation.plot(ax)
+        if self.falsification is None:
+            raise ParameterError("EffectResult.plot", "kind",
+                                 "'falsification' only when the checks were run", kind)
+        return self.falsification.plot(ax)
+
+
+def _quiet(func: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run a sub-analysis whose own warnings are not the user's concern (falsification)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return func(*args, **kwargs)
+
+
+def _design_fit(panel: Panel, design: str, conf: float, outcome: Any, its_options: dict
+                ) -> ITSResult | DiDResult | StaggeredResult:
+    if design == "its":
+        return fit_its(panel, confidence=conf, outcome=outcome, **its_options)
+    if design == "did":
+        return fit_did(panel, confidence=conf, outcome=outcome)
+    return fit_staggered(panel, confidence=conf, outcome=outcome)
+
+
+def _influence(result: DiDResult | StaggeredResult) -> np.ndarray:
+    if isinstance(result, DiDResult):
+        return result.fit.influence()[:, 0]
+    return result.influence
+
+
+def _yoy(panel: Panel, conf: float, outcome: Any) -> RateComparison:
+    """Two-period audit of the treated units' totals (periods with data, or the naive
+    year-on-year windows when there are more than two)."""
+    with_data = np.flatnonzero(panel.observed.any(axis=0))
+    cells = panel.observed & panel.treated[:, None]
+    if len(with_data) == 2:
+        first, second = with_data
+        before_cells = np.zeros_like(cells)
+        after_cells = np.zeros_like(cells)
+        before_cells[:, first] = cells[:, first]
+        after_cells[:, second] = cells[:, second]
+    else:
+        year = panel.periods_per_year
+        t = np.arange(panel.n_periods)
+        window = panel.post & cells & (t[None, :] < panel.start[:, None] + year)
+        after_cells = window & np.roll(cells, year, axis=1)
+        after_cells[:, :year] = False
+        before_cells = np.zeros_like(after_cells)
+        before_cells[:, :-year] = after_cells[:, year:]
+    count_before = float(np.where(before_cells, panel.counts, 0.0).sum())
+    count_after = float(np.where(after_cells, panel.counts, 0.0).sum())
+    if not before_cells.any() or count_before == 0:
+        raise ParameterError("analyse_effect", "design",
+                             "'yoy' with events in the same periods a year before the start",
+                             "yoy", zh="analyse_effect：同比核查需要开始前一年同期的事件数；"
+                                       "数据中没有（或为 0）")
+    return rate_ratio_test(
+        int(count_before), int(count_after),
+        exposure_before=float(np.where(before_cells, panel.exposure, 0.0).sum()),
+        exposure_after=float(np.where(after_cells, panel.exposure, 0.0).sum()),
+        confidence=conf, outcome=outcome)
+
+
+def analyse_effect(
+    data: pd.DataFrame,
+    *,
+    unit: str,
+    period: str,
+    count: str,
+    exposure: str | None = None,
+    treated: str | None = None,
+    treated_units: Iterable[Any] | None = None,
+    start: Any = None,
+    starts: Mapping[Any, Any] | None = None,
+    design: str = "auto",
+    inference: str = "auto",
+    confidence: float = 0.95,
+    seed: int = 0,
+    n_permutations: int = 999,
+    wild_weights: str = "webb",
+    negative_control: str | None = None,
+    falsification: bool = True,
+    outcome: str | tuple[str, str] = "event",
+    its_options: Mapping[str, Any] | None = None,
+) -> EffectResult:
+    """Did the campaign change the rate of events? Design-based estimate, interval, verdict.
+
+    Parameters
+    ----------
+    data : DataFrame
+        A tidy table: one row per unit and period (month ``2026-05`` or quarter ``2026Q3``).
+    unit, period, count : str
+        Column names of the unit, the period and the event count.
+    exposure : str, optional
+        Column of exposures (headcount, work tickets, customers); rates per unit-period
+        when omitted.
+    treated : str, optional
+        0/1 column: treated units (with ``start``) or treated unit-periods (without).
+    treated_units : iterable, optional
+        Units treated from ``start``.
+    start : date, month or quarter, optional
+        Common start; the period containing it is the first treated period.
+    starts : mapping, optional
+        ``{unit: start}`` for a staggered rollout; units not named are never treated.
+    design : {"auto", "yoy", "its", "did", "staggered"}, default "auto"
+        See :func:`choose_design`. A forced ``"its"`` on several units analyses the sum
+        of the treated units.
+    inference : {"auto", "cluster", "randomisation", "wild"}, default "auto"
+        See :func:`choose_inference`; only ``"auto"`` for ITS and YoY.
+    confidence : float, default 0.95
+    seed : int, default 0
+        Seed of the randomisation test, the wild bootstrap and the placebo draws; the
+        same inputs and seed give identical numbers.
+    n_permutations : int, default 999
+        Re-assignments for the randomisation test.
+    wild_weights : {"rademacher", "webb"}, default "webb"
+    negative_control : str, optional
+        Column of counts of an outcome the campaign cannot change (falsification).
+    falsification : bool, default True
+        Run the falsification checks (not for YoY).
+    outcome : str or (str, str), default "event"
+        What is counted, for the verdict: a key of
+        :data:`~assess.effect.verdict.OUTCOMES` or a ``(zh, en)`` name.
+    its_options : mapping, optional
+        Keyword arguments for :func:`~assess.effect.its.fit_its` (``family``,
+        ``seasonality``, ``spring_festival``, ``covariance``, ...).
+
+    Returns
+    -------
+    EffectResult
+
+    Raises
+    ------
+    ParameterError
+        For bad arguments or data: a missing column, negative counts, exposure ≤ 0, a
+        start outside the data, a treated unit without pre-period, all units treated at
+        once (no comparison group), or an inference the design does not support.
+
+    Notes
+    -----
+    Designs: :func:`~assess.effect.rates.rate_ratio_test`,
+    :func:`~assess.effect.its.fit_its`, :func:`~assess.effect.did.fit_did`,
+    :func:`~assess.effect.staggered.fit_staggered`; inference:
+    :func:`~assess.effect.randomisation.randomisation_test`,
+    :func:`~assess.effect.randomisation.wild_bootstrap`; checks:
+    :func:`~assess.effect.falsification.falsify`. The naive figure is
+    :func:`naive_yoy`.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(7)
+    >>> months = pd.period_range("2024-01", periods=24, freq="M").strftime("%Y-%m")
+    >>> rows = [(u, m, rng.poisson(20 * (0.7 if u < 6 and i >= 12 else 1.0)))
+    ...         for u in range(24) for i, m in enumerate(months)]
+    >>> table = pd.DataFrame(rows, columns=["branch", "month", "complaints"])
+    >>> res = analyse_effect(table, unit="branch", period="month", count="complaints",
+    ...                      treated_units=range(6), start="2025-01", falsification=False)
+    >>> res.design, res.inference, round(res.estimate, 2)
+    ('did', 'randomisation', 0.68)
+    >>> res.ci_low < 0.7 < res.ci_high
+    True
+    """
+    func = "analyse_effect"
+    check_choice(func, "design", design, DESIGNS)
+    check_choice(func, "inference", inference, INFERENCES)
+    check_choice(func, "wild_weights", wild_weights, ("rademacher", "webb"))
+    conf = check_confidence(func, confidence)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ParameterError(func, "seed", "a whole number ≥ 0", seed)
+    options = dict(its_options or {})
+    columns = {"unit": unit, "period": period, "exposure": exposure, "treated": treated,
+               "treated_units": treated_units, "start": start, "starts": starts}
+    panel = make_panel(data, count=count, func=func, **columns)
+    nc_counts = None
+    if negative_control is not None:
+        nc_counts = make_panel(data, count=negative_control, func=func, **columns).counts
+
+    chosen = choose_design(panel) if design == "auto" else design
+    if chosen == "did":
+        check_panel_design(func, panel, staggered=False)
+    if chosen == "its" and panel.n_units > 1:
+        keep = panel.treated
+        panel = panel.select_units(keep)
+        nc_counts = None if nc_counts is None else nc_counts[keep]
+    # Without never-treated units the last cohort is the comparison group, not treated.
+    effective = prepare_staggered(func, panel)[0] if chosen == "staggered" else panel
+    n_treated = int(effective.treated.sum())
+    if inference != "auto" and chosen in ("its", "yoy"):
+        raise ParameterError(func, "inference", f"'auto' for design {chosen!r} (model-based "
+                             "or exact inference)", inference)
+    how = choose_inference(chosen, n_treated, panel.n_units) if inference == "auto" \
+        else inference
+    naive_before, naive_after = naive_yoy(panel)
+    naive_ratio = naive_after / naive_before if naive_before > 0 else math.nan
+
+    if chosen == "yoy":
+        audit = _yoy(panel, conf, outcome)
+        return EffectResult(
+            design="yoy", inference="exact", estimate=audit.estimate, ci_low=audit.ci_low,
+            ci_high=audit.ci_high, p_value=audit.p_value, n=audit.n, n_units=panel.n_units,
+            n_treated=n_treated, confidence=conf,
+            se_convention=f"{audit.method} Poisson rate-ratio test and interval",
+            naive_before=float(audit.count_before), naive_after=float(audit.count_after),
+            naive_ratio=audit.naive_ratio, detail=audit, randomisation=None, wild=None,
+            falsification=None, verdict=audit.verdict, seed=seed)
+
+    result = _design_fit(panel, chosen, conf, outcome, options)
+    estimate, low, high, p_value = result.estimate, result.ci_low, result.ci_high, \
+        result.p_value
+    convention = result.se_convention if chosen != "its" else result.covariance
+    perm = boot = None
+    assumptions = {"its": ITS_ASSUMPTIONS, "did": DID_ASSUMPTIONS,
+                   "staggered": STAGGERED_ASSUMPTIONS}[chosen]
+    if how == "randomisation":
+        perm = randomisation_test(panel, design=chosen, estimate=estimate,
+                                  n_permutations=n_permutations,
+                                  confidence=conf, seed=seed)
+        if math.isnan(perm.ci_low):
+            how = "cluster"
+            warnings.warn(bilingual(
+                "随机化检验在设计估计值处即拒绝，无法围绕它求区间；区间和 p 值改用按单位聚类的"
+                "标准误",
+                "the randomisation test rejects at the design's own estimate, so no interval "
+                "can be inverted around it; the interval and p-value are cluster-robust "
+                "instead"), UserWarning, stacklevel=2)
+        else:
+            low, high, p_value = perm.ci_low, perm.ci_high, perm.p_value
+            convention = perm.se_convention
+            assumptions = (*assumptions, _RANDOM_ASSIGNMENT)
+    elif how == "wild":
+        boot = wild_bootstrap(_influence(result), estimate, weights=wild_weights,
+                              confidence=conf, seed=seed)
+        low, high, p_value, convention = boot.ci_low, boot.ci_high, boot.p_value, \
+            boot.se_convention
+
+    checks = None
+    if falsification:
+        pretrend = getattr(result, "pretrend_p", None), ("按单位聚类的 Wald 检验",
+                                                         "cluster-robust Wald test")
+        if how == "randomisation" and perm is not None:
+            pretrend = perm.pretrend_p, ("随机化检验", "randomisation test")
+        checks = falsify(
+            effective, test=_check_test(chosen, how, conf, seed, options, wild_weights),
+            point=_check_point(chosen, options), estimate=estimate, confidence=conf,
+            pretrend_p=pretrend[0], pretrend_test=pretrend[1], negative_control=nc_counts,
+            placebo_min_pre=2 * panel.periods_per_year if chosen == "its" else 2, seed=seed)
+    would_change = None
+    if checks is not None and not checks.passed:
+        warned = checks.table[checks.table["status"] == "warn"]
+        would_change = (
+            "证伪检验有警示（" + "、".join(warned["name_zh"]) + "），结论的可信度因此降低；"
+            "若这些问题得到解释或消除，结论才可靠。",
+            "falsification checks warn (" + ", ".join(warned["name_en"]) + "), which lowers "
+            "the credibility of the result; it holds only if these are explained or removed.")
+    verdict = write_verdict(
+        estimate, low, high, p_value=p_value, confidence=conf,
+        naive_ratio=None if math.isnan(naive_ratio) else naive_ratio, design=chosen,
+        outcome=outcome, assumptions=assumptions, would_change=would_change)
+    return EffectResult(
+        design=chosen, inference=how, estimate=estimate, ci_low=low, ci_high=high,
+        p_value=p_value, n=result.n, n_units=panel.n_units, n_treated=n_treated,
+        confidence=conf, se_convention=convention, naive_before=naive_before,
+        naive_after=naive_after, naive_ratio=naive_ratio, detail=result,
+        randomisation=perm, wild=boot, falsification=checks, verdict=verdict, seed=seed)
+
+
+def _check_point(design: str, options: dict) -> Any:
+    def point(panel: Panel) -> float:
+        if design == "its":
+            return float(_quiet(fit_its, panel, **options).estimate)
+        if design == "did":
+            return math.exp(float(treatment_fit(panel).beta[0]))
+        return float(_quiet(fit_staggered, panel).estimate)
+
+    return point
+
+
+def _check_test(design: str, how: str, conf: float, seed: int, options: dict,
+                weights: str) -> Any:
+    def test(panel: Panel) -> tuple[float, float, float, float]:
+        result = _quiet(_design_fit, panel, design, conf, "event", options)
+        if how == "randomisation":
+            perm = randomisation_test(panel, design=design, estimate=result.estimate,
+                                      n_permutations=_FALSIFY_PERMUTATIONS, confidence=conf,
+                                      seed=seed, invert=False)
+            return result.estimate, math.nan, math.nan, perm.p_value
+        if how == "wild":
+            boot = wild_bootstrap(_influence(result), result.estimate, weights=weights,
+                                  confidence=conf, seed=seed)
+            return boot.estimate, boot.ci_low, boot.ci_high, boot.p_value
+        return result.estimate, result.ci_low, result.ci_high, result.p_value
+
+    return test
