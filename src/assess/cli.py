@@ -192,11 +192,23 @@ def _cmd_effect_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    args.replace = args.replace if hasattr(args, "replace") else False
-    code = _cmd_import(args)
-    if code:
-        return code
-    print(f"\n数据库 / store: {args.store.resolve()}")
+    from .pipeline import run_quarter
+
+    summary = run_quarter(
+        args.path,
+        store=args.store,
+        quarter=args.quarter,
+        out_dir=args.reports,
+        replace=args.replace,
+        overwrite=args.force,
+        reports=not args.no_reports,
+        level=args.level,
+        workers=args.workers,
+        note=args.note,
+        echo=lambda line: print(line, flush=True),
+    )
+    print()
+    print(summary.summary())
     return 0
 
 
@@ -385,9 +397,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--level",
-        choices=("branch", "county", "city"),
-        default="county",
-        help="汇总层级 / units of analysis (default county)",
+        choices=("auto", "branch", "county", "city"),
+        default="auto",
+        help="汇总层级；auto 取单位数不少于 20 的最粗层级 / units of analysis; auto: the "
+        "coarsest level with at least 20 units (default)",
     )
     p.add_argument(
         "--campaign", help="活动编号（有多个活动时）/ campaign id when there are several"
@@ -433,6 +446,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--reports", type=Path, default=Path("reports"), help="报告输出文件夹 / report folder"
     )
+    p.add_argument(
+        "--level",
+        choices=("city", "county", "branch"),
+        default="city",
+        help="为哪一级单位出季度报告 / units that get a quarterly report (default city)",
+    )
+    p.add_argument("--workers", type=int, help="报告并行进程数 / report worker processes")
+    p.add_argument("--no-reports", action="store_true", help="不出 HTML 报告 / skip the reports")
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="允许替换已导入或已发布的本季度数据 / allow replacing imported or "
+        "published data of this quarter (earlier revisions stay readable)",
+    )
+    p.add_argument("--force", action="store_true", help="覆盖已有输出文件 / overwrite outputs")
     p.add_argument("--note", default="", help="导入说明 / a note recorded with the import")
     return parser
 

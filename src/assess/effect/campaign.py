@@ -24,7 +24,14 @@ from ..units import unit_paths
 from .engine import EffectResult, analyse_effect
 from .multiplicity import adjust_pvalues
 
-__all__ = ["OUTCOME_EXPOSURE", "LEVELS", "campaign_panel", "analyse_campaign", "CampaignResult"]
+__all__ = [
+    "OUTCOME_EXPOSURE",
+    "LEVELS",
+    "MIN_UNITS",
+    "campaign_panel",
+    "analyse_campaign",
+    "CampaignResult",
+]
 
 #: The exposure each outcome is a rate of.
 OUTCOME_EXPOSURE: dict[str, str] = {
@@ -181,13 +188,24 @@ class CampaignResult(ResultDisplay):
 
 
 _LEVEL_ZH = {"branch": "党支部", "county": "县公司", "city": "市公司"}
+#: Fewest units of analysis ``level="auto"`` accepts at a level.
+MIN_UNITS = 20
+
+
+def _auto_level(dataset: Dataset, campaign_id: str | None) -> str:
+    for level in ("city", "county"):
+        panel, _ = campaign_panel(dataset, outcome="complaint", level=level,
+                                  campaign_id=campaign_id)
+        if panel["unit"].nunique() >= MIN_UNITS:
+            return level
+    return "branch"
 
 
 def analyse_campaign(
     dataset: Dataset,
     *,
     outcomes: Sequence[str] = ("complaint", "violation"),
-    level: str = "county",
+    level: str = "auto",
     campaign_id: str | None = None,
     negative_control: str | None = "fault",
     design: str = "auto",
@@ -204,8 +222,10 @@ def analyse_campaign(
         Events, exposure, units and the ``campaign`` table (all history).
     outcomes : sequence of str, default ("complaint", "violation")
         Event types analysed; each is a rate over :data:`OUTCOME_EXPOSURE`.
-    level : {"branch", "county", "city"}, default "county"
-        Units of analysis: branches are summed to this level.
+    level : {"auto", "branch", "county", "city"}, default "auto"
+        Units of analysis: branches are summed to this level. ``"auto"`` takes the
+        coarsest level with at least :data:`MIN_UNITS` units: coarse units have fewer
+        zero cells and run fast; too few units make cluster-robust errors unreliable.
     campaign_id : str, optional
         Needed when the campaign table holds several campaigns.
     negative_control : str or None, default "fault"
@@ -218,6 +238,8 @@ def analyse_campaign(
     -------
     CampaignResult
     """
+    if level == "auto":
+        level = _auto_level(dataset, campaign_id)
     results: dict[str, EffectResult] = {}
     notes: list[str] = []
     rows = []

@@ -1,0 +1,195 @@
+"""The whole quarterly job in one call: validate and import, score, analyse the campaign,
+analyse the exam, render the reports — what ``assess run`` does.
+
+Every step writes into ``out_dir/<quarter>/`` and into the store; nothing already
+saved is overwritten unless ``overwrite=True`` (files) or ``replace=True`` (the store).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ._display import ResultDisplay
+from .errors import AssessError, InputError, bilingual
+
+__all__ = ["RunSummary", "run_quarter"]
+
+
+_NAMES = {
+    "appraisal": ("季度考评工作簿", "appraisal workbook"),
+    "exam": ("每季一考工作簿", "exam workbook"),
+    "effect": ("成效分析结果", "effect analysis (JSON)"),
+    "reports": ("报告目录", "report index"),
+}
+
+
+@dataclass(frozen=True)
+class RunSummary(ResultDisplay):
+    """What :func:`run_quarter` did and where its outputs are."""
+
+    quarter: str
+    store: Path
+    out_dir: Path
+    outputs: dict[str, Path] = field(default_factory=dict)
+    lines: tuple[str, ...] = ()
+    _title = "季度全流程 / Quarterly run"
+
+    def to_frame(self):  # type: ignore[no-untyped-def]
+        import pandas as pd
+
+        return pd.DataFrame(
+            {"output": list(self.outputs), "path": [str(p) for p in self.outputs.values()]}
+        )
+
+    def summary(self) -> str:
+        """Where everything is, Chinese then English."""
+        zh = "\n".join(f"  {_NAMES[k][0]}：{p}" for k, p in self.outputs.items())
+        en = "\n".join(f"  {_NAMES[k][1]}: {p}" for k, p in self.outputs.items())
+        return (
+            f"{self.quarter} 全流程完成。数据库：{self.store}\n输出：\n{zh}\n\n"
+            f"{self.quarter} done. Store: {self.store}\nOutputs:\n{en}"
+        )
+
+
+def _say(lines: list[str], echo: Callable[[str], None] | None, text: str) -> None:
+    lines.append(text)
+    if echo is not None:
+        echo(text)
+
+
+def _check_free(paths: list[Path], overwrite: bool) -> None:
+    # Checked before any work, so a refused run leaves nothing half done.
+    taken = [p for p in paths if p.exists()]
+    if taken and not overwrite:
+        names = "、".join(str(p) for p in taken)
+        raise InputError(
+            bilingual(
+                f"输出文件已存在：{names}；如需覆盖请加 --force",
+                f"outputs already exist: {', '.join(map(str, taken))}; pass --force to replace",
+            )
+        )
+
+
+def run_quarter(
+    inputs: str | os.PathLike[str],
+    *,
+    store: str | os.PathLike[str],
+    quarter: str,
+    out_dir: str | os.PathLike[str] = "reports",
+    replace: bool = False,
+    overwrite: bool = False,
+    reports: bool = True,
+    level: str = "city",
+    workers: int | None = None,
+    note: str = "",
+    echo: Callable[[str], None] | None = None,
+) -> RunSummary:
+    """Validate and import ``inputs``, then score, analyse and report ``quarter``.
+
+    Parameters
+    ----------
+    inputs : path
+        A folder of CSV files or a workbook (see ``DATA.md``).
+    store : path
+        The DuckDB store (created when missing).
+    quarter : str
+        The quarter to appraise, e.g. ``"2026Q3"``.
+    out_dir : path, default "reports"
+        Outputs go to ``out_dir/<quarter>/``.
+    replace : bool, default False
+        Allow changed data for an imported quarter and a changed published appraisal
+        (earlier revisions stay readable).
+    overwrite : bool, default False
+        Replace output files that already exist.
+    reports : bool, default True
+        Render the HTML reports (quarterly per unit at ``level``, effect, exam).
+    level : {"city", "county", "branch"}, default "city"
+        Units that get a quarterly report.
+    workers : int, optional
+        Report worker processes (default: the number of CPUs).
+    note : str
+        Recorded with the import.
+    echo : callable, optional
+        Called with each progress line (the command line prints them).
+
+    Returns
+    -------
+    RunSummary
+    """
+    from .effect.campaign import analyse_campaign
+    from .exam import exam_of_quarter
+    from .excel import write_workbook
+    from .periods import parse_quarter
+    from .scheme import load_scheme
+    from .scoring import read_for_scoring, score_quarter
+    from .store import Store, read_store
+    from .validation import load_inputs
+
+    parsed = parse_quarter(quarter)
+    if parsed is None:
+        raise AssessError(
+            bilingual(
+                f"季度应写作 2026Q3，实际为 {quarter!r}",
+                f"quarter must be like 2026Q3; got {quarter!r}",
+            )
+        )
+    quarter = parsed
+    lines: list[str] = []
+    out = Path(out_dir) / quarter
+    paths = {
+        "appraisal": out / f"季度考评_{quarter}.xlsx",
+        "exam": out / f"每季一考_{quarter}.xlsx",
+        "effect": out / "成效分析.json",
+    }
+    _check_free(list(paths.values()), overwrite)
+    out.mkdir(parents=True, exist_ok=True)
+    outputs: dict[str, Path] = {}
+
+    dataset = load_inputs(inputs)
+    files = {t: Path(s.split("#", 1)[0]) for t, s in dataset.sources.items()}
+    with Store.open(store) as db:
+        imported = db.import_dataset(dataset, files=files, replace=replace, note=note)
+    del dataset
+    _say(lines, echo, imported.summary().split("\n\n")[0])
+
+    scheme = load_scheme()
+    appraisal = score_quarter(
+        read_for_scoring(store, quarter=quarter), quarter=quarter, scheme=scheme
+    )
+    workbook = appraisal.to_excel(paths["appraisal"], overwrite=overwrite)
+    outputs["appraisal"] = workbook
+    with Store.open(store) as db:
+        revision = db.publish(
+            "appraisal", quarter, appraisal.tables(), params=appraisal.params(), replace=replace
+        )
+    _say(lines, echo, appraisal.summary().split("\n\n")[0])
+    _say(
+        lines,
+        echo,
+        f"考评结果已发布（第 {revision} 版）/ appraisal published as revision {revision}",
+    )
+
+    data = read_store(store)
+    exam = exam_of_quarter(data, quarter=quarter, scheme=scheme)
+    exam_book = write_workbook(paths["exam"], exam.tables(), overwrite=overwrite)
+    outputs["exam"] = exam_book
+    _say(lines, echo, exam.summary().split("\n\n")[0])
+
+    if not data.campaign.empty:
+        campaign = analyse_campaign(data, seed=0)
+        effect_json = paths["effect"]
+        payload = {o: r.to_dict() for o, r in campaign.results.items()}
+        tmp = effect_json.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
+        os.replace(tmp, effect_json)
+        outputs["effect"] = effect_json
+        _say(lines, echo, campaign.summary().split("\n\n")[1])
+    del data
+
+    return RunSummary(
+        quarter=quarter, store=Path(store), out_dir=out, outputs=outputs, lines=tuple(lines)
+    )

@@ -1,0 +1,42 @@
+"""`assess run`: the whole quarterly job on the small demo, and its refusals."""
+
+from __future__ import annotations
+
+import json
+
+import openpyxl
+
+from assess.cli import main
+
+
+def test_run_writes_every_output_once(small_demo, tmp_path, capsys):
+    store, out = tmp_path / "s.duckdb", tmp_path / "reports"
+    args = [
+        "run",
+        str(small_demo),
+        "--store",
+        str(store),
+        "--quarter",
+        "2026Q3",
+        "--reports",
+        str(out),
+        "--no-reports",
+    ]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    folder = out / "2026Q3"
+    assert (folder / "季度考评_2026Q3.xlsx").exists()
+    assert (
+        "计算过程"
+        in openpyxl.load_workbook(folder / "季度考评_2026Q3.xlsx", read_only=True).sheetnames
+    )
+    assert (folder / "每季一考_2026Q3.xlsx").exists()
+    effect = json.loads((folder / "成效分析.json").read_text(encoding="utf-8"))
+    assert set(effect) == {"complaint", "violation"}
+    assert "全流程完成" in text and "appraisal workbook" in text
+    # Outputs exist: a second run refuses before doing anything, then --force replaces.
+    before = (folder / "成效分析.json").stat().st_mtime_ns
+    assert main(args) == 1
+    assert "--force" in capsys.readouterr().err
+    assert (folder / "成效分析.json").stat().st_mtime_ns == before
+    assert main([*args, "--force"]) == 0
