@@ -134,3 +134,20 @@ def test_effect_yoy_json_matches_the_exact_binomial_test(capsys):
     assert main(["effect", "yoy", "--before", "120", "--after", "108"]) == 0
     text = capsys.readouterr().out
     assert "无法区分" in text and "cannot be distinguished" in text
+
+
+def test_exam_and_track_commands(small_dataset, tmp_path, capsys):
+    store = tmp_path / "s.duckdb"
+    with Store.open(store) as s:
+        s.import_dataset(small_dataset)
+    book = tmp_path / "exam.xlsx"
+    assert main(["exam", "--quarter", "2026Q3", "--store", str(store), "--out", str(book)]) == 0
+    out = capsys.readouterr().out
+    assert "薄弱板块：党规" in out and "Weak sections: 党规" in out
+    assert "汇总" in pd.ExcelFile(book).sheet_names[0]
+    track = tmp_path / "track.xlsx"
+    assert main(["track", "--as-of", "2026-09-30", "--store", str(store), "--out",
+                 str(track)]) == 0
+    out = capsys.readouterr().out
+    assert "红色" in out and "Red" in out
+    assert len(pd.ExcelFile(track).sheet_names) >= 3

@@ -119,6 +119,27 @@ def _cmd_exam(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_track(args: argparse.Namespace) -> int:
+    from .duties import track_duties
+    from .excel import write_workbook
+    from .problems import track_problems
+    from .projects import track_projects
+    from .store import read_store
+
+    data = read_store(args.store, ["units", "projects", "milestones", "problems", "duties"])
+    results = [
+        track_projects(data.projects, data.milestones, as_of=args.as_of, units=data.units),
+        track_problems(data.problems, as_of=args.as_of),
+        track_duties(data.duties, as_of=args.as_of),
+    ]
+    print("\n\n".join(r.summary() for r in results))
+    if args.out:
+        sheets = {name: frame for r in results for name, frame in r.tables().items()}
+        write_workbook(args.out, sheets, overwrite=args.force)
+        print(f"\n工作簿 / workbook: {args.out}")
+    return 0
+
+
 def _cmd_effect_yoy(args: argparse.Namespace) -> int:
     from .effect.rates import rate_ratio_test
 
@@ -342,6 +363,17 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help="评分方案（应考岗位与合格线）/ scheme file (eligible posts and pass mark)",
     )
+    p.add_argument("--out", type=Path, metavar="FILE.xlsx", help="写出工作簿 / write a workbook")
+    p.add_argument("--force", action="store_true", help="覆盖已有工作簿 / overwrite the workbook")
+
+    p = add(
+        "track",
+        _cmd_track,
+        "书记项目、问题整改、党务任务的红黄绿状态 / red-yellow-green status of projects, problems "
+        "and duties",
+    )
+    p.add_argument("--as-of", required=True, help="截至日期，如 2026-09-30 / as-of date")
+    add_store(p)
     p.add_argument("--out", type=Path, metavar="FILE.xlsx", help="写出工作簿 / write a workbook")
     p.add_argument("--force", action="store_true", help="覆盖已有工作簿 / overwrite the workbook")
 
