@@ -23,13 +23,13 @@ $(TSTAMP): pyproject.toml | $(BIN)/python
 
 demo: $(STAMP)
 	$(BIN)/assess demo --out data/demo --size province --seed 2026 --force
-	$(BIN)/assess run data/demo --store data/assess.duckdb --quarter 2026Q3 --reports reports
+	$(BIN)/assess run data/demo --store data/assess.duckdb --quarter 2026Q3 --reports reports --force
 
 test: $(TSTAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 bench: $(TSTAMP)
-	$(BIN)/python -m benchmarks
+	for f in benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done
 
 lint: $(TSTAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -124,6 +124,7 @@ def run_quarter(
     from .exam import exam_of_quarter
     from .excel import write_workbook
     from .periods import parse_quarter
+    from .schema import EVENT_TYPES
     from .scheme import load_scheme
     from .scoring import read_for_scoring, score_quarter
     from .store import Store, read_store
@@ -187,7 +188,11 @@ def run_quarter(
         tmp.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
         os.replace(tmp, effect_json)
         outputs["effect"] = effect_json
-        _say(lines, echo, campaign.summary().split("\n\n")[1])
+        for outcome, result in campaign.results.items():
+            # The headline and the estimate of each outcome; the full verdict is in the JSON
+            # and the effect report.
+            head = "\n".join(result.verdict.zh.split("\n")[:2])
+            _say(lines, echo, f"【{EVENT_TYPES[outcome]}】{head}")
     del data
 
     return RunSummary(
