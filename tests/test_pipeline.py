@@ -40,3 +40,29 @@ def test_run_writes_every_output_once(small_demo, tmp_path, capsys):
     assert "--force" in capsys.readouterr().err
     assert (folder / "成效分析.json").stat().st_mtime_ns == before
     assert main([*args, "--force"]) == 0
+
+
+def test_run_renders_the_reports_with_one_index(small_demo, tmp_path, capsys):
+    store, out = tmp_path / "s.duckdb", tmp_path / "reports"
+    args = [
+        "run",
+        str(small_demo),
+        "--store",
+        str(store),
+        "--quarter",
+        "2026Q3",
+        "--reports",
+        str(out),
+        "--workers",
+        "1",
+    ]
+    assert main(args) == 0
+    folder = out / "2026Q3" / "reports"
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    htmls = sorted(p.name for p in folder.glob("*.html") if p.name != "index.html")
+    assert any(n.startswith("quarterly_appraisal") for n in htmls)
+    assert any(n.startswith("exam_analysis") for n in htmls)
+    assert any(n.startswith("effect_analysis") for n in htmls)
+    for name in htmls:
+        assert name in index
+    assert "report index" in capsys.readouterr().out

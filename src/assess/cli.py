@@ -468,6 +468,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="随机种子 / random seed (default 0)")
     p.add_argument("--json", action="store_true", help="输出 JSON / print JSON")
 
+    from .report.cli import add_report_parser
+
+    add_report_parser(sub)
+
     p = add("run", _cmd_run, "全流程：校验、导入、评分、成效分析、报告 / the whole job")
     p.add_argument(
         "path", type=Path, help="CSV 文件夹或 Excel 工作簿 / folder of CSV files or a workbook"

@@ -36,6 +36,7 @@ class RunSummary(ResultDisplay):
     out_dir: Path
     outputs: dict[str, Path] = field(default_factory=dict)
     lines: tuple[str, ...] = ()
+    failed_reports: tuple[str, ...] = ()
     _title = "季度全流程 / Quarterly run"
 
     def to_frame(self):  # type: ignore[no-untyped-def]
@@ -49,9 +50,14 @@ class RunSummary(ResultDisplay):
         """Where everything is, Chinese then English."""
         zh = "\n".join(f"  {_NAMES[k][0]}：{p}" for k, p in self.outputs.items())
         en = "\n".join(f"  {_NAMES[k][1]}: {p}" for k, p in self.outputs.items())
+        failed_zh = failed_en = ""
+        if self.failed_reports:
+            names = ", ".join(self.failed_reports)
+            failed_zh = f"\n有 {len(self.failed_reports)} 份报告失败：{names}"
+            failed_en = f"\n{len(self.failed_reports)} reports failed: {names}"
         return (
-            f"{self.quarter} 全流程完成。数据库：{self.store}\n输出：\n{zh}\n\n"
-            f"{self.quarter} done. Store: {self.store}\nOutputs:\n{en}"
+            f"{self.quarter} 全流程完成。数据库：{self.store}\n输出：\n{zh}{failed_zh}\n\n"
+            f"{self.quarter} done. Store: {self.store}\nOutputs:\n{en}{failed_en}"
         )
 
 
@@ -193,8 +199,76 @@ def run_quarter(
             # and the effect report.
             head = "\n".join(result.verdict.zh.split("\n")[:2])
             _say(lines, echo, f"【{EVENT_TYPES[outcome]}】{head}")
+    province = str(data.units.loc[data.units["level"] == "province", "unit_code"].iloc[0])
+    campaign_id = None if data.campaign.empty else str(data.campaign["campaign_id"].iloc[0])
     del data
 
+    failed: tuple[str, ...] = ()
+    if reports:
+        index, failed = _render_reports(
+            store,
+            quarter,
+            out / "reports",
+            level=level,
+            workers=workers,
+            province=province,
+            campaign_id=campaign_id,
+            force=overwrite,
+        )
+        outputs["reports"] = index
     return RunSummary(
-        quarter=quarter, store=Path(store), out_dir=out, outputs=outputs, lines=tuple(lines)
+        quarter=quarter,
+        store=Path(store),
+        out_dir=out,
+        outputs=outputs,
+        lines=tuple(lines),
+        failed_reports=failed,
     )
+
+
+def _render_reports(
+    store: str | os.PathLike[str],
+    quarter: str,
+    folder: Path,
+    *,
+    level: str,
+    workers: int | None,
+    province: str,
+    campaign_id: str | None,
+    force: bool,
+) -> tuple[Path, tuple[str, ...]]:
+    """Quarterly reports per unit, the exam and the campaign's effect report, one index."""
+    from .report import render_batch, render_report, unit_parameter_sets
+    from .report._files import atomic_write
+    from .report.index import index_html
+
+    batch = render_batch(
+        "quarterly",
+        unit_parameter_sets(store, level=level, common={"quarter": quarter}),
+        out_dir=folder,
+        workers=workers,
+        force=force,
+    )
+    extra = [
+        render_report(
+            "exam",
+            {"quarter": quarter, "unit": province, "store": str(store)},
+            out_dir=folder,
+            force=force,
+        )
+    ]
+    if campaign_id is not None:
+        extra.append(
+            render_report(
+                "effect",
+                {"campaign": campaign_id, "store": str(store)},
+                out_dir=folder,
+                force=force,
+            )
+        )
+    reports = [*batch.reports, *extra]
+    title = f"{quarter} 党建考评与成效分析报告 / appraisal and effect reports"
+    index = atomic_write(
+        folder / "index.html", index_html(reports, title=title, out_dir=folder).encode()
+    )
+    return index, tuple(r.stem for r in reports if r.status == "failed")

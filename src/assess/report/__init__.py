@@ -1,0 +1,98 @@
+"""Reports: parameterised notebook templates rendered to self-contained Chinese HTML, DOCX
+and PDF, one at a time or one per unit in a batch.
+
+Public API (imported lazily, so that ``import assess.report`` in a template is cheap):
+
+* templates call :func:`publish_key_results`, :func:`mask_people` and the building blocks
+  :func:`load_store`, :func:`unit_info`, :func:`cover`, :func:`prose`, :func:`table`, :func:`notes`,
+  :func:`campaign_counts`;
+* :func:`render_report` renders one report, :func:`render_batch` one per parameter set
+  (e.g. per unit) with an ``index.html``; :func:`read_parameters` and
+  :func:`validate_parameters` implement the template's parameter contract;
+* :class:`LocalExecutor` and :class:`DaskExecutor` run batches;
+* errors: :class:`ReportError` and its subclasses.
+
+See ``ARCHITECTURE.md`` and the module docstrings of :mod:`assess.report.runner` and
+:mod:`assess.report.engine` for the design.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__all__ = [
+    "publish_key_results",
+    "load_store",
+    "unit_info",
+    "UnitInfo",
+    "cover",
+    "prose",
+    "table",
+    "notes",
+    "campaign_counts",
+    "mask_people",
+    "PRIVACY_LEVELS",
+    "Parameter",
+    "read_parameters",
+    "validate_parameters",
+    "render_report",
+    "ReportResult",
+    "render_batch",
+    "BatchResult",
+    "unit_parameter_sets",
+    "LocalExecutor",
+    "DaskExecutor",
+    "Provenance",
+    "find_template",
+    "list_templates",
+    "ReportError",
+    "TemplateError",
+    "ReportParameterError",
+    "ReportExecutionError",
+    "ExportError",
+]
+
+_WHERE = {
+    "publish_key_results": "results",
+    "load_store": "content",
+    "unit_info": "content",
+    "UnitInfo": "content",
+    "cover": "content",
+    "prose": "content",
+    "table": "content",
+    "notes": "content",
+    "campaign_counts": "content",
+    "mask_people": "privacy",
+    "PRIVACY_LEVELS": "privacy",
+    "Parameter": "params",
+    "read_parameters": "params",
+    "validate_parameters": "params",
+    "render_report": "runner",
+    "ReportResult": "runner",
+    "render_batch": "batch",
+    "BatchResult": "batch",
+    "unit_parameter_sets": "batch",
+    "LocalExecutor": "executors",
+    "DaskExecutor": "executors",
+    "Provenance": "provenance",
+    "find_template": "templates",
+    "list_templates": "templates",
+    "ReportError": "errors",
+    "TemplateError": "errors",
+    "ReportParameterError": "errors",
+    "ReportExecutionError": "errors",
+    "ExportError": "errors",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'assess.report' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,299 @@
+"""A batch of reports from one template: typically one per unit for a quarter.
+
+:func:`render_batch` validates every report's parameters before anything runs, keeps
+reports whose inputs, template and software are unchanged since a finished run (unless
+``force``), runs the rest on an executor with one progress bar and an ETA, continues past
+failing reports, and writes ``index.html`` (every report with status, key figures and
+links) and ``failures.json`` (each failure with its error) into the output folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .._display import ResultDisplay
+from ..errors import bilingual, check_choice
+from ..schema import LEVELS
+from ._files import atomic_write, sweep_temporaries
+from .errors import ReportParameterError
+from .executors import Executor, make_executor
+from .index import index_html
+from .runner import ReportJob, ReportResult, finished_report, plan_report, write_outcome
+from .templates import find_template, template_title
+
+__all__ = ["BatchResult", "render_batch", "unit_parameter_sets"]
+
+
+@dataclass(frozen=True)
+class BatchResult(ResultDisplay):
+    """The reports of a batch.
+
+    Attributes
+    ----------
+    out_dir : Path
+        Output folder.
+    reports : tuple of ReportResult
+        One per parameter set, in the order given.
+    index : Path
+        The batch's ``index.html``.
+    failures : Path
+        ``failures.json``: ``[{"report", "parameters", "error", "notebook"}]``.
+    seconds : float
+        Wall time of the batch.
+    """
+
+    out_dir: Path
+    reports: tuple[ReportResult, ...]
+    index: Path
+    failures: Path
+    seconds: float
+
+    _title = "报告批次 / Report batch"
+
+    def count(self, status: str) -> int:
+        """Number of reports with ``status`` (``ok``, ``skipped``, ``failed``)."""
+        return sum(r.status == status for r in self.reports)
+
+    @property
+    def ok(self) -> bool:
+        """True when no report failed."""
+        return self.count("failed") == 0
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per report: ``stem``, ``status``, ``seconds``, ``error``, ``html``."""
+        return pd.DataFrame(
+            {
+                "stem": [r.stem for r in self.reports],
+                "status": [r.status for r in self.reports],
+                "seconds": [r.seconds for r in self.reports],
+                "error": [r.error for r in self.reports],
+                "html": [str(r.files.get("html", "")) for r in self.reports],
+            }
+        )
+
+    def summary(self) -> str:
+        """Counts, time per report and where the index is; Chinese, then English."""
+        n, ok, kept, failed = (
+            len(self.reports),
+            self.count("ok"),
+            self.count("skipped"),
+            self.count("failed"),
+        )
+        per = self.seconds / (ok + failed) if ok + failed else 0.0
+        zh = (
+            f"共 {n} 份报告：新生成 {ok} 份，未变沿用 {kept} 份，失败 {failed} 份；"
+            f"用时 {self.seconds:.1f} 秒（每份 {per:.2f} 秒）。索引：{self.index}"
+        )
+        en = (
+            f"{n} reports: {ok} written, {kept} unchanged and kept, {failed} failed; "
+            f"{self.seconds:.1f} s ({per:.2f} s per report). Index: {self.index}"
+        )
+        if failed:
+            zh += f"\n失败清单：{self.failures}"
+            en += f"\nFailures: {self.failures}"
+        return f"{zh}\n\n{en}"
+
+
+def unit_parameter_sets(
+    store: str | os.PathLike[str],
+    *,
+    level: str = "city",
+    common: Mapping[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """One parameter set per unit at ``level`` of the store's organisation tree.
+
+    Parameters
+    ----------
+    store : path
+        The store (its ``units`` table is read).
+    level : {"province", "city", "county", "branch"}, default "city"
+    common : mapping, optional
+        Parameters shared by all reports (e.g. ``quarter``); ``store`` and ``unit`` are
+        set here.
+
+    Raises
+    ------
+    StoreError
+        No readable store at ``store``.
+    ReportParameterError
+        No unit at ``level``.
+    """
+    from ..store import read_store
+
+    check_choice("unit_parameter_sets", "level", level, tuple(LEVELS))
+    units = read_store(Path(store), tables="units").units
+    codes = sorted(units.loc[units["level"] == level, "unit_code"])
+    if not codes:
+        raise ReportParameterError(
+            bilingual(
+                f"数据库 {store} 中没有 {LEVELS[level]} 层级的单位",
+                f"store {store} has no unit at level {level}",
+            )
+        )
+    return [{**(common or {}), "store": os.fspath(store), "unit": code} for code in codes]
+
+
+def _store_facts(parameter_sets: Sequence[Mapping[str, Any]]) -> tuple[str | None, Any]:
+    """The store's content hash and units, read once when every report uses one store."""
+    stores = {ps.get("store") for ps in parameter_sets}
+    path = next(iter(stores)) if len(stores) == 1 else None
+    if not isinstance(path, str):
+        return None, None
+    from ..store import Store
+
+    with Store.open(path, read_only=True) as store:
+        return store.content_sha256(), store.read("units").units
+
+
+def _plan(
+    template: Path, parameter_sets: Sequence[Mapping[str, Any]], formats: Sequence[str]
+) -> list[ReportJob]:
+    store_sha256, units = _store_facts(parameter_sets)
+    jobs = [
+        plan_report(template, ps, formats=formats, store_sha256=store_sha256, units=units)
+        for ps in parameter_sets
+    ]
+    seen: dict[str, int] = {}
+    for i, job in enumerate(jobs):
+        if job.stem in seen:
+            raise ReportParameterError(
+                bilingual(
+                    f"第 {seen[job.stem] + 1} 与第 {i + 1} 组参数生成同一报告 {job.stem}",
+                    f"parameter sets {seen[job.stem] + 1} and {i + 1} give the same report "
+                    f"{job.stem}",
+                )
+            )
+        seen[job.stem] = i
+    return jobs
+
+
+def _progress(total: int, initial: int, enabled: bool) -> Any:
+    from tqdm import tqdm
+
+    class _Bar(tqdm):  # type: ignore[misc, type-arg]
+        # No monitor thread: the local executor forks from this process.
+        monitor_interval = 0
+
+    return _Bar(
+        total=total,
+        initial=initial,
+        disable=not enabled,
+        unit="份",
+        file=sys.stderr,
+        desc="报告 reports",
+        dynamic_ncols=True,
+    )
+
+
+def render_batch(
+    template: str | os.PathLike[str],
+    parameter_sets: Sequence[Mapping[str, Any]],
+    *,
+    out_dir: str | os.PathLike[str],
+    formats: Sequence[str] = ("html",),
+    executor: str | Executor = "local",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    force: bool = False,
+    progress: bool = True,
+    timeout: float | None = None,
+    title: str | None = None,
+) -> BatchResult:
+    """Render one report per parameter set, with an index and a failure summary.
+
+    Parameters
+    ----------
+    template : str or path
+        Template name or notebook file.
+    parameter_sets : sequence of mappings
+        One mapping of parameters per report (see :func:`unit_parameter_sets`).
+    out_dir : path
+        Folder of all outputs, ``index.html`` and ``failures.json``.
+    formats : sequence of str, default ("html",)
+        ``html`` plus optionally ``docx``, ``pdf``.
+    executor : {"local", "dask"} or Executor, default "local"
+        Where reports run; an :class:`~assess.report.executors.Executor` instance is used
+        as given (and not closed).
+    workers : int, optional
+        Reports at a time for the local executor (default: CPUs).
+    scheduler : str, optional
+        Dask scheduler address for ``executor="dask"``.
+    force : bool, default False
+        Render reports even when unchanged since a finished run.
+    progress : bool, default True
+        Show a progress bar with ETA on standard error.
+    timeout : float, optional
+        Seconds after which one report is stopped (counted as failed).
+    title : str, optional
+        Heading of the index page.
+
+    Returns
+    -------
+    BatchResult
+        Never raises for a failing report: see ``.ok`` and ``failures``.
+
+    Raises
+    ------
+    ReportParameterError, StoreError, ExportError, TemplateError
+        Any parameter set is invalid (nothing runs then), or two give the same report.
+    """
+    start = time.perf_counter()
+    path = find_template(template)
+    jobs = _plan(path, parameter_sets, formats)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    sweep_temporaries(out)
+    results: dict[str, ReportResult] = {}
+    if not force:
+        for job in jobs:
+            kept = finished_report(out, job)
+            if kept is not None:
+                results[job.stem] = kept
+    todo = [job for job in jobs if job.stem not in results]
+    if todo:
+        own = not isinstance(executor, Executor)
+        runner = (
+            executor
+            if isinstance(executor, Executor)
+            else make_executor(executor, workers=workers, scheduler=scheduler, timeout=timeout)
+        )
+        bar = _progress(len(jobs), len(results), progress)
+        try:
+            for job, outcome in runner.run(todo):
+                results[job.stem] = write_outcome(out, job, outcome)
+                bar.update(1)
+                failed = sum(r.status == "failed" for r in results.values())
+                bar.set_postfix_str(f"失败 failed {failed}")
+        finally:
+            bar.close()
+            if own:
+                runner.close()
+    reports = tuple(results[job.stem] for job in jobs)
+    quarters = sorted({str(j.parameters["quarter"]) for j in jobs if "quarter" in j.parameters})
+    heading = title or " ".join([*quarters, template_title(path), "· 报告索引 / index"])
+    index = atomic_write(
+        out / "index.html", index_html(reports, title=heading, out_dir=out).encode()
+    )
+    failures = [
+        {
+            "report": r.stem,
+            "parameters": r.parameters,
+            "error": r.error,
+            "notebook": r.files["failed_ipynb"].name if "failed_ipynb" in r.files else None,
+        }
+        for r in reports
+        if r.status == "failed"
+    ]
+    failures_path = atomic_write(
+        out / "failures.json", json.dumps(failures, ensure_ascii=False, indent=2).encode()
+    )
+    return BatchResult(out, reports, index, failures_path, time.perf_counter() - start)

@@ -1,0 +1,535 @@
+"""Run one report: validate, execute in an isolated child, write the outputs atomically.
+
+The work is split between two processes:
+
+* the **parent** (:func:`plan_report`, :func:`write_outcome`) validates the parameters
+  and inputs before anything runs, computes the provenance and decides whether a
+  finished report can be kept; after the run it writes every file atomically;
+* the **child** (:func:`render_job`, forked, see :mod:`assess.report.isolation`)
+  executes the template through Papermill's ``execute_notebook`` with the in-process
+  engine, rejects output containing stderr or errors, collects the key results and
+  renders HTML, DOCX and PDF, returning them as bytes.
+
+Files of a report ``STEM`` in the output folder: ``STEM.ipynb`` (executed notebook),
+``STEM.html``, ``STEM.docx``/``STEM.pdf`` when asked, and ``STEM.json`` — the key
+results, parameters, provenance and the fingerprint of the inputs. ``STEM.json`` is
+written last, so it marks a finished report: a later run with the same fingerprint
+keeps the report (unless ``force``). A failed run leaves ``STEM.failed.ipynb``, the
+executed notebook with the error, as Papermill saved it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import bilingual
+from ..periods import parse_quarter
+from ._files import atomic_write, sweep_temporaries
+from .errors import ReportError, ReportExecutionError, ReportParameterError
+from .export import FORMATS, find_browser
+from .params import validate_parameters
+from .provenance import Provenance, collect_provenance
+from .templates import find_template, notebook_title
+
+__all__ = [
+    "ReportJob",
+    "RenderOutcome",
+    "ReportResult",
+    "STATUSES",
+    "plan_report",
+    "render_job",
+    "write_outcome",
+    "finished_report",
+    "render_report",
+    "report_stem",
+    "warm_caches",
+    "warm_up",
+]
+
+#: Status of a report after a run: written now, kept from an earlier run, or failed.
+STATUSES: dict[str, tuple[str, str]] = {
+    "ok": ("已生成", "written"),
+    "skipped": ("未变，沿用", "unchanged, kept"),
+    "failed": ("失败", "failed"),
+}
+
+_STEM_KEYS = ("campaign", "quarter", "unit")
+_UNSAFE = re.compile(r"[^\w.-]+")
+
+
+@dataclass(frozen=True)
+class ReportJob:
+    """Everything a child needs to render one report (picklable, sent to Dask workers)."""
+
+    template: Path
+    parameters: dict[str, Any]
+    stem: str
+    formats: tuple[str, ...]
+    provenance: Provenance
+
+    @property
+    def fingerprint(self) -> str:
+        """What decides whether a finished report can be kept."""
+        return self.provenance.fingerprint(self.formats)
+
+
+@dataclass(frozen=True)
+class RenderOutcome:
+    """What a child sends back: the files' bytes by suffix, or the error."""
+
+    stem: str
+    ok: bool
+    files: dict[str, bytes]
+    key_results: dict[str, Any] = field(default_factory=dict)
+    provenance: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """One report after a run.
+
+    Attributes
+    ----------
+    stem : str
+        File name stem of the report's files.
+    status : str
+        ``"ok"``, ``"skipped"`` (unchanged since a finished run) or ``"failed"``.
+    files : dict of str to Path
+        ``html``, ``ipynb``, ``json``, ``docx``, ``pdf`` as written; ``failed_ipynb``
+        for a failure.
+    parameters : dict
+        The parameters it ran with.
+    key_results : dict
+        ``{"results": ..., "labels": ..., "title": ...}`` as the template published them.
+    error : str or None
+        The bilingual error of a failure.
+    seconds : float
+        Time the child took (0 for a kept report).
+    """
+
+    stem: str
+    status: str
+    files: dict[str, Path]
+    parameters: dict[str, Any]
+    key_results: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def results(self) -> dict[str, Any]:
+        """The key results themselves."""
+        return dict(self.key_results.get("results", {}))
+
+
+def report_stem(template: str, parameters: Mapping[str, Any]) -> str:
+    """File stem of a report: the template and its campaign, quarter and unit.
+
+    Examples
+    --------
+    >>> report_stem("quarterly_appraisal", {"quarter": "2026Q3", "unit": "0101", "seed": 1})
+    'quarterly_appraisal_2026Q3_0101'
+    """
+    parts = [template] + [str(parameters[k]) for k in _STEM_KEYS if parameters.get(k)]
+    return _UNSAFE.sub("-", "_".join(parts)).strip("-")
+
+
+def _check_formats(formats: Sequence[str]) -> tuple[str, ...]:
+    chosen = tuple(dict.fromkeys(f.strip().lower() for f in formats if f.strip()))
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown or "html" not in chosen:
+        raise ReportParameterError(
+            bilingual(
+                f"输出格式 {', '.join(chosen) or '（空）'} 不可用；"
+                f"可选 {', '.join(FORMATS)}，且须含 html",
+                f"output formats {', '.join(chosen) or '(none)'} not available; choose from "
+                f"{', '.join(FORMATS)}, including html",
+            )
+        )
+    if "pdf" in chosen and find_browser() is None:
+        from .export import to_pdf
+
+        to_pdf("")  # raises the ExportError explaining how to get a browser
+    return chosen
+
+
+def _check_inputs(values: Mapping[str, Any], *, units: Any = None) -> None:
+    """Pre-flight checks of the parameters every template means the same by."""
+    quarter = values.get("quarter")
+    if isinstance(quarter, str) and parse_quarter(quarter) is None:
+        raise ReportParameterError(
+            bilingual(
+                f"参数 quarter 的取值 {quarter!r} 不是季度；请写作 2026Q3 或 2026年第3季度",
+                f"parameter quarter: {quarter!r} is not a quarter; write e.g. 2026Q3",
+            )
+        )
+    store = values.get("store")
+    unit = values.get("unit")
+    if not isinstance(store, str):
+        return
+    if units is None:
+        from ..store import read_store
+
+        units = read_store(store, tables="units").units  # StoreError when missing
+    if isinstance(unit, str) and unit and unit not in set(units["unit_code"]):
+        import difflib
+
+        close = difflib.get_close_matches(unit, list(units["unit_code"]), n=3)
+        hint_zh = f"；相近的编码：{', '.join(close)}" if close else ""
+        hint_en = f"; close codes: {', '.join(close)}" if close else ""
+        raise ReportParameterError(
+            bilingual(
+                f"单位编码 {unit!r} 不在数据库 {store} 的组织机构表中{hint_zh}",
+                f"unit {unit!r} is not in the units table of store {store}{hint_en}",
+            )
+        )
+
+
+def plan_report(
+    template: str | os.PathLike[str],
+    parameters: Mapping[str, Any] | None = None,
+    *,
+    formats: Sequence[str] = ("html",),
+    store_sha256: str | None = None,
+    units: Any = None,
+) -> ReportJob:
+    """Validate a report request and prepare its job; nothing runs yet.
+
+    Raises
+    ------
+    ReportParameterError
+        Unknown or mistyped parameters, a malformed quarter, a unit not in the store,
+        unknown formats.
+    StoreError
+        The ``store`` parameter names no readable store.
+    ExportError
+        ``pdf`` asked for without a Chromium browser.
+    ReportError, TemplateError
+        Unknown template, or a template breaking the contract.
+    """
+    path = find_template(template)
+    values = validate_parameters(path, parameters or {})
+    chosen = _check_formats(formats)
+    _check_inputs(values, units=units)
+    provenance = collect_provenance(path, values, store_sha256=store_sha256)
+    return ReportJob(path, values, report_stem(path.stem, values), chosen, provenance)
+
+
+# --------------------------------------------------------------------------- the child
+
+
+def warm_caches() -> None:
+    """Import and cache what reports need, changing no state a caller could notice.
+
+    Imports pandas, matplotlib, scipy, statsmodels, IPython, Papermill, nbconvert,
+    python-docx and the analysis modules of `assess`; renders a sample page (compiling
+    the HTML templates, loading the font cutter and the base font); registers the CJK
+    font with matplotlib's font manager and draws it once on an off-screen figure, so its
+    glyph cache is filled — ``rcParams`` and the backend stay as they are. Idempotent and
+    thread-safe (Dask runs several tasks at once in a worker).
+    """
+    with _WARMING:
+        if "caches" not in _WARM:
+            _fill_caches()
+            _WARM.add("caches")
+
+
+def warm_up() -> None:
+    """Prepare a process that will fork report children: :func:`warm_caches`, plus the
+    in-process engine registered with Papermill and a pristine IPython shell with
+    matplotlib's inline backend (which changes this process's backend). Idempotent and
+    thread-safe."""
+    warm_caches()
+    with _WARMING:
+        if "shell" not in _WARM:
+            from .engine import prepare_shell, register
+
+            register()
+            prepare_shell()
+            _WARM.add("shell")
+
+
+_WARM: set[str] = set()
+_WARMING = threading.Lock()
+
+
+def _fill_caches() -> None:
+    import importlib
+    import io
+
+    from matplotlib import font_manager
+    from matplotlib.figure import Figure
+
+    from ..plotting import CJK_FAMILY
+    from .render import prepare_exporter
+
+    for name in (
+        "numpy",
+        "pandas",
+        "scipy.stats",
+        "statsmodels.api",
+        "matplotlib.pyplot",
+        "IPython",
+        "papermill",
+        "docx",
+        "assess.store",
+        "assess.scoring",
+        "assess.exam",
+        "assess.effect.engine",
+        "assess.report.content",
+        "assess.report.export",
+    ):
+        try:
+            importlib.import_module(name)
+        except ImportError:  # a module of the library that does not exist (yet)
+            continue
+    prepare_exporter()
+    if not any(f.name == CJK_FAMILY for f in font_manager.fontManager.ttflist):
+        from noto_cjk_sans_otc import FONT_PATH
+
+        font_manager.fontManager.addfont(str(FONT_PATH))
+    figure = Figure(figsize=(1, 1))
+    figure.text(0.5, 0.5, "党建 0.5", fontfamily=CJK_FAMILY)
+    figure.savefig(io.BytesIO(), format="png")
+
+
+def _unclean_output(nb: Any) -> str | None:
+    """The first stderr or error output of an executed notebook, as text."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream" and output.name == "stderr":
+                return output.text
+            if output.output_type == "error":
+                return f"{output.ename}: {output.evalue}"
+    return None
+
+
+def _title(nb: Any, key: dict[str, Any], fallback: str) -> str:
+    return str(key.get("title") or notebook_title(nb) or fallback)
+
+
+def render_job(job: ReportJob) -> RenderOutcome:
+    """Execute and render one report in this process (meant to run in a forked child).
+
+    Never raises for a failing report: the outcome then carries the error and the failed
+    notebook.
+    """
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    from .engine import ENGINE_NAME, register
+    from .export import to_docx, to_pdf
+    from .render import to_html
+    from .results import extract_key_results
+
+    register()
+    start = time.perf_counter()
+    provenance = job.provenance.stamped()
+
+    def failed(error: str, notebook: bytes | None) -> RenderOutcome:
+        files = {} if notebook is None else {".failed.ipynb": notebook}
+        return RenderOutcome(
+            job.stem,
+            False,
+            files,
+            provenance=provenance.to_dict(),
+            error=error,
+            seconds=time.perf_counter() - start,
+        )
+
+    with tempfile.TemporaryDirectory(prefix="assess-report-") as tmp:
+        executed = Path(tmp) / f"{job.stem}.ipynb"
+        try:
+            nb = papermill.execute_notebook(
+                str(job.template),
+                str(executed),
+                parameters=job.parameters,
+                engine_name=ENGINE_NAME,
+                kernel_name="python3",
+                language="python",
+                progress_bar=False,
+                request_save_on_cell_execute=False,
+            )
+        except PapermillExecutionError as exc:
+            notebook = executed.read_bytes() if executed.is_file() else None
+            what = f"{exc.ename}: {exc.evalue}"
+            return failed(
+                bilingual(
+                    f"报告单元 In[{exc.exec_count}] 出错：{what}",
+                    f"cell In[{exc.exec_count}] failed: {what}",
+                ),
+                notebook,
+            )
+    nb.metadata["assess"] = {"provenance": provenance.to_dict()}
+    unclean = _unclean_output(nb)
+    if unclean is not None:
+        message = bilingual(
+            "报告输出含有警告或错误信息（模板须无警告运行）",
+            "the report's output contains warnings or error text (templates must run clean)",
+        )
+        return failed(f"{message}: {unclean.strip()[:500]}", nbformat.writes(nb).encode())
+    try:
+        key = extract_key_results(nb)
+        nb.metadata["assess"]["key_results"] = key
+        title = _title(nb, key, job.stem)
+        html = to_html(nb, provenance, title=title, kicker=title)
+        files = {".ipynb": nbformat.writes(nb).encode(), ".html": html.encode()}
+        if "docx" in job.formats:
+            files[".docx"] = to_docx(nb, provenance, title=title)
+        if "pdf" in job.formats:
+            files[".pdf"] = to_pdf(html)
+    except ReportError as exc:
+        return failed(str(exc), nbformat.writes(nb).encode())
+    return RenderOutcome(
+        job.stem,
+        True,
+        files,
+        key_results=key,
+        provenance=provenance.to_dict(),
+        seconds=time.perf_counter() - start,
+    )
+
+
+# --------------------------------------------------------------------------- the parent
+
+
+def _record(
+    out_dir: Path, job: ReportJob, outcome: RenderOutcome, files: dict[str, Path]
+) -> dict[str, Any]:
+    return {
+        "report": job.stem,
+        "template": job.template.stem,
+        "title": outcome.key_results.get("title"),
+        "fingerprint": job.fingerprint,
+        "files": {k: p.name for k, p in files.items()},
+        "parameters": job.parameters,
+        "results": outcome.key_results.get("results", {}),
+        "labels": outcome.key_results.get("labels", {}),
+        "percent": outcome.key_results.get("percent", []),
+        "provenance": outcome.provenance,
+    }
+
+
+def write_outcome(out_dir: Path, job: ReportJob, outcome: RenderOutcome) -> ReportResult:
+    """Write a child's files atomically, the JSON last; return the report's result."""
+    out_dir = Path(out_dir)
+    failed_nb = out_dir / f"{job.stem}.failed.ipynb"
+    if not outcome.ok:
+        files = {}
+        if ".failed.ipynb" in outcome.files:
+            files["failed_ipynb"] = atomic_write(failed_nb, outcome.files[".failed.ipynb"])
+        return ReportResult(
+            job.stem, "failed", files, job.parameters, error=outcome.error, seconds=outcome.seconds
+        )
+    files = {
+        suffix.lstrip("."): atomic_write(out_dir / f"{job.stem}{suffix}", data)
+        for suffix, data in outcome.files.items()
+    }
+    files["json"] = out_dir / f"{job.stem}.json"
+    record = _record(out_dir, job, outcome, files)
+    text = json.dumps(record, ensure_ascii=False, indent=2, allow_nan=False)
+    atomic_write(files["json"], text.encode())
+    failed_nb.unlink(missing_ok=True)
+    return ReportResult(
+        job.stem,
+        "ok",
+        files,
+        job.parameters,
+        key_results=outcome.key_results,
+        seconds=outcome.seconds,
+    )
+
+
+def finished_report(out_dir: Path, job: ReportJob) -> ReportResult | None:
+    """The report of an earlier run when it is complete and its fingerprint unchanged."""
+    record_path = Path(out_dir) / f"{job.stem}.json"
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if record.get("fingerprint") != job.fingerprint:
+        return None
+    files = {k: Path(out_dir) / name for k, name in record.get("files", {}).items()}
+    if not all(p.is_file() for p in files.values()):
+        return None
+    key = {name: record.get(name) for name in ("results", "labels", "percent", "title")}
+    return ReportResult(job.stem, "skipped", files, job.parameters, key_results=key)
+
+
+def render_report(
+    template: str | os.PathLike[str],
+    parameters: Mapping[str, Any] | None = None,
+    *,
+    out_dir: str | os.PathLike[str] = "reports",
+    formats: Sequence[str] = ("html",),
+    force: bool = False,
+    timeout: float | None = None,
+) -> ReportResult:
+    """Render one report from a template.
+
+    Parameters
+    ----------
+    template : str or path
+        Template name (``quarterly``, ``effect_analysis``) or notebook file.
+    parameters : mapping, optional
+        Parameter values; text is converted to the declared types.
+    out_dir : path, default "reports"
+        Folder of the outputs.
+    formats : sequence of str, default ("html",)
+        Any of ``html`` (always), ``docx``, ``pdf``.
+    force : bool, default False
+        Render even when a finished report with the same fingerprint exists.
+    timeout : float, optional
+        Seconds after which the report is stopped.
+
+    Returns
+    -------
+    ReportResult
+        Status ``ok`` or ``skipped``.
+
+    Raises
+    ------
+    ReportParameterError, StoreError, ExportError, TemplateError
+        Before anything runs (see :func:`plan_report`).
+    ReportExecutionError
+        The report failed; the message names the cell and error, and the executed
+        notebook is saved as ``STEM.failed.ipynb``.
+
+    Notes
+    -----
+    The report runs in a forked child of this process (a fresh process on Windows), so
+    nothing it sets reaches the caller.
+    """
+    from .isolation import run_isolated
+
+    job = plan_report(template, parameters, formats=formats)
+    out = Path(out_dir)
+    if not force:
+        kept = finished_report(out, job)
+        if kept is not None:
+            return kept
+    warm_caches()  # later reports from this process then start faster
+    sweep_temporaries(out)
+    outcome = run_isolated(render_job, job, timeout=timeout)
+    result = write_outcome(out, job, outcome)
+    if result.status == "failed":
+        where = result.files.get("failed_ipynb")
+        saved = (
+            "\n"
+            + bilingual(f"已保存执行过的笔记本：{where}", f"executed notebook saved as {where}")
+            if where
+            else ""
+        )
+        raise ReportExecutionError(f"{result.error}{saved}")
+    return result
