@@ -178,15 +178,15 @@ def rate_branches(
     --------
     >>> from assess.scheme import load_scheme
     >>> rules = load_scheme().stars
-    >>> m = pd.DataFrame({"member_index_mean": [90.0, 82.0], "exam_participation": [1.0, 0.9],
-    ...     "duty_completion": [1.0, 0.8], "violations_per_1000_tickets": [1.0, 4.0],
-    ...     "complaints_per_10000_customers": [0.5, 3.0], "project_completion": [1.0, 0.7]},
+    >>> m = pd.DataFrame({"member_index_mean": [76.0, 72.0], "exam_participation": [1.0, 0.9],
+    ...     "duty_completion": [1.0, 0.9], "violations_per_1000_tickets": [1.0, 4.0],
+    ...     "complaints_per_10000_customers": [0.1, 0.5], "project_completion": [1.0, 0.7]},
     ...     index=pd.Index(["b1", "b2"], name="unit_code"))
     >>> result = rate_branches(m, rules)
     >>> result.table["stars"].tolist(), result.table["all_round"].tolist()
-    ([5, 3], [True, False])
+    ([5, 2], [True, False])
     >>> result.gaps[["unit_code", "target", "criterion"]].values.tolist()
-    [['b2', '四星', 'party_score'], ['b2', '四星', 'business_score']]
+    [['b2', '三星', 'party_score'], ['b2', '三星', 'business_score']]
     """
     vetoed = vetoed if vetoed is not None else pd.Series(False, index=metrics.index)
     vetoed = vetoed.reindex(metrics.index, fill_value=False).astype(bool)
