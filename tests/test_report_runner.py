@@ -145,26 +145,14 @@ def test_exam_end_to_end(store, tmp_path):
 
 
 def test_effect_end_to_end(store, tmp_path):
-    from assess.effect.engine import analyse_effect
-    from assess.report.content import campaign_counts
+    from assess.effect.campaign import analyse_campaign
 
     result = render_report(
         "effect", {"store": str(store), "metrics": "complaint"}, out_dir=tmp_path
     )
-    data = read_store(store)
-    table, starts = campaign_counts(data, "SWSD2025", outcome="complaint")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        expected = analyse_effect(
-            table,
-            unit="unit_code",
-            period="month",
-            count="count",
-            exposure="exposure",
-            starts=starts,
-            seed=2026,
-            outcome="complaint",
-        )
+    expected = analyse_campaign(
+        read_store(store), outcomes=["complaint"], campaign_id="SWSD2025", seed=2026
+    ).results["complaint"]
     assert result.results == {"complaint": json.loads(json.dumps(expected.to_dict()))}
     html = result.files["html"].read_text(encoding="utf-8")
     check_page(html)
