@@ -219,3 +219,48 @@ def test_fast_capped_points_equal_the_ledger_on_the_demo(small_dataset):
     slow = indicator_matrix(ledger, panel, scheme).to_numpy()
     assert fast.shape == slow.shape and fast.sum() > 0
     np.testing.assert_allclose(fast, slow, atol=1e-12)
+
+
+def test_categorical_points_give_the_same_ledger_and_capped_points():
+    # What read_for_scoring returns: categoricals, here with an unused category, the
+    # categories out of order and a point row without a person.
+    points = pd.concat(
+        [
+            _points(),
+            pd.DataFrame(
+                {
+                    "person_id": [None],
+                    "indicator": ["study"],
+                    "value": [9.0],
+                    "evidence_id": ["Z"],
+                    "quarter": ["2026Q3"],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    coded = points.astype(
+        {
+            "person_id": pd.CategoricalDtype(["zz", "m2", "s1", "m1"]),
+            "indicator": "category",
+            "quarter": pd.CategoricalDtype(["2026Q3", "2026Q2", "2025Q3"]),
+        }
+    )
+    panel = member_panel(_staff(), ["2026Q2", "2026Q3"])
+    pd.testing.assert_frame_equal(
+        build_ledger(coded, _events(), panel, SCHEME),
+        build_ledger(points, _events(), panel, SCHEME),
+    )
+    np.testing.assert_array_equal(
+        capped_points(coded, panel, SCHEME), capped_points(points, panel, SCHEME)
+    )
+
+
+def test_evidence_ids_only_for_the_quarters_asked():
+    panel = member_panel(_staff(), ["2026Q2", "2026Q3"])
+    ledger = build_ledger(_points(), _events(), panel, SCHEME, evidence_quarters={"2026Q3"})
+    adds = ledger.loc[ledger["kind"] == "add"].set_index(["quarter", "person_id", "rule"])
+    assert adds.loc[("2026Q3", "m1", "study"), "evidence_ids"] == "E0;E1;E2"
+    assert adds.loc[("2026Q2", "m1", "study"), "evidence_ids"] == ""
+    # The points do not depend on whether the evidence is shown.
+    assert adds.loc[("2026Q2", "m1", "study"), "points"] == 14

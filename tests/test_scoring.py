@@ -7,11 +7,12 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from assess.change import compare_periods
 from assess.cli import main
 from assess.errors import InputError, ParameterError
 from assess.scheme import default_scheme_path, load_scheme
-from assess.scoring import score_quarter
-from assess.store import Store
+from assess.scoring import index_panel, read_for_scoring, score_quarter
+from assess.store import Store, read_store
 
 
 @pytest.fixture(scope="module")
@@ -197,3 +198,63 @@ def test_branch_changes_on_a_comparable_basis(small_dataset):
     comparable = comparable.loc[comparable["measure"] == "index"]
     both = comparable.loc[(comparable["unit_code"] == branch) & (comparable["kind"] == "qoq")]
     assert both["n_current"].iloc[0] == both["n_base"].iloc[0] <= row["n_current"]
+
+
+def test_reading_for_scoring_gives_the_same_appraisal(small_dataset, appraisal, tmp_path):
+    store_path = tmp_path / "r.duckdb"
+    with Store.open(store_path) as store:
+        store.import_dataset(small_dataset)
+    data = read_for_scoring(store_path, quarter="2026Q3")
+    # The points as read_store gives them, but categoricals and no evidence before 2026Q3.
+    quarters = ["2025Q3", "2025Q4", "2026Q1", "2026Q2", "2026Q3"]
+    expected = read_store(store_path, "points", quarters=quarters).points
+    expected.loc[expected["quarter"] != "2026Q3", "evidence_id"] = np.nan
+    assert expected["evidence_id"].notna().any()
+    codes = ["person_id", "quarter", "indicator"]
+    assert all(isinstance(data.points[c].dtype, pd.CategoricalDtype) for c in codes)
+    pd.testing.assert_frame_equal(data.points.astype(dict.fromkeys(codes, "str")), expected)
+    again = score_quarter(data, quarter="2026Q3")
+    for name in ("members", "ledger", "calculation", "changes", "branch_changes", "watch"):
+        pd.testing.assert_frame_equal(getattr(again, name), getattr(appraisal, name))
+    pd.testing.assert_frame_equal(again.stars.table, appraisal.stars.table)
+    pd.testing.assert_frame_equal(again.grades.compliance, appraisal.grades.compliance)
+
+
+def test_branch_changes_equal_those_of_one_long_table(small_dataset, appraisal):
+    # The reference: compare_periods once on every measure stacked in one long table.
+    scheme = load_scheme()
+    quarters = ["2025Q3", "2026Q2", "2026Q3"]
+    scored, _, _ = index_panel(small_dataset, quarters=quarters, scheme=scheme)
+    for comparable in (False, True):
+        long = scored.melt(
+            id_vars=["person_id", "unit_code", "quarter"],
+            value_vars=["index", *scheme.indicator_codes],
+            var_name="measure",
+            value_name="value",
+        )
+        expected = compare_periods(
+            long,
+            value="value",
+            by=["measure", "unit_code"],
+            kind="both",
+            at="2026Q3",
+            agg="mean",
+            entity="person_id",
+            comparable=comparable,
+        )
+        got = score_quarter(small_dataset, quarter="2026Q3", comparable=comparable)
+        pd.testing.assert_frame_equal(got.branch_changes, expected)
+
+
+def test_calculation_rows_follow_the_member_table(appraisal):
+    calc, members = appraisal.calculation, appraisal.members
+    codes = load_scheme().indicator_codes
+    assert len(calc) == len(members) * len(codes)
+    assert calc["indicator"].tolist()[: len(codes)] == codes
+    wide = calc.pivot(index="person_id", columns="indicator", values="points")
+    by_person = members.set_index("person_id")
+    pd.testing.assert_frame_equal(
+        wide.loc[by_person.index, codes], by_person[codes], check_names=False
+    )
+    totals = calc.groupby("person_id", sort=False)[["deductions", "vetoes", "index"]].first()
+    pd.testing.assert_frame_equal(totals, by_person[["deductions", "vetoes", "index"]])

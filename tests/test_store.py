@@ -692,3 +692,58 @@ def test_read_only_some_quarters_of_the_fact_tables(small_dataset, tmp_path):
     expected = small_dataset.points.loc[small_dataset.points["quarter"].isin(["2026Q3", "2025Q3"])]
     assert len(part.points) == len(expected)
     assert len(part.units) == len(small_dataset.units)  # registers are read whole
+
+
+def test_categorical_columns_hold_the_same_values(small_dataset, tmp_path, monkeypatch):
+    # Batches of 1,000 rows: each batch gets its own dictionary, unified at the end.
+    monkeypatch.setattr(store_module, "_BATCH_ROWS", 1_000)
+    path = tmp_path / "c.duckdb"
+    with Store.open(path) as store:
+        store.import_dataset(small_dataset)
+    tables = ["points", "exam_responses", "staff"]
+    columns = {"points": ["person_id", "quarter", "indicator"], "exam_responses": "item_id"}
+    plain = read_store(path, tables)
+    coded = read_store(path, tables, categorical=columns)
+    assert len(plain.points) > 3 * 1_000
+    for name, chosen in {**columns, "exam_responses": ["item_id"]}.items():
+        frame = coded.table(name)
+        for column in chosen:
+            assert isinstance(frame[column].dtype, pd.CategoricalDtype)
+            categories = frame[column].cat.categories
+            assert categories.is_monotonic_increasing and categories.is_unique
+        assert_frame_equal(frame.astype({c: "str" for c in chosen}), plain.table(name))
+    assert_frame_equal(coded.staff, plain.staff)
+    assert coded.points["person_id"].nbytes < plain.points["person_id"].nbytes / 4
+
+
+def test_categorical_of_an_empty_or_absent_table(store: Store) -> None:
+    store.import_dataset(Dataset(units=tiny_dataset().units))
+    part = store.read(["units", "points"], categorical={"points": ["person_id"]})
+    assert part.points.empty
+    assert isinstance(part.points["person_id"].dtype, pd.CategoricalDtype)
+    assert str(part.points["evidence_id"].dtype) == "str"
+
+
+def test_bad_categorical_is_refused(store: Store) -> None:
+    store.import_dataset(tiny_dataset())
+    with pytest.raises(ParameterError, match="tables among points"):
+        store.read(["points"], categorical={"staff": ["unit_code"]})
+    with pytest.raises(ParameterError, match="text columns of points: person_id, quarter"):
+        store.read(["points"], categorical={"points": ["value"]})
+    with pytest.raises(ParameterError, match="a mapping of table name to column names"):
+        store.read(["points"], categorical=["points"])
+
+
+def test_columns_not_asked_for_come_back_empty(store: Store) -> None:
+    store.import_dataset(tiny_dataset())
+    full = store.read(["points", "staff"])
+    part = store.read(["points", "staff"], columns={"points": ["person_id", "value"]})
+    assert_frame_equal(part.staff, full.staff)
+    assert list(part.points.columns) == list(full.points.columns)
+    assert_frame_equal(part.points[["person_id", "value"]], full.points[["person_id", "value"]])
+    assert part.points[["quarter", "indicator", "evidence_id"]].isna().all().all()
+    assert str(part.points["quarter"].dtype) == "str"
+    with pytest.raises(ParameterError, match="columns of points: person_id, quarter"):
+        store.read(["points"], columns={"points": ["person"]})
+    with pytest.raises(ParameterError, match="tables among points"):
+        store.read(["points"], columns={"staff": ["name"]})

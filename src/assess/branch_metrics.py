@@ -109,12 +109,19 @@ def branch_metrics(dataset: Dataset, members: pd.DataFrame, *, quarter: str) -> 
 
 def _exam_participation(dataset: Dataset, members: pd.DataFrame, quarter: str) -> pd.Series:
     recent = [shift_quarter(quarter, -k) for k in range(4)]
-    sat = dataset.exam_responses.loc[
-        dataset.exam_responses["quarter"].isin(recent), ["person_id", "quarter"]
-    ].drop_duplicates()
+    responses = dataset.exam_responses
+    # One row per examinee and quarter before anything else (a national store holds 4
+    # million answers); as text, also when read as categoricals.
+    sat = (
+        responses.loc[responses["quarter"].isin(recent), ["person_id", "quarter"]]
+        .drop_duplicates()
+        .astype("str")
+    )
     branch_of = members.set_index("person_id")["unit_code"]
-    sat = sat.loc[sat["person_id"].isin(branch_of.index)]
-    sat["unit_code"] = sat["person_id"].map(branch_of)
+    # get_indexer rather than isin and map: isin of a text column against a million
+    # member ids loops over them in Python.
+    at = branch_of.index.get_indexer(pd.Index(sat["person_id"]))
+    sat = sat.loc[at >= 0].assign(unit_code=branch_of.array.take(at[at >= 0]))
     examined = sat.groupby("unit_code")["person_id"].nunique()
     now = sat.loc[sat["quarter"] == quarter].groupby("unit_code")["person_id"].nunique()
     return (now.reindex(examined.index, fill_value=0) / examined).rename("exam_participation")

@@ -149,6 +149,13 @@ _PERIOD_SQL = {
     "date": "strftime({c}, '%Y') || 'Q' || CAST(quarter({c}) AS VARCHAR)",
 }
 _QUARTER_TEXT = r"^\d{4}Q[1-4]$"
+# Rows fetched from DuckDB at a time when reading a table.
+_BATCH_ROWS = 1_000_000
+# DuckDB's own memory while reading. By default it may take 80% of the RAM and keeps
+# every block it has read cached: 3.5 GB for the points of a national store, on top of
+# the frames being built. Within this limit it evicts the blocks it has scanned and sorts
+# a large table on disk, next to the store (``<store>.tmp``).
+_READ_MEMORY_LIMIT = "1GB"
 
 _ACTION_COLUMNS = {
     "table": "str",
@@ -862,6 +869,8 @@ class Store:
         *,
         import_id: int | None = None,
         quarters: Iterable[str] | None = None,
+        categorical: Mapping[str, Iterable[str]] | None = None,
+        columns: Mapping[str, Iterable[str]] | None = None,
     ) -> Dataset:
         """The tables as stored: every quarter's active revision, all history.
 
@@ -875,20 +884,46 @@ class Store:
         quarters : iterable of str, optional
             Read only these quarters of the fact tables (registers are read whole), to keep
             memory small at national size; default: every quarter.
+        categorical : mapping of str to iterable of str, optional
+            Text columns to read as pandas categoricals (sorted categories), per table,
+            e.g. ``{"points": ["person_id", "quarter", "indicator"]}``: a code of 1–4
+            bytes a row instead of a string, for columns that repeat a few values many
+            times (27 million point rows of a national store hold 1.6 million person ids).
+            Default: none, every text column is ``str``.
+        columns : mapping of str to iterable of str, optional
+            Columns to read, per table, e.g. ``{"points": ["person_id", "quarter",
+            "indicator", "value"]}``; the other columns of that table come back empty
+            (missing values), so every frame keeps the contract's columns. Default: all.
 
         Returns
         -------
         Dataset
-            Frames with the dtypes of a validated input, rows ordered by table key.
+            Frames with the dtypes of a validated input (except the ``categorical``
+            columns), rows ordered by table key.
+
+        Notes
+        -----
+        DuckDB itself takes at most 1 GB while reading; it sorts a larger table on disk,
+        in ``<store>.tmp`` next to the store file.
         """
         names = _check_tables("Store.read", tables)
         as_of = self._check_import_id("Store.read", import_id)
+        as_category = _check_categorical("Store.read", categorical, names)
+        chosen = _check_columns("Store.read", columns, names)
         present = _store_columns(self._con)
         wanted = None if quarters is None else sorted({str(q) for q in quarters})
-        frames = {
-            name: self._read_table(TABLES[name], as_of, present.get(name, set()), wanted)
-            for name in names
-        }
+        with _memory_limit(self._con, _READ_MEMORY_LIMIT):
+            frames = {
+                name: self._read_table(
+                    TABLES[name],
+                    as_of,
+                    present.get(name, set()),
+                    wanted,
+                    as_category.get(name, ()),
+                    chosen.get(name),
+                )
+                for name in names
+            }
         return Dataset(**frames, sources={name: str(self.path) for name in names})
 
     def _check_import_id(self, func: str, import_id: int | None) -> int:
@@ -905,16 +940,23 @@ class Store:
         return int(import_id)
 
     def _read_table(
-        self, table: Table, as_of: int, present: set[str], quarters: list[str] | None = None
+        self,
+        table: Table,
+        as_of: int,
+        present: set[str],
+        quarters: list[str] | None = None,
+        categorical: tuple[str, ...] = (),
+        columns: set[str] | None = None,
     ) -> pd.DataFrame:
+        read = present if columns is None else present & columns
         select = ", ".join(
-            f"d.{_q(c.name)}" if c.name in present else f"NULL::{_SQL_TYPES[c.kind]} {_q(c.name)}"
+            f"d.{_q(c.name)}" if c.name in read else f"NULL::{_SQL_TYPES[c.kind]} {_q(c.name)}"
             for c in table.columns
         )
         if present:
             only = quarters if (quarters is not None and table.period) else None
             in_quarters = 'AND "partition" IN (SELECT unnest(?::VARCHAR[]))' if only else ""
-            rows = self._con.sql(
+            reader = self._con.sql(
                 f"""
                 SELECT {select} FROM {_q(table.name)} AS d
                 JOIN (SELECT "partition", max(import_id) AS import_id FROM partition_revisions
@@ -924,13 +966,19 @@ class Store:
                 ORDER BY {", ".join(f"d.{_q(k)}" for k in table.key)}
                 """,
                 params=[table.name, as_of, *([only] if only else [])],
-            ).to_arrow_table()
+            ).to_arrow_reader(_BATCH_ROWS)
+            # Batch by batch, so that a categorical column never exists as strings in full.
+            batches = [_encode(batch, categorical) for batch in reader]
+            empty = pa.RecordBatch.from_pylist([], schema=reader.schema)
+            schema = _encode(empty, categorical).schema
+            rows = pa.Table.from_batches(batches, schema=schema).unify_dictionaries()
+            del batches
         else:  # a table the contract gained after this read-only store was written
             rows = pa.table(
                 [pa.array([], type=_ARROW_TYPES[c.kind]) for c in table.columns],
                 names=table.column_names,
             )
-        return _to_pandas(table, rows)
+        return _to_pandas(table, rows, categorical)
 
     def partitions(self) -> pd.DataFrame:
         """Every revision of every (table, partition).
@@ -1179,6 +1227,8 @@ def read_store(
     *,
     import_id: int | None = None,
     quarters: Iterable[str] | None = None,
+    categorical: Mapping[str, Iterable[str]] | None = None,
+    columns: Mapping[str, Iterable[str]] | None = None,
 ) -> Dataset:
     """Read the store in one call: the notebook way to get every table with all history.
 
@@ -1194,6 +1244,10 @@ def read_store(
         Read the store as it was right after this import.
     quarters : iterable of str, optional
         Only these quarters of the fact tables (see :meth:`Store.read`).
+    categorical : mapping of str to iterable of str, optional
+        Text columns to read as pandas categoricals, per table (see :meth:`Store.read`).
+    columns : mapping of str to iterable of str, optional
+        Columns to read, per table; the others come back empty (see :meth:`Store.read`).
 
     Returns
     -------
@@ -1201,10 +1255,35 @@ def read_store(
         See :meth:`Store.read`.
     """
     with Store.open(path, read_only=True) as store:
-        return store.read(tables, import_id=import_id, quarters=quarters)
+        return store.read(
+            tables,
+            import_id=import_id,
+            quarters=quarters,
+            categorical=categorical,
+            columns=columns,
+        )
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+@contextlib.contextmanager
+def _memory_limit(con: duckdb.DuckDBPyConnection, limit: str) -> Iterator[None]:
+    """DuckDB's memory limit lowered to ``limit`` inside the block, restored after."""
+
+    def current() -> str:
+        return str(con.sql("SELECT current_setting('memory_limit')").fetchall()[0][0])
+
+    before = current()
+    con.execute(f"SET memory_limit = '{limit}'")
+    try:
+        yield
+    finally:
+        # The default is restored exactly; a limit set before only as precisely as DuckDB
+        # prints it (18.8 GiB).
+        con.execute("RESET memory_limit")
+        if current() != before:
+            con.execute(f"SET memory_limit = '{before}'")
 
 
 @contextlib.contextmanager
@@ -1308,10 +1387,34 @@ def _sync_tables(con: duckdb.DuckDBPyConnection) -> None:
                 con.execute(f"ALTER TABLE {_q(table.name)} ADD COLUMN {_q(name)} {sql}")
 
 
-def _to_pandas(table: Table, rows: pa.Table) -> pd.DataFrame:
+def _encode(batch: pa.RecordBatch, categorical: tuple[str, ...]) -> pa.RecordBatch:
+    """``batch`` in memory of its own, the ``categorical`` columns dictionary-encoded.
+
+    A column sliced from a batch DuckDB exported would keep the whole batch alive, the
+    strings of the encoded columns too (1.7 GB for the points of a national store).
+    """
+    columns = [
+        pc.dictionary_encode(batch.column(name))
+        if name in categorical
+        else pa.concat_arrays([batch.column(name)])  # a copy
+        for name in batch.schema.names
+    ]
+    return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
+
+
+def _to_pandas(table: Table, rows: pa.Table, categorical: tuple[str, ...] = ()) -> pd.DataFrame:
     mapper = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}.get
-    frame = rows.to_pandas(types_mapper=mapper, date_as_object=False)
-    return frame.astype({c.name: _PANDAS_DTYPES[c.kind] for c in table.columns})
+    # self_destruct frees each Arrow column once converted: no second full copy of a table.
+    frame = rows.to_pandas(
+        types_mapper=mapper, date_as_object=False, self_destruct=True, split_blocks=True
+    )
+    frame = frame.astype(
+        {c.name: _PANDAS_DTYPES[c.kind] for c in table.columns if c.name not in categorical}
+    )
+    for name in categorical:
+        column = frame[name].cat
+        frame[name] = column.reorder_categories(column.categories.sort_values())
+    return frame
 
 
 def _files_frame(rows: list[tuple[str, str, str, int]]) -> pd.DataFrame:
@@ -1328,6 +1431,52 @@ def _check_tables(func: str, tables: str | Iterable[str] | None) -> list[str]:
         if name not in TABLES:
             raise ParameterError(func, "tables", f"names among {', '.join(TABLES)}", name)
     return names
+
+
+def _check_categorical(
+    func: str, categorical: Mapping[str, Iterable[str]] | None, names: list[str]
+) -> dict[str, tuple[str, ...]]:
+    if categorical is None:
+        return {}
+    if not isinstance(categorical, Mapping):
+        raise ParameterError(
+            func, "categorical", "a mapping of table name to column names", categorical
+        )
+    out = {}
+    for name, columns in categorical.items():
+        if name not in names:
+            raise ParameterError(func, "categorical", f"tables among {', '.join(names)}", name)
+        text = [c.name for c in TABLES[name].columns if _SQL_TYPES[c.kind] == "VARCHAR"]
+        chosen = (columns,) if isinstance(columns, str) else tuple(columns)
+        for column in chosen:
+            if column not in text:
+                raise ParameterError(
+                    func, "categorical", f"text columns of {name}: {', '.join(text)}", column
+                )
+        out[name] = tuple(dict.fromkeys(chosen))
+    return out
+
+
+def _check_columns(
+    func: str, columns: Mapping[str, Iterable[str]] | None, names: list[str]
+) -> dict[str, set[str]]:
+    if columns is None:
+        return {}
+    if not isinstance(columns, Mapping):
+        raise ParameterError(func, "columns", "a mapping of table name to column names", columns)
+    out = {}
+    for name, chosen in columns.items():
+        if name not in names:
+            raise ParameterError(func, "columns", f"tables among {', '.join(names)}", name)
+        known = TABLES[name].column_names
+        picked = {chosen} if isinstance(chosen, str) else set(chosen)
+        unknown = sorted(picked - set(known))
+        if unknown:
+            raise ParameterError(
+                func, "columns", f"columns of {name}: {', '.join(known)}", unknown[0]
+            )
+        out[name] = picked
+    return out
 
 
 def _check_kind(kind: str, *, func: str = "Store.publish") -> str:
