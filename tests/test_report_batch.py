@@ -149,9 +149,6 @@ def test_cli_single_report_and_parameter_listing(store, template, tmp_path, caps
     assert stop.value.code == 2
 
 
-# Slow, and kept out of the default run: forking a report child inside a multi-threaded
-# dask worker deadlocked under load (a lock held by another worker thread at fork time).
-@pytest.mark.slow
 def test_dask_and_local_give_identical_reports(store, template, tmp_path):
     distributed = pytest.importorskip("distributed")
     sets = unit_parameter_sets(store, level="county", common={"quarter": "2026Q3"})

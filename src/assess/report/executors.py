@@ -1,19 +1,16 @@
 """Where a batch's reports run: local processes or a Dask cluster, behind one interface.
 
 An executor takes report jobs and yields ``(job, outcome)`` pairs as reports finish, in
-any order. Every report runs in its own child process forked from a warm parent
-(:mod:`assess.report.isolation`) and returns its files as bytes; the calling process
-writes them, so Dask workers need no shared folder for the outputs (they do need to read
-the store and the template at the same paths).
+any order. Every report runs in its own child process forked from a single-threaded warm
+parent (:mod:`assess.report._warm_parent`) and returns its files as bytes; the calling
+process writes them, so Dask workers need no shared folder for the outputs (they do need
+to read the store and the template at the same paths).
 
-* :class:`LocalExecutor` — a warm parent forked from the calling process imports
-  everything once (:func:`assess.report.runner.warm_up`), keeps up to ``workers`` report
-  children running and streams their outcomes back. Without ``fork`` (Windows) each
-  report runs in a fresh "spawn" process instead.
-* :class:`DaskExecutor` — each task warms its worker once and forks a child per report
-  inside it. Workers run tasks in threads; a child forked from a threaded process only
-  ever runs the report and exits, so this is safe in practice, but Python 3.12+ warns
-  about it (``DeprecationWarning``).
+* :class:`LocalExecutor` — one warm parent for the batch, at most ``workers`` reports at
+  a time. Without ``fork`` (Windows) each report runs in a fresh "spawn" process.
+* :class:`DaskExecutor` — each Dask worker process starts one warm parent (a fresh
+  interpreter: the worker has threads, so it never forks itself) and sends it the
+  reports of its tasks.
 
 Both run the same :func:`assess.report.runner.render_job`, so the same batch gives the
 same reports either way.
@@ -22,19 +19,18 @@ same reports either way.
 from __future__ import annotations
 
 import os
-import select
-import threading
+import queue
 import time
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from ..errors import AssessError, ParameterError, bilingual
-from .content import preload_store
+from ..errors import ParameterError, bilingual
+from . import isolation
+from ._warm_parent import shared_warm_parent, stop_shared_warm_parent
 from .errors import ReportError, ReportExecutionError
-from .isolation import Child, can_fork, run_isolated
-from .runner import RenderOutcome, ReportJob, render_job, warm_up
+from .runner import RenderOutcome, ReportJob, render_job
 
 __all__ = [
     "EXECUTORS",
@@ -47,10 +43,6 @@ __all__ = [
 
 #: Executor names accepted by ``--executor``.
 EXECUTORS: tuple[str, ...] = ("local", "dask")
-
-
-def _failure(job: ReportJob, exc: BaseException, seconds: float = 0.0) -> RenderOutcome:
-    return RenderOutcome(job.stem, False, {}, error=str(exc), seconds=seconds)
 
 
 class Executor(ABC):
@@ -73,11 +65,10 @@ class Executor(ABC):
 class LocalExecutor(Executor):
     """Up to ``workers`` reports at a time, each in a child forked from one warm parent.
 
-    The warm parent is itself a child of the calling process: it imports and prepares
-    everything once (:func:`~assess.report.runner.warm_up`), forks one grandchild per
-    report, and streams each outcome back as it finishes. The calling process stays as
-    it was (no imports, no shell, no matplotlib backend change), and the warm parent is
-    single-threaded, so forking from it is safe.
+    The warm parent (:class:`~assess.report._warm_parent.WarmParent`) imports and prepares
+    everything once, reads the batch's store once, forks a child per report and sends each
+    outcome back as it finishes. It is single-threaded, so forking from it is safe; the
+    calling process stays as it was (no shell, no matplotlib backend change).
 
     Parameters
     ----------
@@ -96,130 +87,58 @@ class LocalExecutor(Executor):
 
     def run(self, jobs: Sequence[ReportJob]) -> Iterator[tuple[ReportJob, RenderOutcome]]:
         jobs = list(jobs)
-        if not jobs:
-            return
-        if not can_fork():
+        if not isolation.can_fork():
             yield from self._run_spawned(jobs)
             return
-        parent = Child(_warm_parent, (jobs, self.workers, self.timeout), stream=True, group=True)
-        done: set[int] = set()
-        failure: ReportError = ReportExecutionError(
-            bilingual(
-                "报告的父进程提前结束，本报告未运行",
-                "the reports' parent process ended before this report ran",
-            )
-        )
+        parent = shared_warm_parent()
+        reply: queue.SimpleQueue[tuple[int, RenderOutcome]] = queue.SimpleQueue()
+        batch = f"{os.getpid()}-{time.time_ns()}"  # the warm parent reads its store once
+        waiting = deque(jobs)
+        sent: dict[int, ReportJob] = {}
         try:
-            ended = False
-            while not ended:
-                select.select([parent], [], [])
-                ended = parent.read()
-                try:
-                    arrived = parent.messages()
-                except ReportError as exc:  # the warm parent itself failed (e.g. warm-up)
-                    arrived, ended, failure = [], True, exc
-                for index, outcome in arrived:
-                    done.add(index)
-                    yield jobs[index], outcome
-            try:
-                parent.finish()
-            except ReportError as exc:
-                failure = exc
+            while waiting or sent:
+                while waiting and len(sent) < self.workers:
+                    job = waiting.popleft()
+                    sent[parent.submit(job, reply, timeout=self.timeout, batch=batch)] = job
+                request_id, outcome = reply.get()
+                yield sent.pop(request_id), outcome
         except BaseException:
-            parent.kill()
+            if sent:  # interrupted: stop the reports still running
+                stop_shared_warm_parent()
             raise
-        for index, job in enumerate(jobs):
-            if index not in done:
-                yield job, _failure(job, failure)
 
     def _run_spawned(self, jobs: Sequence[ReportJob]) -> Iterator[tuple[ReportJob, RenderOutcome]]:
         from concurrent.futures import ThreadPoolExecutor, as_completed
 
         # Threads only wait for the spawned processes; each report has its own process.
         with ThreadPoolExecutor(self.workers) as pool:
-            futures = {pool.submit(render_in_worker, job, self.timeout): job for job in jobs}
+            futures = {pool.submit(_render_spawned, job, self.timeout): job for job in jobs}
             for future in as_completed(futures):
                 yield futures[future], future.result()
 
 
-def _warm_parent(
-    arg: tuple[list[ReportJob], int, float | None],
-) -> Iterator[tuple[int, RenderOutcome]]:  # pragma: no cover - runs in a forked child
-    """The warm parent's loop: keep ``workers`` report children running, yield outcomes."""
-    jobs, workers, timeout = arg
-    warm_up()
-    _preload(jobs)
-    pending = deque(enumerate(jobs))
-    running: dict[Child, int] = {}
-    while pending or running:
-        while pending and len(running) < workers:
-            index, job = pending.popleft()
-            running[Child(render_job, job)] = index
-        wait = (
-            None
-            if timeout is None
-            else max(0.0, timeout - (time.monotonic() - min(c.started for c in running)))
-        )
-        ready, _, _ = select.select(list(running), [], [], wait)
-        for child in ready:
-            if child.read():
-                index = running.pop(child)
-                try:
-                    yield index, child.result()
-                except ReportError as exc:
-                    yield index, _failure(jobs[index], exc, time.monotonic() - child.started)
-        now = time.monotonic()
-        for child in [c for c in running if timeout is not None and now - c.started >= timeout]:
-            index = running.pop(child)
-            child.kill()
-            yield (
-                index,
-                _failure(
-                    jobs[index],
-                    ReportExecutionError(
-                        bilingual(
-                            f"报告运行超过 {timeout:g} 秒，已终止",
-                            f"the report ran longer than {timeout:g} s and was stopped",
-                        )
-                    ),
-                    now - child.started,
-                ),
-            )
-
-
-def _preload(jobs: Sequence[ReportJob]) -> None:
-    """Read the batch's store once when all its reports use the same one."""
-    stores = {job.parameters.get("store") for job in jobs}
-    path = next(iter(stores)) if len(stores) == 1 else None
-    if isinstance(path, str) and path:
-        try:
-            preload_store(path)
-        except AssessError:
-            pass  # each report then reads the store (and reports the problem) itself
-
-
-def render_in_worker(job: ReportJob, timeout: float | None = None) -> RenderOutcome:
-    """Render one job in a child of this (warmed) process; failures become outcomes.
-
-    The task function of :class:`DaskExecutor`: the worker warms up and reads the job's
-    store once, then forks a child per report.
-    """
+def _render_spawned(job: ReportJob, timeout: float | None) -> RenderOutcome:
     start = time.monotonic()
     try:
-        if can_fork():
-            warm_up()
-            _preload_once(job)
-        return run_isolated(render_job, job, timeout=timeout)
+        return isolation.run_spawned(render_job, job, timeout=timeout)
     except ReportError as exc:
-        return _failure(job, exc, time.monotonic() - start)
+        return RenderOutcome.failed(job.stem, exc, time.monotonic() - start)
 
 
-_PRELOAD_LOCK = threading.Lock()
+def render_in_worker(
+    job: ReportJob, timeout: float | None = None, batch: str | None = None
+) -> RenderOutcome:
+    """Render one job in a child of this process's warm parent; failures become outcomes.
 
-
-def _preload_once(job: ReportJob) -> None:
-    with _PRELOAD_LOCK:  # Dask runs several tasks at once in a worker
-        _preload([job])
+    The task function of :class:`DaskExecutor`: each worker process starts one warm
+    parent (:mod:`assess.report._warm_parent`) and every report of its tasks is forked
+    from it, never from the threaded worker itself.
+    """
+    if not isolation.can_fork():
+        return _render_spawned(job, timeout)
+    reply: queue.SimpleQueue[tuple[int, RenderOutcome]] = queue.SimpleQueue()
+    shared_warm_parent().submit(job, reply, timeout=timeout, batch=batch)
+    return reply.get()[1]
 
 
 class DaskExecutor(Executor):
@@ -266,11 +185,13 @@ class DaskExecutor(Executor):
     def run(self, jobs: Sequence[ReportJob]) -> Iterator[tuple[ReportJob, RenderOutcome]]:
         from distributed import as_completed
 
+        batch = f"{os.getpid()}-{time.time_ns()}"  # the warm parents read its store once
         futures = {
             self.client.submit(
                 render_in_worker,
                 job,
                 self.timeout,
+                batch,
                 pure=False,
                 key=f"assess-report-{job.stem}-{os.getpid()}-{i}",
             ): job
@@ -282,15 +203,10 @@ class DaskExecutor(Executor):
                 try:
                     yield job, future.result()
                 except Exception as exc:  # a worker lost, a serialisation problem
-                    yield (
-                        job,
-                        _failure(
-                            job,
-                            ReportExecutionError(
-                                bilingual(f"Dask 任务失败：{exc}", f"the Dask task failed: {exc}")
-                            ),
-                        ),
+                    error = ReportExecutionError(
+                        bilingual(f"Dask 任务失败：{exc}", f"the Dask task failed: {exc}")
                     )
+                    yield job, RenderOutcome.failed(job.stem, error)
         finally:
             for future in futures:
                 future.cancel()

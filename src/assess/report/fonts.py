@@ -25,7 +25,7 @@ from pathlib import Path
 from ..plotting import CJK_FAMILY
 from ._files import atomic_write
 
-__all__ = ["font_face_css", "base_font_path", "prepare_font"]
+__all__ = ["font_face_css", "base_font_path"]
 
 _FACE = 2  # Noto Sans CJK SC in the collection
 _DROP = ["GSUB", "GPOS", "GDEF", "BASE", "VORG", "vhea", "vmtx"]
@@ -114,11 +114,6 @@ def _base() -> tuple[bytes, frozenset[str]]:
     except OSError:  # no writable cache folder: cut in memory for this process
         data = _cut(_full_font(), _base_text(), base=True)
     return data, frozenset(_base_text())
-
-
-def prepare_font() -> None:
-    """Load the base font now (in the warm parent, before forking)."""
-    _base()
 
 
 def font_face_css(text: str) -> str:

@@ -1,13 +1,14 @@
-"""Run a function in a child process so nothing it changes survives it.
+"""Child processes that compute one thing and die, so nothing they change survives them.
 
-On POSIX the child is :func:`os.fork`-ed from the calling process: it starts with every
-module the parent imported (pandas, matplotlib, IPython, nbconvert, `assess`), so a
-report costs its own work and not two seconds of imports, and it exits with
-:func:`os._exit` once its result is sent back through a pipe. Variables, matplotlib
-``rcParams``, pandas options and any other global state it sets die with it.
+On POSIX a :class:`Child` is :func:`os.fork`-ed from the warm parent
+(:mod:`assess.report._warm_parent`): it starts with every module the parent imported
+(pandas, matplotlib, IPython, nbconvert, `assess`), so a report costs its own work and
+not two seconds of imports, and it exits with :func:`os._exit` once its result is sent
+back through a pipe (framed by :func:`frame`, read by :class:`FrameReader`). Variables,
+matplotlib ``rcParams``, pandas options and any other global state it sets die with it.
 
-Windows has no ``fork``: there every call starts a fresh interpreter
-(``multiprocessing`` "spawn"), which is isolated as well but pays the imports each time.
+Windows has no ``fork``: there :func:`run_spawned` starts a fresh interpreter per report
+(``multiprocessing`` "spawn"), isolated as well but paying the imports each time.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import io
 import multiprocessing
 import os
 import pickle
-import select
 import signal
 import struct
 import sys
@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 from ..errors import bilingual
 from .errors import ReportError, ReportExecutionError
 
-__all__ = ["can_fork", "Child", "run_isolated"]
+__all__ = ["can_fork", "frame", "FrameReader", "quiet_std_streams", "Child", "run_spawned"]
 
 T = TypeVar("T")
 _A = TypeVar("_A")
@@ -64,62 +64,93 @@ def _rebuild(name: str, message: str) -> ReportError:
 _HEADER = struct.Struct(">Q")
 
 
-class Child:
-    """A forked child computing ``func(arg)``; the parent reads its pickled results.
+def frame(obj: Any) -> bytes:
+    """``obj`` pickled, with its length in front: one message on a pipe."""
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    return _HEADER.pack(len(data)) + data
 
-    With ``stream=True`` ``func`` is a generator and every item it yields is sent as soon
-    as it exists. Call :meth:`read` when :meth:`fileno` is readable (it returns True at
-    the end), take what arrived with :meth:`messages`, and reap the child with
-    :meth:`finish`. :func:`run_isolated` does this for one child; the local executor
-    multiplexes several with :func:`select.select`.
+
+class FrameReader:
+    """Reads the messages :func:`frame` wrote to a pipe, as they arrive.
+
+    Call :meth:`read` when :meth:`fileno` is readable (it returns True at the end of the
+    pipe), then take the complete messages with :meth:`frames`.
     """
 
-    def __init__(
-        self, func: Callable[[_A], Any], arg: _A, *, stream: bool = False, group: bool = False
-    ) -> None:
-        read_fd, write_fd = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - runs in the child, which never returns
-            os.close(read_fd)
-            if group:  # its own process group, so kill() also stops the children it forks
-                os.setpgid(0, 0)
-            _child_main(func, arg, write_fd, stream)
-        os.close(write_fd)
-        self.pid, self._fd, self._group = pid, read_fd, group
-        self._closed = False
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
         self._buffer = bytearray()
         self.received = 0
-        self.started = time.monotonic()
 
     def fileno(self) -> int:
         return self._fd
 
     def read(self) -> bool:
-        """Read what the child has sent; True once it has closed its end."""
         data = os.read(self._fd, 1 << 20)
         self._buffer += data
         return not data
 
-    def messages(self) -> list[Any]:
-        """The results that arrived completely since the last call (an error is raised)."""
+    def frames(self) -> list[Any]:
         out = []
         while len(self._buffer) >= _HEADER.size:
             (size,) = _HEADER.unpack_from(self._buffer)
             if len(self._buffer) < _HEADER.size + size:
                 break
-            kind, value = pickle.loads(self._buffer[_HEADER.size : _HEADER.size + size])
+            out.append(pickle.loads(self._buffer[_HEADER.size : _HEADER.size + size]))
             del self._buffer[: _HEADER.size + size]
             self.received += 1
-            if kind == "error":
-                raise _rebuild(*value)
-            out.append(value)
         return out
 
-    def finish(self) -> None:
-        """Reap the child; raise if it died before sending anything."""
+
+def quiet_std_streams() -> None:  # pragma: no cover - runs in child processes
+    """Send a child's stdin, stdout and stderr to the null device.
+
+    Stray output of libraries must reach neither the parent's terminal (its progress bar)
+    nor a pipe that carries messages, whether written by Python or by C code (DuckDB's
+    progress bar).
+    """
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.close(null)
+    sys.stdout, sys.stderr = io.StringIO(), io.StringIO()
+
+
+class Child:
+    """A forked child computing ``func(arg)``; the parent reads its pickled result.
+
+    Call :meth:`read` when :meth:`fileno` is readable until it returns True, then
+    :meth:`result`. The warm parent (:mod:`assess.report._warm_parent`) multiplexes
+    several with :func:`select.select`.
+    Fork only from a single-threaded process: a lock another thread holds at fork time
+    stays locked in the child forever.
+    """
+
+    def __init__(self, func: Callable[[_A], Any], arg: _A) -> None:
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child, which never returns
+            os.close(read_fd)
+            _child_main(func, arg, write_fd)
+        os.close(write_fd)
+        self.pid = pid
+        self._reader = FrameReader(read_fd)
+        self._closed = False
+        self.started = time.monotonic()
+
+    def fileno(self) -> int:
+        return self._reader.fileno()
+
+    def read(self) -> bool:
+        """Read what the child has sent; True once it has closed its end."""
+        return self._reader.read()
+
+    def result(self) -> Any:
+        """Reap the finished child; its result, or its error raised here."""
+        found = self._reader.frames()
         self._close()
         _, status = os.waitpid(self.pid, 0)
-        if not self.received and not self._buffer:
+        if not found:
             how = (
                 f"signal {os.WTERMSIG(status)}"
                 if os.WIFSIGNALED(status)
@@ -131,66 +162,41 @@ class Child:
                     f"the report's child process died ({how}) without a result",
                 )
             )
-
-    def result(self) -> Any:
-        """The single result of a finished child (after :meth:`read` returned True)."""
-        found = self.messages()
-        self.finish()
-        if not found:
-            raise ReportExecutionError(
-                bilingual(
-                    "报告子进程未返回完整结果", "the report's child process sent no complete result"
-                )
-            )
-        return found[0]
+        kind, value = found[0]
+        if kind == "error":
+            raise _rebuild(*value)
+        return value
 
     def kill(self) -> None:
-        """Stop the child (and, with ``group``, everything it forked) at once; reap it."""
+        """Stop the child at once and reap it."""
         try:
-            if self._group:
-                os.killpg(self.pid, signal.SIGKILL)
-            else:
-                os.kill(self.pid, signal.SIGKILL)
+            os.kill(self.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
         self._close()
         try:
             os.waitpid(self.pid, 0)
-        except ChildProcessError:  # already reaped by finish()
+        except ChildProcessError:  # already reaped
             pass
 
     def _close(self) -> None:
         if not self._closed:
-            os.close(self._fd)
+            os.close(self._reader.fileno())
             self._closed = True
 
 
-def _send(pipe: Any, payload: tuple[str, Any]) -> None:  # pragma: no cover - in the child
-    data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
-    pipe.write(_HEADER.pack(len(data)) + data)
-    pipe.flush()
-
-
 def _child_main(
-    func: Callable[[Any], Any], arg: Any, fd: int, stream: bool
+    func: Callable[[Any], Any], arg: Any, fd: int
 ) -> None:  # pragma: no cover - runs in the child
     code = 0
     try:
-        # Stray output of libraries must not reach the parent's terminal (progress bar),
-        # neither through Python nor from C code (DuckDB's progress bar).
-        null = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(null, 1)
-        os.dup2(null, 2)
-        sys.stdout, sys.stderr = io.StringIO(), io.StringIO()
+        quiet_std_streams()
         with os.fdopen(fd, "wb") as pipe:
             try:
-                if stream:
-                    for item in func(arg):
-                        _send(pipe, ("ok", item))
-                else:
-                    _send(pipe, ("ok", func(arg)))
+                payload: tuple[str, Any] = ("ok", func(arg))
             except BaseException as exc:  # everything goes back to the parent
-                _send(pipe, ("error", _describe(exc)))
+                payload = ("error", _describe(exc))
+            pipe.write(frame(payload))
     except BaseException:
         code = 1
     finally:
@@ -206,42 +212,19 @@ def _timeout_error(seconds: float) -> ReportExecutionError:
     )
 
 
-def run_isolated(func: Callable[[_A], T], arg: _A, *, timeout: float | None = None) -> T:
-    """``func(arg)`` computed in a child process; its result, or its error re-raised here.
+def run_spawned(func: Callable[[_A], T], arg: _A, *, timeout: float | None = None) -> T:
+    """``func(arg)`` computed in a fresh interpreter; its result, or its error re-raised here.
 
-    Parameters
-    ----------
-    func : callable
-        A module-level function (it must be importable by name where there is no fork).
-    arg : object
-        Its argument (picklable where there is no fork).
-    timeout : float, optional
-        Seconds after which the child is killed and :class:`ReportExecutionError` raised.
+    The way reports run where there is no ``fork`` (Windows): isolated, but paying all
+    imports each time.
 
     Raises
     ------
     ReportError
         The child's :class:`ReportError`, as raised there; any other exception of the
-        child, or its death, as :class:`ReportExecutionError`.
+        child, its death or its timeout as :class:`ReportExecutionError`.
     """
-    if not can_fork():
-        return _run_spawned(func, arg, timeout)
-    child = Child(func, arg)
-    try:
-        while True:
-            wait = None
-            if timeout is not None:
-                wait = timeout - (time.monotonic() - child.started)
-                if wait <= 0:
-                    raise _timeout_error(timeout)
-            ready, _, _ = select.select([child], [], [], wait)
-            if ready and child.read():
-                break
-    except BaseException:
-        child.kill()
-        raise
-    result: T = child.result()
-    return result
+    return _run_spawned(func, arg, timeout)
 
 
 def _spawned_entry(func: Callable[[Any], Any], arg: Any) -> tuple[str, Any]:

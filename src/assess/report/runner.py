@@ -24,7 +24,6 @@ import json
 import os
 import re
 import tempfile
-import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -51,7 +50,6 @@ __all__ = [
     "finished_report",
     "render_report",
     "report_stem",
-    "warm_caches",
     "warm_up",
 ]
 
@@ -93,6 +91,11 @@ class RenderOutcome:
     provenance: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     seconds: float = 0.0
+
+    @classmethod
+    def failed(cls, stem: str, error: BaseException | str, seconds: float = 0.0) -> RenderOutcome:
+        """The outcome of a report that produced nothing."""
+        return cls(stem, False, {}, error=str(error), seconds=seconds)
 
 
 @dataclass(frozen=True)
@@ -228,39 +231,27 @@ def plan_report(
 # --------------------------------------------------------------------------- the child
 
 
-def warm_caches() -> None:
-    """Import and cache what reports need, changing no state a caller could notice.
+def warm_up() -> None:
+    """Prepare the warm parent once, before it forks report children.
 
     Imports pandas, matplotlib, scipy, statsmodels, IPython, Papermill, nbconvert,
     python-docx and the analysis modules of `assess`; renders a sample page (compiling
     the HTML templates, loading the font cutter and the base font); registers the CJK
     font with matplotlib's font manager and draws it once on an off-screen figure, so its
-    glyph cache is filled — ``rcParams`` and the backend stay as they are. Idempotent and
-    thread-safe (Dask runs several tasks at once in a worker).
+    glyph cache is filled; registers the in-process engine with Papermill and builds a
+    pristine IPython shell with matplotlib's inline backend. Idempotent.
     """
-    with _WARMING:
-        if "caches" not in _WARM:
-            _fill_caches()
-            _WARM.add("caches")
+    if _WARM:
+        return
+    from .engine import prepare_shell, register
+
+    _fill_caches()
+    register()
+    prepare_shell()
+    _WARM.append(True)
 
 
-def warm_up() -> None:
-    """Prepare a process that will fork report children: :func:`warm_caches`, plus the
-    in-process engine registered with Papermill and a pristine IPython shell with
-    matplotlib's inline backend (which changes this process's backend). Idempotent and
-    thread-safe."""
-    warm_caches()
-    with _WARMING:
-        if "shell" not in _WARM:
-            from .engine import prepare_shell, register
-
-            register()
-            prepare_shell()
-            _WARM.add("shell")
-
-
-_WARM: set[str] = set()
-_WARMING = threading.Lock()
+_WARM: list[bool] = []
 
 
 def _fill_caches() -> None:
@@ -508,10 +499,12 @@ def render_report(
 
     Notes
     -----
-    The report runs in a forked child of this process (a fresh process on Windows), so
-    nothing it sets reaches the caller.
+    The report runs in a child forked from this process's warm parent (started on the
+    first report, a few seconds; see :mod:`assess.report._warm_parent`), or in a fresh
+    process on Windows, so nothing it sets reaches the caller, and later reports start
+    at once.
     """
-    from .isolation import run_isolated
+    from .executors import LocalExecutor
 
     job = plan_report(template, parameters, formats=formats)
     out = Path(out_dir)
@@ -519,9 +512,8 @@ def render_report(
         kept = finished_report(out, job)
         if kept is not None:
             return kept
-    warm_caches()  # later reports from this process then start faster
     sweep_temporaries(out)
-    outcome = run_isolated(render_job, job, timeout=timeout)
+    ((_, outcome),) = LocalExecutor(1, timeout=timeout).run([job])
     result = write_outcome(out, job, outcome)
     if result.status == "failed":
         where = result.files.get("failed_ipynb")
