@@ -116,6 +116,22 @@ def test_quarterly_end_to_end(store, tmp_path):
         assert saved["provenance"]["inputs"]["store"] == opened.content_sha256()
 
 
+def test_quarterly_report_of_one_branch_names_its_members(store, tmp_path):
+    result = render_report(
+        "quarterly", {"quarter": "2026Q3", "unit": "010101", "store": str(store)}, out_dir=tmp_path
+    )
+    assert result.status == "ok"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        members = score_quarter(read_store(store), quarter="2026Q3", unit="010101").members
+    assert result.results["members"] == len(members) > 0
+    assert result.results["index_mean"] == members["index"].mean()
+    # At branch level the members are shown by name.
+    html = result.files["html"].read_text(encoding="utf-8")
+    check_page(html)
+    assert any(name in html for name in members["name"] if len(name) > 1)
+
+
 def test_exam_end_to_end(store, tmp_path):
     result = render_report(
         "exam", {"unit": "0101", "store": str(store)}, out_dir=tmp_path, formats=["html", "docx"]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from scipy.stats import rankdata
 
 from assess.change import compare_periods
 from assess.cli import main
@@ -139,6 +142,23 @@ def test_unit_scope_and_bad_quarter(small_dataset):
         score_quarter(small_dataset, quarter="Q3-2026")
     with pytest.raises(ParameterError, match="2031Q1"):
         score_quarter(small_dataset, quarter="2031Q1")
+
+
+def test_a_branch_without_events_is_scored_on_its_own(small_dataset):
+    # Regression: with no event in scope the ledger was an untyped empty frame and the
+    # deductions came out as objects, which grading refused.
+    quiet = replace(small_dataset, events=small_dataset.events.iloc[:0])
+    units = small_dataset.units
+    branch = units.loc[units["level"] == "branch", "unit_code"].iloc[0]
+    part = score_quarter(quiet, quarter="2026Q3", unit=branch)
+    m = part.members
+    assert len(m) > 5 and m["unit_code"].eq(branch).all()
+    assert m["deductions"].dtype == np.float64 and m["deductions"].eq(0.0).all()
+    assert m["index"].equals(m["index_before_veto"])
+    # Competition ranking (1-2-2-4) of the index, as scipy ranks it.
+    expected = rankdata(-m["index"].to_numpy(), method="min").astype(int)
+    assert m["rank_overall"].tolist() == expected.tolist()
+    assert m["rank_branch"].tolist() == expected.tolist()
 
 
 def test_given_weights_scheme_computes_the_index_by_hand(small_dataset, tmp_path):

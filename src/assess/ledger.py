@@ -36,6 +36,19 @@ LEDGER_COLUMNS = [
     "cap_applied",
     "evidence_ids",
 ]
+_LEDGER_DTYPES = {
+    "n_items": "int64",
+    "raw_points": "float64",
+    "item_capped": "float64",
+    "points": "float64",
+}
+
+
+def _empty_ledger() -> pd.DataFrame:
+    """A ledger without rows, typed as one with rows (sums over it are numbers)."""
+    return pd.DataFrame(
+        {c: pd.Series(dtype=_LEDGER_DTYPES.get(c, "str")) for c in LEDGER_COLUMNS}
+    )
 
 
 def members_in_quarter(staff: pd.DataFrame, quarter: str) -> pd.DataFrame:
@@ -272,7 +285,7 @@ def build_ledger(
     ]
     parts = [p for p in parts if not p.empty]
     if not parts:
-        return pd.DataFrame(columns=LEDGER_COLUMNS)
+        return _empty_ledger()
     ledger = pd.concat(parts, ignore_index=True)
     ledger["kind_order"] = ledger["kind"].map({"add": 0, "deduct": 1, "veto": 2})
     ledger = ledger.sort_values(["quarter", "person_id", "kind_order", "rule"], kind="stable")
@@ -333,7 +346,7 @@ def event_points(events: pd.DataFrame, panel: pd.DataFrame, scheme: Scheme) -> p
     evts = evts.loc[_panel_rows(row_of, pid, qid, len(quarters)) >= 0].reset_index(drop=True)
     parts = [p for p in (_deduction_rows(evts, scheme), _veto_rows(evts, scheme)) if not p.empty]
     if not parts:
-        return pd.DataFrame(columns=LEDGER_COLUMNS)
+        return _empty_ledger()
     return pd.concat(parts, ignore_index=True)
 
 

@@ -380,7 +380,8 @@ def _veto_table(ledger: pd.DataFrame, scheme: Scheme) -> tuple[pd.Series, pd.Ser
             effects[person] = "cap:" + max(caps, key=lambda g: rank_of[g])
         else:
             effects[person] = "exclude-top"
-    return codes, pd.Series(effects, dtype=object)
+    # As text also when no veto fired (an empty aggregate is float).
+    return codes.astype("str"), pd.Series(effects, dtype=object)
 
 
 def score_quarter(
@@ -448,7 +449,7 @@ def score_quarter(
     parts = per_quarter[quarter]
     members = _member_table(now, sub, scheme)
     veto_codes, veto_effects = _veto_table(q_ledger, scheme)
-    members["vetoes"] = members["person_id"].map(veto_codes).fillna("")
+    members["vetoes"] = veto_codes.reindex(members["person_id"], fill_value="").to_numpy()
     ids = members.set_index("person_id")
     vetoed = ids["vetoes"] != ""
     effects = veto_effects.reindex(ids.index).fillna("exclude-top")
