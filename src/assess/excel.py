@@ -21,10 +21,11 @@ from openpyxl.styles import Font
 
 from .errors import InputError, bilingual
 
-__all__ = ["write_workbook", "FORMULA_PREFIXES"]
+__all__ = ["write_workbook", "FORMULA_PREFIXES", "EXCEL_MAX_ROWS"]
 
 FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@")
-_EXCEL_MAX_ROWS = 1_048_576
+#: Rows of an Excel sheet.
+EXCEL_MAX_ROWS = 1_048_576
 
 
 def _cell(sheet: object, value: object, bold: bool = False) -> WriteOnlyCell:
@@ -44,12 +45,46 @@ def _cell(sheet: object, value: object, bold: bool = False) -> WriteOnlyCell:
     return cell
 
 
+def _value(sheet: object, value: object) -> object:
+    """A data value as openpyxl takes it: plain numbers as they are (most cells of a large
+    sheet, and much faster than a cell object), anything else through :func:`_cell`."""
+    if type(value) is int or (type(value) is float and not math.isnan(value)):
+        return value
+    return _cell(sheet, value)
+
+
+def _parts(
+    name: str, frame: pd.DataFrame, lines: list[str], *, max_rows: int
+) -> list[tuple[str, list[str], pd.DataFrame]]:
+    """The sheets a table fills: (title, lines above the header, rows), in order."""
+    first = max_rows - 1 - len(lines)
+    rest = max_rows - 2  # a continuation sheet: one line saying so, then the header
+    if first < 1 or rest < 1:
+        raise InputError(
+            bilingual(
+                f"工作表 {name} 的说明行超过 Excel 的行数上限",
+                f"the notes of sheet {name} exceed Excel's row limit",
+            )
+        )
+    if len(frame) <= first:
+        return [(name[:31], lines, frame)]
+    starts = [0, *range(first, len(frame), rest)]
+    total = len(starts)
+    out = [(name[:31], lines, frame.iloc[:first])]
+    for k, start in enumerate(starts[1:], start=2):
+        suffix = f"（续{k}）"
+        line = f"续表：第 {k}/{total} 部分 / continued: part {k} of {total}"
+        out.append((name[: 31 - len(suffix)] + suffix, [line], frame.iloc[start : start + rest]))
+    return out
+
+
 def write_workbook(
     path: str | os.PathLike[str],
     sheets: Mapping[str, pd.DataFrame],
     *,
     overwrite: bool = False,
     notes: Mapping[str, list[str]] | None = None,
+    max_rows: int = EXCEL_MAX_ROWS,
 ) -> Path:
     """Write ``sheets`` (sheet name → frame, headers as given) to ``path`` atomically.
 
@@ -64,6 +99,10 @@ def write_workbook(
         already saved is lost unasked.
     notes : mapping of str to list of str, optional
         Lines written above a sheet's table (e.g. the rules of the calculation).
+    max_rows : int, default 1,048,576
+        Rows a sheet may hold (Excel's limit). A longer table continues on sheets named
+        ``"<name>（续2）"``, ``"<name>（续3）"``…, each with the header row and a line
+        saying which part it is.
 
     Returns
     -------
@@ -73,7 +112,7 @@ def write_workbook(
     Raises
     ------
     InputError
-        The file exists and ``overwrite`` is false, or a sheet has more rows than Excel.
+        The file exists and ``overwrite`` is false.
     """
     target = Path(path)
     if target.exists() and not overwrite:
@@ -83,23 +122,17 @@ def write_workbook(
                 f"{target} already exists; pass --force (overwrite=True) to replace it",
             )
         )
-    for name, frame in sheets.items():
-        if len(frame) + 1 + len((notes or {}).get(name, [])) > _EXCEL_MAX_ROWS:
-            raise InputError(
-                bilingual(
-                    f"工作表 {name} 超过 Excel 的行数上限",
-                    f"sheet {name} exceeds Excel's row limit",
-                )
-            )
     target.parent.mkdir(parents=True, exist_ok=True)
     book = Workbook(write_only=True)
     for name, frame in sheets.items():
-        sheet = book.create_sheet(title=name[:31])
-        for line in (notes or {}).get(name, []):
-            sheet.append([_cell(sheet, line)])
-        sheet.append([_cell(sheet, str(c), bold=True) for c in frame.columns])
-        for row in frame.itertuples(index=False, name=None):
-            sheet.append([_cell(sheet, v) for v in row])
+        lines = (notes or {}).get(name, [])
+        for title, head, part in _parts(name, frame, lines, max_rows=max_rows):
+            sheet = book.create_sheet(title=title)
+            for line in head:
+                sheet.append([_cell(sheet, line)])
+            sheet.append([_cell(sheet, str(c), bold=True) for c in frame.columns])
+            for row in part.itertuples(index=False, name=None):
+                sheet.append([_value(sheet, v) for v in row])
     handle, tmp = tempfile.mkstemp(suffix=".xlsx.tmp", dir=target.parent)
     os.close(handle)
     try:

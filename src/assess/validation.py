@@ -32,6 +32,7 @@ from tqdm.auto import tqdm
 from ._display import frame_html
 from .dataset import Dataset
 from .errors import DataValidationError, InputError, ParameterError, bilingual
+from .excel import EXCEL_MAX_ROWS
 from .periods import (
     parse_dates,
     parse_months,
@@ -116,7 +117,6 @@ _EXCEL_HEADERS = {
     "hint_zh": "修改建议",
     "hint_en": "修改建议（英文）",
 }
-_EXCEL_MAX_ROWS = 1_048_576
 _PRINT_ROWS = 200
 _LEVEL_ORDER = tuple(LEVELS)
 _BOOL_WORDS = {
@@ -355,7 +355,7 @@ def _write_workbook(problems: pd.DataFrame, path: str) -> None:
     counts = shown.groupby(["table", "header", "rule"], sort=False).size().reset_index()
     counts.insert(3, "rule_zh", counts["rule"].map({r: zh for r, (zh, _) in RULES.items()}))
     counts.columns = ["表名", "列名", "规则", "规则说明", "问题数"]
-    limit = _EXCEL_MAX_ROWS - 1
+    limit = EXCEL_MAX_ROWS - 1
     if len(shown) > limit:
         note = bilingual(
             f"仅写出前 {limit:,} 个问题（Excel 行数上限）",
