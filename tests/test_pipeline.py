@@ -6,6 +6,7 @@ import json
 
 import openpyxl
 
+from _report_support import make_template
 from assess.cli import main
 
 
@@ -66,3 +67,29 @@ def test_run_renders_the_reports_with_one_index(small_demo, tmp_path, capsys):
     for name in htmls:
         assert name in index
     assert "report index" in capsys.readouterr().out
+
+
+def test_a_failing_report_is_listed_and_the_others_are_written(
+    small_demo, tmp_path, capsys, monkeypatch
+):
+    # A broken exam template, found before the shipped one.
+    make_template(
+        tmp_path / "templates" / "exam_analysis.ipynb",
+        'quarter: str = "2026Q3"  # 季度 / quarter\nunit: str = "00"  # 单位 / unit\n'
+        'store: str = ""  # 数据库 / store',
+        'raise RuntimeError("考试模板坏了 / broken exam template")',
+    )
+    monkeypatch.setenv("ASSESS_TEMPLATES", str(tmp_path / "templates"))
+    out = tmp_path / "reports"
+    args = ["run", str(small_demo), "--store", str(tmp_path / "s.duckdb"), "--quarter", "2026Q3"]
+    assert main([*args, "--reports", str(out), "--workers", "2"]) == 1
+    printed = capsys.readouterr().out
+    assert "有 1 份报告失败：exam_analysis_2026Q3_00" in printed
+    folder = out / "2026Q3" / "reports"
+    failures = json.loads((folder / "failures.json").read_text(encoding="utf-8"))
+    assert [f["report"] for f in failures] == ["exam_analysis_2026Q3_00"]
+    assert "考试模板坏了" in failures[0]["error"]
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    assert index.count('<tr class="failed">') == 1 and "考试模板坏了" in index
+    assert list(folder.glob("quarterly_appraisal_2026Q3_*.html"))
+    assert list(folder.glob("effect_analysis_*.html"))

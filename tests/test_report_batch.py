@@ -8,7 +8,7 @@ import papermill  # noqa: F401 - imported here so that forked report children in
 import pytest
 
 from _report_support import demo_store, make_template, without_time
-from assess.report import DaskExecutor, render_batch, unit_parameter_sets
+from assess.report import DaskExecutor, render_batch, render_reports, unit_parameter_sets
 from assess.report.cli import report_cli
 
 UNIT_REPORT = """\
@@ -98,6 +98,48 @@ def test_cli_batch_continues_past_a_failure_writes_index_and_resumes(
     assert "新生成 0 份，未变沿用 3 份，失败 1 份" in capsys.readouterr().out
     index = (out / "index.html").read_text(encoding="utf-8")
     assert index.count('<tr class="skipped">') == 3
+
+
+COUNT_REPORT = """\
+import assess.report as ar
+if unit == "broken":
+    raise RuntimeError("坏了 / broken")
+ar.publish_key_results({"letters": len(unit)}, labels={"letters": "字数 Letters"},
+                       title=f"计数 {unit}")
+"""
+
+
+def test_reports_of_several_templates_share_one_index_and_failures(store, template, tmp_path):
+    counting = make_template(
+        tmp_path / "count.ipynb",
+        'unit: str = "x"  # 单位 / unit',
+        COUNT_REPORT,
+        title="计数报告 / Count report",
+    )
+    staff = {"quarter": "2026Q3", "store": str(store), "unit": "0101"}
+    batch = render_reports(
+        [(template, staff), (counting, {"unit": "abc"}), (counting, {"unit": "broken"})],
+        out_dir=tmp_path / "out",
+        workers=2,
+        progress=False,
+        title="混合 / mixed",
+    )
+    assert [r.status for r in batch.reports] == ["ok", "ok", "failed"]
+    assert [r.template for r in batch.reports] == [
+        "人员报告 / Staff report",
+        "计数报告 / Count report",
+        "计数报告 / Count report",
+    ]
+    assert batch.reports[1].results == {"letters": 3}
+    failures = json.loads(batch.failures.read_text(encoding="utf-8"))
+    assert [f["report"] for f in failures] == ["count_broken"]
+    index = batch.index.read_text(encoding="utf-8")
+    # A section per template, each with its own key figures.
+    staff_part, count_part = index.split("<h2>计数报告 / Count report</h2>")
+    assert "<h2>人员报告 / Staff report</h2>" in staff_part
+    assert "人数 Staff" in staff_part and "字数 Letters" not in staff_part
+    assert "字数 Letters" in count_part and "人数 Staff" not in count_part
+    assert '<td class="num">3</td>' in count_part and "坏了 / broken" in count_part
 
 
 def test_cli_single_report_and_parameter_listing(store, template, tmp_path, capsys):

@@ -27,7 +27,8 @@ _EPILOG = """\
   assess import data/demo                           导入数据库 / import into the store
   assess run data/demo --quarter 2026Q3             全流程 / the whole quarterly job
 
-退出码 / exit codes: 0 成功 success · 1 数据或用户错误 data or user error · 2 用法错误 usage error
+退出码 / exit codes: 0 成功 success · 1 数据或用户错误，或有报告失败 data or user error,
+or a report failed · 2 用法错误 usage error
 """
 
 
@@ -230,7 +231,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     )
     print()
     print(summary.summary())
-    return 0
+    return 1 if summary.failed_reports else 0
 
 
 def _add_periods(p: argparse.ArgumentParser) -> None:

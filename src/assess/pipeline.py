@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ._display import ResultDisplay
 from .errors import AssessError, InputError, bilingual
@@ -237,38 +238,22 @@ def _render_reports(
     campaign_id: str | None,
     force: bool,
 ) -> tuple[Path, tuple[str, ...]]:
-    """Quarterly reports per unit, the exam and the campaign's effect report, one index."""
-    from .report import render_batch, render_report, unit_parameter_sets
-    from .report._files import atomic_write
-    from .report.index import index_html
+    """Quarterly reports per unit, the exam and the campaign's effect report: one batch,
+    one index; a failing report is listed there, the others are still written."""
+    from .report import render_reports, unit_parameter_sets
 
-    batch = render_batch(
-        "quarterly",
-        unit_parameter_sets(store, level=level, common={"quarter": quarter}),
+    requests: list[tuple[str, dict[str, Any]]] = [
+        ("quarterly", ps)
+        for ps in unit_parameter_sets(store, level=level, common={"quarter": quarter})
+    ]
+    requests.append(("exam", {"quarter": quarter, "unit": province, "store": str(store)}))
+    if campaign_id is not None:
+        requests.append(("effect", {"campaign": campaign_id, "store": str(store)}))
+    batch = render_reports(
+        requests,
         out_dir=folder,
         workers=workers,
         force=force,
+        title=f"{quarter} 党建考评与成效分析报告 / appraisal and effect reports",
     )
-    extra = [
-        render_report(
-            "exam",
-            {"quarter": quarter, "unit": province, "store": str(store)},
-            out_dir=folder,
-            force=force,
-        )
-    ]
-    if campaign_id is not None:
-        extra.append(
-            render_report(
-                "effect",
-                {"campaign": campaign_id, "store": str(store)},
-                out_dir=folder,
-                force=force,
-            )
-        )
-    reports = [*batch.reports, *extra]
-    title = f"{quarter} 党建考评与成效分析报告 / appraisal and effect reports"
-    index = atomic_write(
-        folder / "index.html", index_html(reports, title=title, out_dir=folder).encode()
-    )
-    return index, tuple(r.stem for r in reports if r.status == "failed")
+    return batch.index, tuple(r.stem for r in batch.reports if r.status == "failed")

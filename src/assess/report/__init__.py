@@ -7,7 +7,8 @@ Public API (imported lazily, so that ``import assess.report`` in a template is c
   :func:`load_store`, :func:`unit_info`, :func:`cover`, :func:`prose`, :func:`table`, :func:`notes`,
   :func:`campaign_counts`;
 * :func:`render_report` renders one report, :func:`render_batch` one per parameter set
-  (e.g. per unit) with an ``index.html``; :func:`read_parameters` and
+  (e.g. per unit) with an ``index.html``, :func:`render_reports` any mix of templates as
+  one batch; :func:`read_parameters` and
   :func:`validate_parameters` implement the template's parameter contract;
 * :class:`LocalExecutor` and :class:`DaskExecutor` run batches;
 * errors: :class:`ReportError` and its subclasses.
@@ -39,6 +40,7 @@ __all__ = [
     "render_report",
     "ReportResult",
     "render_batch",
+    "render_reports",
     "BatchResult",
     "unit_parameter_sets",
     "LocalExecutor",
@@ -71,6 +73,7 @@ _WHERE = {
     "render_report": "runner",
     "ReportResult": "runner",
     "render_batch": "batch",
+    "render_reports": "batch",
     "BatchResult": "batch",
     "unit_parameter_sets": "batch",
     "LocalExecutor": "executors",

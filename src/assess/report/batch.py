@@ -1,10 +1,11 @@
-"""A batch of reports from one template: typically one per unit for a quarter.
+"""A batch of reports: typically one per unit for a quarter, from one template or several.
 
-:func:`render_batch` validates every report's parameters before anything runs, keeps
-reports whose inputs, template and software are unchanged since a finished run (unless
-``force``), runs the rest on an executor with one progress bar and an ETA, continues past
-failing reports, and writes ``index.html`` (every report with status, key figures and
-links) and ``failures.json`` (each failure with its error) into the output folder.
+:func:`render_batch` (one template) and :func:`render_reports` (any mix of templates)
+validate every report's parameters before anything runs, keep reports whose inputs,
+template and software are unchanged since a finished run (unless ``force``), run the
+rest on an executor with one progress bar and an ETA, continue past failing reports, and
+write ``index.html`` (every report with status, key figures and links, a section per
+template) and ``failures.json`` (each failure with its error) into the output folder.
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ from .errors import ReportParameterError
 from .executors import Executor, make_executor
 from .index import index_html
 from .runner import ReportJob, ReportResult, finished_report, plan_report, write_outcome
-from .templates import find_template, template_title
+from .templates import find_template
 
-__all__ = ["BatchResult", "render_batch", "unit_parameter_sets"]
+__all__ = ["BatchResult", "render_batch", "render_reports", "unit_parameter_sets"]
 
 
 @dataclass(frozen=True)
@@ -155,12 +156,12 @@ def _store_facts(parameter_sets: Sequence[Mapping[str, Any]]) -> tuple[str | Non
 
 
 def _plan(
-    template: Path, parameter_sets: Sequence[Mapping[str, Any]], formats: Sequence[str]
+    requests: Sequence[tuple[Path, Mapping[str, Any]]], formats: Sequence[str]
 ) -> list[ReportJob]:
-    store_sha256, units = _store_facts(parameter_sets)
+    store_sha256, units = _store_facts([ps for _, ps in requests])
     jobs = [
-        plan_report(template, ps, formats=formats, store_sha256=store_sha256, units=units)
-        for ps in parameter_sets
+        plan_report(path, ps, formats=formats, store_sha256=store_sha256, units=units)
+        for path, ps in requests
     ]
     seen: dict[str, int] = {}
     for i, job in enumerate(jobs):
@@ -179,11 +180,7 @@ def _plan(
 def _progress(total: int, initial: int, enabled: bool) -> Any:
     from tqdm import tqdm
 
-    class _Bar(tqdm):  # type: ignore[misc, type-arg]
-        # No monitor thread: the local executor forks from this process.
-        monitor_interval = 0
-
-    return _Bar(
+    return tqdm(
         total=total,
         initial=initial,
         disable=not enabled,
@@ -234,7 +231,7 @@ def render_batch(
     timeout : float, optional
         Seconds after which one report is stopped (counted as failed).
     title : str, optional
-        Heading of the index page.
+        Heading of the index page (default: the quarters and the template's title).
 
     Returns
     -------
@@ -246,9 +243,60 @@ def render_batch(
     ReportParameterError, StoreError, ExportError, TemplateError
         Any parameter set is invalid (nothing runs then), or two give the same report.
     """
+    return render_reports(
+        [(template, ps) for ps in parameter_sets],
+        out_dir=out_dir,
+        formats=formats,
+        executor=executor,
+        workers=workers,
+        scheduler=scheduler,
+        force=force,
+        progress=progress,
+        timeout=timeout,
+        title=title,
+    )
+
+
+def render_reports(
+    requests: Sequence[tuple[str | os.PathLike[str], Mapping[str, Any]]],
+    *,
+    out_dir: str | os.PathLike[str],
+    formats: Sequence[str] = ("html",),
+    executor: str | Executor = "local",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    force: bool = False,
+    progress: bool = True,
+    timeout: float | None = None,
+    title: str | None = None,
+) -> BatchResult:
+    """Render reports of any templates as one batch: one progress bar, one index.
+
+    What ``assess run`` does with the quarterly reports of every unit, the exam report
+    and the campaign's effect report. The index has a section per template, each with
+    that template's key figures.
+
+    Parameters
+    ----------
+    requests : sequence of (template, parameters)
+        A template name or notebook file and its parameters, per report.
+    out_dir, formats, executor, workers, scheduler, force, progress, timeout
+        As for :func:`render_batch`.
+    title : str, optional
+        Heading of the index page (default: the quarters and the templates' titles).
+
+    Returns
+    -------
+    BatchResult
+        Never raises for a failing report: see ``.ok`` and ``failures``.
+
+    Raises
+    ------
+    ReportParameterError, StoreError, ExportError, TemplateError
+        Any request is invalid (nothing runs then), or two give the same report.
+    """
     start = time.perf_counter()
-    path = find_template(template)
-    jobs = _plan(path, parameter_sets, formats)
+    jobs = _plan([(find_template(t), ps) for t, ps in requests], formats)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     sweep_temporaries(out)
@@ -279,7 +327,8 @@ def render_batch(
                 runner.close()
     reports = tuple(results[job.stem] for job in jobs)
     quarters = sorted({str(j.parameters["quarter"]) for j in jobs if "quarter" in j.parameters})
-    heading = title or " ".join([*quarters, template_title(path), "· 报告索引 / index"])
+    titles = list(dict.fromkeys(job.title for job in jobs))
+    heading = title or " ".join([*quarters, "、".join(titles), "· 报告索引 / index"])
     index = atomic_write(
         out / "index.html", index_html(reports, title=heading, out_dir=out).encode()
     )

@@ -51,14 +51,10 @@ def _figure(value: Any, as_percent: bool) -> str:
     return format_value(value)
 
 
-def index_html(
-    reports: Sequence[ReportResult], *, title: str, out_dir: Path, generated_at: str | None = None
-) -> str:
-    """The index page of a batch (links relative to ``out_dir``)."""
+def _table(reports: Sequence[ReportResult]) -> str:
+    """The rows of some reports of one template, with that template's key figures."""
     e = html.escape
     keys, labels, percent = _figure_keys([r for r in reports if r.status != "failed"])
-    counts = {s: sum(r.status == s for r in reports) for s in STATUSES}
-    when = time_label(generated_at or dt.datetime.now().astimezone().isoformat(timespec="seconds"))
     head = "".join(f'<th class="num">{e(labels.get(k, k))}</th>' for k in keys)
     rows = []
     for r in sorted(reports, key=lambda r: r.stem):
@@ -88,6 +84,31 @@ def index_html(
             f'{error}</td><td class="status">{e(zh)}<br><small>{e(en)}</small></td>{figures}'
             f'<td class="links">{links}</td></tr>'
         )
+    return (
+        '<table class="index">\n'
+        f"<thead><tr><th>报告 Report</th><th>状态 Status</th>{head}<th>文件 Files</th></tr></thead>"
+        f"\n<tbody>\n{chr(10).join(rows)}\n</tbody>\n</table>"
+    )
+
+
+def index_html(
+    reports: Sequence[ReportResult], *, title: str, out_dir: Path, generated_at: str | None = None
+) -> str:
+    """The index page of a batch (links relative to ``out_dir``).
+
+    One table per template (with its heading when the batch mixes templates), each with
+    the key figures that template's reports publish.
+    """
+    e = html.escape
+    counts = {s: sum(r.status == s for r in reports) for s in STATUSES}
+    when = time_label(generated_at or dt.datetime.now().astimezone().isoformat(timespec="seconds"))
+    groups: dict[str, list[ReportResult]] = {}
+    for r in reports:
+        groups.setdefault(r.template, []).append(r)
+    tables = [
+        (f"<h2>{e(template)}</h2>" if len(groups) > 1 and template else "") + _table(members)
+        for template, members in groups.items()
+    ]
     css = page_css()
     page = f"""<!DOCTYPE html>
 <html lang="zh-CN">
@@ -116,12 +137,7 @@ td.links {{ text-align: left; font-size: .85rem; }}
 失败 {counts["failed"]} 份。
 {len(reports)} reports: {counts["ok"]} written, {counts["skipped"]} unchanged and kept,
 {counts["failed"]} failed.</p>
-<table class="index">
-<thead><tr><th>报告 Report</th><th>状态 Status</th>{head}<th>文件 Files</th></tr></thead>
-<tbody>
-{chr(10).join(rows)}
-</tbody>
-</table>
+{chr(10).join(tables)}
 </main>
 </body>
 </html>

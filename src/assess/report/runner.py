@@ -37,7 +37,7 @@ from .errors import ReportError, ReportExecutionError, ReportParameterError
 from .export import FORMATS, find_browser
 from .params import validate_parameters
 from .provenance import Provenance, collect_provenance
-from .templates import find_template, notebook_title
+from .templates import find_template, notebook_title, template_title
 
 __all__ = [
     "ReportJob",
@@ -73,6 +73,7 @@ class ReportJob:
     stem: str
     formats: tuple[str, ...]
     provenance: Provenance
+    title: str  # the template's heading, e.g. "党建工作季度考评报告"
 
     @property
     def fingerprint(self) -> str:
@@ -119,6 +120,8 @@ class ReportResult:
         The bilingual error of a failure.
     seconds : float
         Time the child took (0 for a kept report).
+    template : str
+        The heading of the report's template (the index has a section per template).
     """
 
     stem: str
@@ -128,6 +131,7 @@ class ReportResult:
     key_results: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     seconds: float = 0.0
+    template: str = ""
 
     @property
     def results(self) -> dict[str, Any]:
@@ -225,7 +229,9 @@ def plan_report(
     chosen = _check_formats(formats)
     _check_inputs(values, units=units)
     provenance = collect_provenance(path, values, store_sha256=store_sha256)
-    return ReportJob(path, values, report_stem(path.stem, values), chosen, provenance)
+    return ReportJob(
+        path, values, report_stem(path.stem, values), chosen, provenance, template_title(path)
+    )
 
 
 # --------------------------------------------------------------------------- the child
@@ -421,7 +427,13 @@ def write_outcome(out_dir: Path, job: ReportJob, outcome: RenderOutcome) -> Repo
         if ".failed.ipynb" in outcome.files:
             files["failed_ipynb"] = atomic_write(failed_nb, outcome.files[".failed.ipynb"])
         return ReportResult(
-            job.stem, "failed", files, job.parameters, error=outcome.error, seconds=outcome.seconds
+            job.stem,
+            "failed",
+            files,
+            job.parameters,
+            error=outcome.error,
+            seconds=outcome.seconds,
+            template=job.title,
         )
     files = {
         suffix.lstrip("."): atomic_write(out_dir / f"{job.stem}{suffix}", data)
@@ -439,6 +451,7 @@ def write_outcome(out_dir: Path, job: ReportJob, outcome: RenderOutcome) -> Repo
         job.parameters,
         key_results=outcome.key_results,
         seconds=outcome.seconds,
+        template=job.title,
     )
 
 
@@ -455,7 +468,9 @@ def finished_report(out_dir: Path, job: ReportJob) -> ReportResult | None:
     if not all(p.is_file() for p in files.values()):
         return None
     key = {name: record.get(name) for name in ("results", "labels", "percent", "title")}
-    return ReportResult(job.stem, "skipped", files, job.parameters, key_results=key)
+    return ReportResult(
+        job.stem, "skipped", files, job.parameters, key_results=key, template=job.title
+    )
 
 
 def render_report(
