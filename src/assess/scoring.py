@@ -250,15 +250,15 @@ class Appraisal(ResultDisplay):
         grade_counts = (
             m["grade"].value_counts().reindex([g.name for g in self.scheme.grades], fill_value=0)
         )
-        zh_grades = "、".join(f"{g} {c} 人" for g, c in grade_counts.items())
-        en_grades = ", ".join(f"{lv.en} {grade_counts[lv.name]}" for lv in self.scheme.grades)
+        zh_grades = "、".join(f"{g} {c:,} 人" for g, c in grade_counts.items())
+        en_grades = ", ".join(f"{lv.en} {grade_counts[lv.name]:,}" for lv in self.scheme.grades)
         q = self.quarter
         mean, median = m["index"].mean(), m["index"].median()
         n_watch, n_veto = len(self.watch), int((m["vetoes"] != "").sum())
         compliance_ok = bool(self.grades.compliance["ok"].all())
         zh = (
             f"{q} 共 {n:,} 名党员参评，先锋指数均值 {mean:.1f}、中位数 {median:.1f}。"
-            f"等次：{zh_grades}。一票否决 {n_veto} 人；谈心谈话名单 {n_watch} 人。"
+            f"等次：{zh_grades}。一票否决 {n_veto:,} 人；谈心谈话名单 {n_watch:,} 人。"
             + (
                 "各支部等次比例均符合限额。"
                 if compliance_ok
@@ -267,7 +267,7 @@ class Appraisal(ResultDisplay):
         )
         en = (
             f"{q}: {n:,} members appraised; mean Pioneer Index {mean:.1f}, median {median:.1f}. "
-            f"Grades: {en_grades}. Vetoed: {n_veto}; watch list: {n_watch}. "
+            f"Grades: {en_grades}. Vetoed: {n_veto:,}; watch list: {n_watch:,}. "
             + (
                 "Every branch is within its grade quotas."
                 if compliance_ok
