@@ -1,15 +1,22 @@
 """Where report templates (notebooks) are found, and their short names.
 
 A template is named by a short alias (``quarterly``), its file stem
-(``quarterly_appraisal``) or a path to an ``.ipynb`` file. Names are looked up in the
-folders of the ``ASSESS_TEMPLATES`` environment variable (``os.pathsep``-separated),
-then ``notebooks/`` of the source checkout this package runs from, then ``notebooks/``
-of the working directory.
+(``quarterly_appraisal``) or a path to an ``.ipynb`` file. Names are looked up, first
+match winning, in
+
+1. the folders of the ``ASSESS_TEMPLATES`` environment variable (``os.pathsep``-separated);
+2. ``assess/notebooks/`` of an installed package: the build ships ``notebooks/`` of the
+   repository there (``package-dir`` in ``pyproject.toml``), so a wheel carries them;
+3. ``notebooks/`` of the source checkout this package runs from: an editable install
+   (``pip install -e .``) or ``PYTHONPATH=src`` reads the templates in place, so edits take
+   effect without reinstalling;
+4. ``notebooks/`` of the working directory.
 """
 
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +43,11 @@ ALIASES: dict[str, str] = {
 def template_dirs() -> list[Path]:
     """The folders searched for templates, in order (existing ones only)."""
     dirs = [Path(p) for p in os.environ.get("ASSESS_TEMPLATES", "").split(os.pathsep) if p]
-    dirs += [Path(__file__).resolve().parents[3] / "notebooks", Path.cwd() / "notebooks"]
+    dirs += [
+        Path(str(resources.files("assess") / "notebooks")),
+        Path(__file__).resolve().parents[3] / "notebooks",
+        Path.cwd() / "notebooks",
+    ]
     seen: list[Path] = []
     for d in dirs:
         if d.is_dir() and d.resolve() not in seen:
@@ -78,7 +89,13 @@ def find_template(name: str | os.PathLike[str]) -> Path:
         candidate = d / f"{stem}.ipynb"
         if candidate.is_file():
             return candidate
-    known = ", ".join([*ALIASES, *(s for s in list_templates() if s not in ALIASES.values())])
+    found = list_templates()
+    known = ", ".join(
+        [
+            *(a for a, s in ALIASES.items() if s in found),
+            *(s for s in found if s not in ALIASES.values()),
+        ]
+    )
     raise ReportError(
         bilingual(
             f"没有名为 {text!r} 的报告模板；可用：{known or '（无）'}",
