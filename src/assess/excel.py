@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -18,6 +19,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+from tqdm.auto import tqdm
 
 from .errors import InputError, bilingual
 
@@ -26,6 +28,9 @@ __all__ = ["write_workbook", "FORMULA_PREFIXES", "EXCEL_MAX_ROWS"]
 FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@")
 #: Rows of an Excel sheet.
 EXCEL_MAX_ROWS = 1_048_576
+# A progress bar from this many rows on, updated every _PROGRESS_STEP rows.
+_PROGRESS_ROWS = 200_000
+_PROGRESS_STEP = 10_000
 
 
 def _cell(sheet: object, value: object, bold: bool = False) -> WriteOnlyCell:
@@ -124,15 +129,30 @@ def write_workbook(
         )
     target.parent.mkdir(parents=True, exist_ok=True)
     book = Workbook(write_only=True)
-    for name, frame in sheets.items():
-        lines = (notes or {}).get(name, [])
-        for title, head, part in _parts(name, frame, lines, max_rows=max_rows):
-            sheet = book.create_sheet(title=title)
-            for line in head:
-                sheet.append([_cell(sheet, line)])
-            sheet.append([_cell(sheet, str(c), bold=True) for c in frame.columns])
-            for row in part.itertuples(index=False, name=None):
-                sheet.append([_value(sheet, v) for v in row])
+    total = sum(len(frame) for frame in sheets.values())
+    # Minutes at national size (9 million calculation rows): show how far it is, on a
+    # terminal or in a notebook (disable=None turns the bar off when output is a file).
+    bar = tqdm(
+        total=total,
+        desc=f"写入 writing {target.name}",
+        unit="行",
+        unit_scale=True,
+        disable=None if total >= _PROGRESS_ROWS else True,
+        file=sys.stderr,
+    )
+    with bar:
+        for name, frame in sheets.items():
+            lines = (notes or {}).get(name, [])
+            for title, head, part in _parts(name, frame, lines, max_rows=max_rows):
+                sheet = book.create_sheet(title=title)
+                for line in head:
+                    sheet.append([_cell(sheet, line)])
+                sheet.append([_cell(sheet, str(c), bold=True) for c in frame.columns])
+                for i, row in enumerate(part.itertuples(index=False, name=None), start=1):
+                    sheet.append([_value(sheet, v) for v in row])
+                    if i % _PROGRESS_STEP == 0:
+                        bar.update(_PROGRESS_STEP)
+                bar.update(len(part) % _PROGRESS_STEP)
     handle, tmp = tempfile.mkstemp(suffix=".xlsx.tmp", dir=target.parent)
     os.close(handle)
     try:
