@@ -51,9 +51,13 @@ def _cell(sheet: object, value: object, bold: bool = False) -> WriteOnlyCell:
 
 
 def _value(sheet: object, value: object) -> object:
-    """A data value as openpyxl takes it: plain numbers as they are (most cells of a large
-    sheet, and much faster than a cell object), anything else through :func:`_cell`."""
-    if type(value) is int or (type(value) is float and not math.isnan(value)):
+    """A data value as openpyxl takes it: plain numbers and text that cannot be read as a
+    formula as they are (most cells of a large sheet, and faster than a cell object),
+    anything else through :func:`_cell`."""
+    kind = type(value)
+    if kind is int or (kind is float and not math.isnan(value)):  # type: ignore[arg-type]
+        return value
+    if kind is str and not value.startswith(FORMULA_PREFIXES):  # type: ignore[attr-defined]
         return value
     return _cell(sheet, value)
 
