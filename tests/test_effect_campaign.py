@@ -37,7 +37,22 @@ def test_planted_effects_are_covered(small_demo, small_dataset):
     assert table.loc["complaint", "design"] == "staggered"
     assert (table["p_adjusted"] >= table["p_value"]).all()
     assert "投诉" in result.summary() and "complaint" in result.summary()
+    assert result.summary().startswith("活动“三无三当”（SWSD2025）成效分析（按党支部汇总）")
+    assert "the rate of complaints fell" in result.results["complaint"].verdict.en
     assert result.plot().get_xlabel().startswith("率比")
+
+
+def test_notes_name_their_outcomes_and_appear_once(small_dataset):
+    result = analyse_campaign(small_dataset, level="branch", seed=3, falsification=False)
+    # Both outcomes use the last cohort as comparison group: one note naming both.
+    shared = [n for n in result.notes if "no never-treated units" in n]
+    assert shared == [
+        "【投诉、违章】没有从未推行的单位：最后一批（2026-05 开始）作为对照组，2026-05 及以后的"
+        "期间不参与估计 / [complaint, violation] no never-treated units: the last cohort "
+        "(starting 2026-05) is the comparison group and periods from 2026-05 on are left out"
+    ]
+    assert len(set(result.notes)) == len(result.notes)
+    assert all(n.startswith(("【投诉】", "【违章】", "【投诉、违章】")) for n in result.notes)
 
 
 def test_effect_run_command_prints_the_verdict(small_dataset, tmp_path, capsys):

@@ -17,12 +17,13 @@ from matplotlib.axes import Axes
 
 from .._display import ResultDisplay
 from ..dataset import Dataset
-from ..errors import ParameterError, check_choice
+from ..errors import ParameterError, bilingual, check_choice
 from ..plotting import label, new_axes
 from ..schema import EVENT_TYPES
 from ..units import unit_paths
 from .engine import EffectResult, analyse_effect
 from .multiplicity import adjust_pvalues
+from .verdict import OUTCOMES
 
 __all__ = [
     "OUTCOME_EXPOSURE",
@@ -130,7 +131,8 @@ class CampaignResult(ResultDisplay):
         ``inference``, ``naive_change_pct``, ``exposure``.
     notes : tuple of str
         What the analysis decided on its own (e.g. with no never-treated units the last
-        cohort is the comparison group), bilingual, shown in the summary.
+        cohort is the comparison group), bilingual (``"【投诉】… / [complaint] …"``, naming
+        the outcomes concerned), shown in the summary.
     """
 
     campaign_id: str
@@ -149,8 +151,10 @@ class CampaignResult(ResultDisplay):
         """Every outcome's verdict, Chinese first, then English."""
         zh = [f"【{EVENT_TYPES[o]}】{r.verdict.zh}" for o, r in self.results.items()]
         en = [f"[{o}] {r.verdict.en}" for o, r in self.results.items()]
-        head_zh = f"活动“{self.campaign_name}”成效分析（按{_LEVEL_ZH[self.level]}汇总）"
-        head_en = f"Effect of the campaign {self.campaign_name} (by {self.level})"
+        head_zh = f"活动“{self.campaign_name}”（{self.campaign_id}）成效分析" \
+            f"（按{_LEVEL_ZH[self.level]}汇总）"
+        head_en = f"Effect of the campaign {self.campaign_name} ({self.campaign_id}, " \
+            f"by {self.level})"
         notes = [n.split(" / ", 1) for n in self.notes]
         zh += [f"说明：{n[0]}" for n in notes]
         en += [f"Note: {n[-1]}" for n in notes]
@@ -241,7 +245,8 @@ def analyse_campaign(
     if level == "auto":
         level = _auto_level(dataset, campaign_id)
     results: dict[str, EffectResult] = {}
-    notes: list[str] = []
+    # The same message may come from several outcomes: shown once, naming them all.
+    notes: dict[str, list[str]] = {}
     rows = []
     for outcome in outcomes:
         panel, starts = campaign_panel(
@@ -273,9 +278,10 @@ def analyse_campaign(
                 seed=seed,
                 falsification=falsification,
                 negative_control="control" if "control" in panel else None,
-                outcome=(EVENT_TYPES[outcome], outcome),
+                outcome=OUTCOMES[outcome],
             )
-        notes += [str(w.message) for w in caught]
+        for message in dict.fromkeys(str(w.message) for w in caught):
+            notes.setdefault(message, []).append(outcome)
         results[outcome] = result
         row = result.to_frame().iloc[0].to_dict()
         row["exposure"] = OUTCOME_EXPOSURE[outcome]
@@ -292,5 +298,11 @@ def analyse_campaign(
         level=level,
         results=results,
         table=table,
-        notes=tuple(dict.fromkeys(notes)),
+        notes=tuple(_outcome_note(m, o) for m, o in notes.items()),
     )
+
+
+def _outcome_note(message: str, outcomes: list[str]) -> str:
+    zh, _, en = message.partition(" / ")
+    return bilingual(f"【{'、'.join(EVENT_TYPES[o] for o in outcomes)}】{zh}",
+                     f"[{', '.join(outcomes)}] {en or zh}")

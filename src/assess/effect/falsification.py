@@ -22,7 +22,7 @@ from ..errors import AssessError
 from ..plotting import label, new_axes
 from .panel import Panel
 
-__all__ = ["CHECKS", "FalsificationResult", "falsify", "Test", "Point"]
+__all__ = ["CHECKS", "PURPOSES", "STATUSES", "FalsificationResult", "falsify", "Test", "Point"]
 
 #: Check keys → (Chinese, English) names, in table order.
 CHECKS: dict[str, tuple[str, str]] = {
@@ -31,6 +31,39 @@ CHECKS: dict[str, tuple[str, str]] = {
     "placebo_units": ("安慰剂单位", "placebo units"),
     "leave_one_out": ("逐一剔除处理单位", "leave one treated unit out"),
     "negative_control": ("阴性对照结果", "negative-control outcome"),
+}
+
+#: Check keys → (Chinese, English) question each check asks, in plain words for reports.
+PURPOSES: dict[str, tuple[str, str]] = {
+    "pretrend": ("活动开始前，开展与未开展活动的单位走势是否一致",
+                 "before the start, did units with and without the campaign move alike?"),
+    "placebo_date": ("假装活动提前开始，活动前的数据是否也显示“效果”",
+                     "pretending the campaign started earlier: do pre-campaign data show an "
+                     "'effect'?"),
+    "placebo_units": ("从未开展活动的单位中随机挑选几个当作“开展了”，是否也显示“效果”",
+                      "picking units without the campaign at random as if they had it: is "
+                      "there an 'effect'?"),
+    "leave_one_out": ("每次去掉一个开展活动的单位，结论的方向是否改变",
+                      "dropping one campaign unit at a time: does the direction change?"),
+    "negative_control": ("活动不应影响的另一类事件，是否也显示“效果”",
+                         "does an outcome the campaign cannot affect show an 'effect'?"),
+}
+
+#: ``status`` values → (Chinese, English) words for reports.
+STATUSES: dict[str, tuple[str, str]] = {
+    "pass": ("通过", "pass"),
+    "warn": ("警示", "WARN"),
+    "skipped": ("未做", "skipped"),
+}
+
+# What a warning of each check means for the main estimate, for :meth:`reading`.
+_WARNING_MEANS: dict[str, tuple[str, str]] = {
+    "pretrend": ("活动前已有差异", "the groups differed before the start"),
+    "placebo_date": ("活动前就出现了“效果”", "an 'effect' appears before the start"),
+    "placebo_units": ("推断可能偏乐观", "the inference may be too optimistic"),
+    "leave_one_out": ("结论依赖个别单位", "the result hangs on single units"),
+    "negative_control": ("活动管不到的事件也“变了”",
+                         "an outcome the campaign cannot touch 'changed' too"),
 }
 
 #: ``test(panel) -> (estimate, ci_low, ci_high, p_value)``: the main estimator and inference.
@@ -71,11 +104,47 @@ class FalsificationResult(ResultDisplay):
 
     def summary(self) -> str:
         """One line per check, Chinese block then English block."""
-        mark = {"pass": ("通过", "pass"), "warn": ("警示", "WARN"), "skipped": ("未做", "skipped")}
-        zh = [f"{r.name_zh}：{mark[r.status][0]}。{r.detail_zh}" for r in self.table.itertuples()]
-        en = [f"{r.name_en}: {mark[r.status][1]}. {r.detail_en}"
-              for r in self.table.itertuples()]
+        rows = self.table.to_dict("records")
+        zh = [f"{r['name_zh']}：{STATUSES[r['status']][0]}。{r['detail_zh']}" for r in rows]
+        en = [f"{r['name_en']}: {STATUSES[r['status']][1]}. {r['detail_en']}" for r in rows]
         return "\n".join(zh) + "\n\n" + "\n".join(en)
+
+    def reading(self) -> str:
+        """Does any check contradict the main estimate? One sentence, Chinese, a blank line,
+        then English.
+
+        Examples
+        --------
+        >>> table = pd.DataFrame({"check": ["pretrend", "leave_one_out", "placebo_date"],
+        ...                       "status": ["pass", "warn", "skipped"]})
+        >>> zh, en = FalsificationResult(table, 0.95).reading().split(chr(10) * 2)
+        >>> print(zh.replace("：", "：" + chr(10)))
+        已做的 2 项证伪检验中有 1 项发出警示：
+        逐一剔除处理单位（结论依赖个别单位），主要估计需谨慎看待；另有 1 项未做。
+        >>> en.startswith("1 of the 2 falsification checks run warns: leave one treated unit")
+        True
+        """
+        done = self.table[self.table["status"] != "skipped"]
+        skipped = len(self.table) - len(done)
+        warned = done.loc[done["status"] == "warn", "check"].tolist()
+        if done.empty:
+            return ("各项证伪检验均无法进行，主要估计未经这些检验核对。\n\n"
+                    "No falsification check could be run, so none confirms or contradicts the "
+                    "main estimate.")
+        rest_zh = f"；另有 {skipped} 项未做" if skipped else ""
+        rest_en = f"; {skipped} more could not be run" if skipped else ""
+        if not warned:
+            return (f"已做的 {len(done)} 项证伪检验均未发现问题，"
+                    f"没有一项与主要估计相矛盾{rest_zh}。"
+                    f"\n\nNo falsification check run ({len(done)} in all) contradicts the "
+                    f"main estimate{rest_en}.")
+        which_zh = "；".join(f"{CHECKS[c][0]}（{_WARNING_MEANS[c][0]}）" for c in warned)
+        which_en = "; ".join(f"{CHECKS[c][1]} ({_WARNING_MEANS[c][1]})" for c in warned)
+        verb = "warns" if len(warned) == 1 else "warn"
+        return (f"已做的 {len(done)} 项证伪检验中有 {len(warned)} 项发出警示：{which_zh}，"
+                f"主要估计需谨慎看待{rest_zh}。\n\n"
+                f"{len(warned)} of the {len(done)} falsification checks run {verb}: {which_en}, "
+                f"so treat the main estimate with caution{rest_en}.")
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """The checks' rate ratios with intervals (where they have one) on a log scale."""
@@ -199,8 +268,9 @@ def _leave_one_out(panel: Panel, point: Point, full: float) -> dict:
     en = (f"dropping each of {len(results)} treated units gives rate ratios from "
           f"{values.min():.3g} to {values.max():.3g} (all units: {full:.3g})")
     if flips:
-        zh += f"；剔除 {flips[:3]} 后变化方向相反，结论依赖个别单位"
-        en += f"; dropping {flips[:3]} reverses the direction: the result hangs on single units"
+        zh += f"；剔除 {'、'.join(map(str, flips[:3]))} 后变化方向相反，结论依赖个别单位"
+        en += (f"; dropping {', '.join(map(str, flips[:3]))} reverses the direction: the result "
+               "hangs on single units")
     return _row("leave_one_out", results[worst], values.min(), values.max(), math.nan, status,
                 zh, en)
 

@@ -1,4 +1,5 @@
-"""Building blocks for templates: the cover, prose and tables shown escaped, campaign counts.
+"""Building blocks for templates: covers, prose and tables shown escaped, and the parts of
+the campaign effect report.
 
 Templates stay thin (load → compute → render); these helpers turn library results into
 what a reader sees, with every character from data escaped.
@@ -14,7 +15,7 @@ import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -23,9 +24,13 @@ from .._display import text_html
 from ..dataset import Dataset
 from ..errors import ParameterError, bilingual, check_choice
 from ..periods import parse_quarter
-from ..schema import EVENT_TYPES, LEVELS
+from ..schema import EVENT_TYPES, LEVELS, TABLES
 from ..units import unit_paths
 from .errors import ReportParameterError
+
+if TYPE_CHECKING:
+    from ..effect.campaign import CampaignResult
+    from ..effect.engine import EffectResult
 
 __all__ = [
     "UnitInfo",
@@ -37,6 +42,15 @@ __all__ = [
     "table",
     "notes",
     "campaign_counts",
+    "CampaignInfo",
+    "campaign_info",
+    "campaign_cover",
+    "effect_overview",
+    "effect_verdict",
+    "falsification_table",
+    "note_box",
+    "OVERVIEW_LABELS",
+    "FALSIFICATION_LABELS",
     "format_value",
     "LANGUAGES",
     "COLUMN_LABELS",
@@ -332,10 +346,42 @@ def notes() -> Iterator[None]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         yield
-    messages = list(dict.fromkeys(str(w.message) for w in caught))
+    messages = [str(w.message) for w in caught]
     if messages:
-        items = "".join(f"<li>{html.escape(m)}</li>" for m in messages)
-        display(_HTML(f'<div class="notes"><h4>说明 / Notes</h4><ul>{items}</ul></div>'))
+        display(note_box(messages))
+
+
+def note_box(messages: Iterable[str], *, language: str = "zh-en") -> _HTML:
+    """Bilingual messages (``"中文 / English"``) as a "说明 / Notes" box; empty without any.
+
+    Parameters
+    ----------
+    messages : iterable of str
+        Shown once each, in order.
+    language : {"zh-en", "zh", "en"}, default "zh-en"
+        Both parts of each message, or only one.
+
+    Examples
+    --------
+    >>> note_box(["少了一个单位 / one unit left out"], language="zh")._repr_html_()
+    '<div class="notes"><h4>说明 / Notes</h4><ul><li>少了一个单位</li></ul></div>'
+    >>> note_box([])._repr_html_()
+    ''
+    """
+    check_choice("note_box", "language", language, LANGUAGES)
+    items = []
+    for message in dict.fromkeys(messages):
+        zh, _, en = message.partition(" / ")
+        parts = [zh, en] if language == "zh-en" and en else [_pick((zh, en), language)]
+        items.append("<li>" + "<br>".join(html.escape(p) for p in parts) + "</li>")
+    if not items:
+        return _HTML("")
+    return _HTML(f'<div class="notes"><h4>说明 / Notes</h4><ul>{"".join(items)}</ul></div>')
+
+
+def _pick(pair: tuple[str, str], language: str) -> str:
+    """The Chinese of a (zh, en) pair, or the English one for ``language="en"``."""
+    return (pair[1] or pair[0]) if language == "en" else pair[0]
 
 
 def campaign_counts(
@@ -401,3 +447,316 @@ def campaign_counts(
         if u in set(table_["unit_code"])
     }
     return table_[["unit_code", "month", "count", "exposure"]].reset_index(drop=True), starts
+
+
+@dataclass(frozen=True)
+class CampaignInfo:
+    """A campaign of the ``campaign`` table as a report names it.
+
+    Attributes
+    ----------
+    campaign_id, name : str
+    n_units : int
+        Units the campaign starts in.
+    starts : tuple of (str, int)
+        Each start date (ISO) with the number of units starting then, earliest first.
+    """
+
+    campaign_id: str
+    name: str
+    n_units: int
+    starts: tuple[tuple[str, int], ...]
+
+    @property
+    def label(self) -> str:
+        """The name, then the id in brackets: ``三无三当（SWSD2025）``; the id alone when the
+        campaign has no other name."""
+        if self.name in ("", self.campaign_id):
+            return self.campaign_id
+        return f"{self.name}（{self.campaign_id}）"
+
+
+def campaign_info(campaign: pd.DataFrame, campaign_id: str) -> CampaignInfo:
+    """The campaign ``campaign_id`` of the ``campaign`` table.
+
+    Raises
+    ------
+    ReportParameterError
+        ``campaign_id`` is not in the table (the message lists those that are).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"campaign_id": ["SWSD2025"] * 3, "campaign_name": ["三无三当"] * 3,
+    ...                       "unit_code": ["0101", "0102", "0103"],
+    ...                       "start_date": pd.to_datetime(["2025-05-01", "2026-05-01",
+    ...                                                     "2025-05-01"])})
+    >>> info = campaign_info(table, "SWSD2025")
+    >>> info.label, info.n_units, info.starts
+    ('三无三当（SWSD2025）', 3, (('2025-05-01', 2), ('2026-05-01', 1)))
+    """
+    rows = campaign.loc[campaign["campaign_id"] == campaign_id]
+    if rows.empty:
+        known = ", ".join(sorted(map(str, set(campaign["campaign_id"])))) or "—"
+        raise ReportParameterError(
+            bilingual(
+                f"活动表中没有活动 {campaign_id!r}；已有：{known}",
+                f"no campaign {campaign_id!r}; known: {known}",
+            )
+        )
+    names = rows["campaign_name"].dropna().astype(str)
+    per_date = pd.to_datetime(rows["start_date"]).dt.strftime("%Y-%m-%d").value_counts()
+    return CampaignInfo(
+        campaign_id=str(campaign_id),
+        name=names.iloc[0] if len(names) else "",
+        n_units=int(rows["unit_code"].nunique()),
+        starts=tuple((str(d), int(n)) for d, n in per_date.sort_index().items()),
+    )
+
+
+def _date_zh(iso: str) -> str:
+    day = pd.Timestamp(iso)
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def campaign_cover(info: CampaignInfo, *, title: tuple[str, str]) -> _HTML:
+    """The cover of a campaign report: name (id), the report's title, units and start dates.
+
+    Examples
+    --------
+    >>> info = CampaignInfo("SWSD2025", "三无三当", 24, (("2025-05-01", 12), ("2026-05-01", 12)))
+    >>> page = campaign_cover(info, title=("活动成效分析报告", "Effect report"))._repr_html_()
+    >>> "<h2>三无三当（SWSD2025）活动成效分析报告</h2>" in page
+    True
+    >>> "分 2 批开始：2025年5月1日起 12 个，2026年5月1日起 12 个" in page
+    True
+    """
+    e = html.escape
+    batches_zh = "，".join(f"{_date_zh(d)}起 {n:,} 个" for d, n in info.starts)
+    batches_en = ", ".join(f"{n:,} from {d}" for d, n in info.starts)
+    if len(info.starts) > 1:
+        when_zh = f"分 {len(info.starts)} 批开始：{batches_zh}"
+        when_en = f"in {len(info.starts)} cohorts: {batches_en}"
+    else:
+        when_zh, when_en = f"同时开始：{batches_zh}", f"all starting together: {batches_en}"
+    return _HTML(
+        f'<div class="cover"><p class="unit">活动编号 {e(info.campaign_id)} · '
+        f"{info.n_units:,} 个单位参加，{e(when_zh)}</p>"
+        f"<h2>{e(info.label)}{e(title[0])}</h2>"
+        f"<p>{e(title[1])}: {e(info.name or info.campaign_id)} ({e(info.campaign_id)}) · "
+        f"{info.n_units:,} units, {e(when_en)}</p></div>"
+    )
+
+
+#: Headings of the columns of :func:`effect_overview`.
+OVERVIEW_LABELS: dict[str, str] = {
+    "outcome": "事件 Event",
+    "naive_before": "上年同期 Before",
+    "naive_after": "活动后 After",
+    "naive_change": "简单同比 Naive YoY",
+    "change": "设计估计 Design-based",
+    "interval": "置信区间 Interval",
+    "p_value": "p 值 p\u2011value",
+    "p_adjusted": "校正后 p Adjusted p",
+    "evidence": "结论 Evidence",
+    "checks": "证伪检验 Checks",
+}
+
+_EVIDENCE: dict[str, tuple[str, str]] = {
+    "decrease": ("有下降的证据", "evidence of a fall"),
+    "increase": ("有上升的证据", "evidence of a rise"),
+    "inconclusive": ("与随机波动无法区分", "not distinguishable from chance"),
+}
+
+
+def _signed_pct(ratio: float, digits: int) -> str:
+    """A rate ratio as a signed per-cent change: ``-28.57%``, ``+17.3%``; ``—`` if unknown."""
+    if not math.isfinite(ratio):
+        return "—"
+    return f"{(ratio - 1) * 100:+.{digits}f}%"
+
+
+def _p_cell(p_value: float) -> str:
+    from ..effect.verdict import format_p
+
+    return format_p(p_value).removeprefix("p = ").replace("p < ", "<")
+
+
+def _checks_cell(effect: EffectResult, language: str) -> str:
+    from ..effect.falsification import CHECKS
+
+    checks = effect.falsification
+    if checks is None:
+        return _pick(("未做", "not run"), language)
+    table = checks.table
+    warned = table.loc[table["status"] == "warn", "check"].tolist()
+    if warned:
+        names = [_pick(CHECKS[c], language) for c in warned]
+        return _pick(
+            (
+                f"{len(warned)} 项警示（{'、'.join(names)}）",
+                f"{len(warned)} warning(s) ({', '.join(names)})",
+            ),
+            language,
+        )
+    if (table["status"] == "skipped").all():
+        return _pick(("均无法进行", "none could be run"), language)
+    return _pick(("未发现问题", "no problem found"), language)
+
+
+def _and(items: Iterable[str]) -> str:
+    """English enumeration: ``a``, ``a and b``, ``a, b and c``."""
+    words = list(items)
+    return " and ".join([", ".join(words[:-1]), words[-1]]) if len(words) > 1 else "".join(words)
+
+
+def _overview_note(result: CampaignResult, language: str) -> str:
+    """How each outcome's rate is formed and which design estimated it, in one paragraph."""
+    from ..effect.campaign import OUTCOME_EXPOSURE
+    from ..effect.verdict import DESIGNS, OUTCOMES
+
+    exposure_zh = {c.name: c.zh for c in TABLES["exposure"].columns}
+    per_zh = "，".join(
+        f"{OUTCOMES[o][0]}按{exposure_zh[OUTCOME_EXPOSURE[o]]}" for o in result.results
+    )
+    per_en = _and(
+        f"{OUTCOMES[o][1]} over {OUTCOME_EXPOSURE[o].replace('_', ' ')}" for o in result.results
+    )
+    designs: dict[str, list[str]] = {}
+    for outcome, effect in result.results.items():
+        designs.setdefault(effect.design, []).append(outcome)
+    how_zh = "；".join(
+        f"{'、'.join(OUTCOMES[o][0] for o in outs)}用{DESIGNS[d][0]}" for d, outs in designs.items()
+    )
+    how_en = "; ".join(
+        f"{DESIGNS[d][1]} for {_and(OUTCOMES[o][1] for o in outs)}" for d, outs in designs.items()
+    )
+    level_zh = LEVELS.get(result.level, result.level)
+    text = (
+        f"事件率的计算基数：{per_zh}。研究设计：{how_zh}，按{level_zh}汇总。\n\n"
+        f"Rates: {per_en}. Design: {how_en}, by {result.level}."
+    )
+    return prose(text, language=language)._repr_html_()
+
+
+def effect_overview(result: CampaignResult, *, language: str = "zh-en") -> _HTML:
+    """Per outcome, the naive year-on-year figure beside the design-based estimate.
+
+    One row per outcome: the event counts of the campaign units in the first year from
+    their start and in the same months a year earlier with their bare change (what a
+    hand-made report quotes), then the design-based change with its interval, the p-value
+    raw and adjusted over the outcomes (Benjamini–Hochberg), the verdict's evidence and
+    the falsification checks; below it, each outcome's exposure and design. Changes are
+    ``(rate ratio − 1)``, with two decimals for the naive figure and one for the estimate,
+    as the verdict quotes them.
+
+    Parameters
+    ----------
+    result : CampaignResult
+    language : {"zh-en", "zh", "en"}, default "zh-en"
+        Words in the cells in Chinese (``"zh-en"``, ``"zh"``) or English; headings are
+        always bilingual.
+    """
+    from ..effect.verdict import OUTCOMES
+
+    check_choice("effect_overview", "language", language, LANGUAGES)
+    adjusted = result.table["p_adjusted"].astype(float).to_dict()
+    rows = []
+    for outcome, effect in result.results.items():
+        low, high = _signed_pct(effect.ci_low, 1), _signed_pct(effect.ci_high, 1)
+        rows.append(
+            {
+                "outcome": _pick(OUTCOMES[outcome], language),
+                "naive_before": int(effect.naive_before),
+                "naive_after": int(effect.naive_after),
+                "naive_change": _signed_pct(effect.naive_ratio, 2),
+                "change": _signed_pct(effect.estimate, 1),
+                "interval": _pick((f"{low} 至 {high}", f"{low} to {high}"), language),
+                "p_value": _p_cell(effect.p_value),
+                "p_adjusted": _p_cell(adjusted[outcome]),
+                "evidence": _pick(_EVIDENCE[effect.verdict.evidence], language),
+                "checks": _checks_cell(effect, language),
+            }
+        )
+    confidence = {f"{e.confidence * 100:g}%" for e in result.results.values()}
+    labels = dict(OVERVIEW_LABELS)
+    if len(confidence) == 1:
+        conf = confidence.pop()
+        labels["interval"] = f"{conf} 置信区间 {conf} interval"
+    shown = table(
+        pd.DataFrame(rows, columns=list(OVERVIEW_LABELS)),
+        caption=("简单同比与设计估计", "naive year-on-year beside the design-based estimate"),
+        labels=labels,
+    )
+    return _HTML(shown._repr_html_() + _overview_note(result, language))
+
+
+def effect_verdict(outcome: str, effect: EffectResult, *, language: str = "zh-en") -> _HTML:
+    """A heading naming ``outcome`` and its verdict in prose.
+
+    Parameters
+    ----------
+    outcome : str
+        The event type (``"complaint"``, ...), a key of ``CampaignResult.results``.
+    effect : EffectResult
+    language : {"zh-en", "zh", "en"}, default "zh-en"
+    """
+    from ..effect.verdict import OUTCOMES
+
+    check_choice("effect_verdict", "outcome", outcome, tuple(OUTCOMES))
+    zh, en = OUTCOMES[outcome]
+    return _HTML(
+        f"<h3>{html.escape(bilingual(zh, en.capitalize()))}</h3>"
+        + prose(effect.verdict.text, language=language)._repr_html_()
+    )
+
+
+#: Headings of the columns of :func:`falsification_table`.
+FALSIFICATION_LABELS: dict[str, str] = {
+    "check": "检验 Check",
+    "purpose": "检验的问题 What it asks",
+    "status": "结果 Result",
+    "detail": "具体情况 Detail",
+}
+
+
+def falsification_table(outcome: str, effect: EffectResult, *, language: str = "zh-en") -> _HTML:
+    """The falsification checks of one outcome as a table, then one sentence saying
+    whether any of them contradicts the estimate
+    (:meth:`~assess.effect.falsification.FalsificationResult.reading`).
+
+    Parameters
+    ----------
+    outcome : str
+        The event type, for the caption.
+    effect : EffectResult
+    language : {"zh-en", "zh", "en"}, default "zh-en"
+        Words in the cells in Chinese or English; the reading in both or one.
+    """
+    from ..effect.falsification import PURPOSES, STATUSES
+    from ..effect.verdict import OUTCOMES
+
+    check_choice("falsification_table", "outcome", outcome, tuple(OUTCOMES))
+    check_choice("falsification_table", "language", language, LANGUAGES)
+    zh, en = OUTCOMES[outcome]
+    checks = effect.falsification
+    if checks is None:
+        return prose(
+            f"{zh}：本设计不做证伪检验。\n\n"
+            f"{en.capitalize()}: this design runs no falsification checks.",
+            language=language,
+        )
+    rows = [
+        {
+            "check": _pick((r["name_zh"], r["name_en"]), language),
+            "purpose": _pick(PURPOSES[r["check"]], language),
+            "status": _pick(STATUSES[r["status"]], language),
+            "detail": _pick((r["detail_zh"], r["detail_en"]), language),
+        }
+        for r in checks.table.to_dict("records")
+    ]
+    shown = table(
+        pd.DataFrame(rows, columns=list(FALSIFICATION_LABELS)),
+        caption=(f"{zh}：证伪检验", f"{en}: falsification checks"),
+        labels=FALSIFICATION_LABELS,
+    )
+    return _HTML(shown._repr_html_() + prose(checks.reading(), language=language)._repr_html_())
