@@ -62,28 +62,25 @@ def _value(sheet: object, value: object) -> object:
     return _cell(sheet, value)
 
 
-def _parts(
-    name: str, frame: pd.DataFrame, lines: list[str], *, max_rows: int
-) -> list[tuple[str, list[str], pd.DataFrame]]:
-    """The sheets a table fills: (title, lines above the header, rows), in order."""
-    first = max_rows - 1 - len(lines)
-    rest = max_rows - 2  # a continuation sheet: one line saying so, then the header
-    if first < 1 or rest < 1:
-        raise InputError(
-            bilingual(
-                f"工作表 {name} 的说明行超过 Excel 的行数上限",
-                f"the notes of sheet {name} exceed Excel's row limit",
-            )
-        )
-    if len(frame) <= first:
-        return [(name[:31], lines, frame)]
-    starts = [0, *range(first, len(frame), rest)]
-    total = len(starts)
-    out = [(name[:31], lines, frame.iloc[:first])]
-    for k, start in enumerate(starts[1:], start=2):
-        suffix = f"（续{k}）"
-        line = f"续表：第 {k}/{total} 部分 / continued: part {k} of {total}"
-        out.append((name[: 31 - len(suffix)] + suffix, [line], frame.iloc[start : start + rest]))
+def _spill_line(rows: int, max_rows: int, csv: Path) -> str:
+    return bilingual(
+        f"本表共 {rows:,} 行，超过 Excel 单表上限（{max_rows:,} 行），已另存为 {csv.name}"
+        "（UTF-8 CSV，表头相同）",
+        f"this table has {rows:,} rows, more than a sheet holds ({max_rows:,}); it is saved "
+        f"as {csv.name} (UTF-8 CSV, same headers)",
+    )
+
+
+def _csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text that Excel would run as a formula, prefixed with an apostrophe (OWASP)."""
+    out = frame.copy()
+    for name in out.columns:
+        column = out[name]
+        if column.dtype == object or pd.api.types.is_string_dtype(column):
+            text = column.astype("str")
+            risky = column.notna() & text.str.startswith(FORMULA_PREFIXES)
+            if risky.any():
+                out[name] = column.where(~risky, "'" + text)
     return out
 
 
@@ -104,38 +101,47 @@ def write_workbook(
     sheets : mapping of str to DataFrame
         Sheets in order; each frame's columns become the header row (bold).
     overwrite : bool, default False
-        Replace an existing file. Without it an existing file is an error: nothing
-        already saved is lost unasked.
+        Replace existing files. Without it an existing file is an error: nothing already
+        saved is lost unasked.
     notes : mapping of str to list of str, optional
         Lines written above a sheet's table (e.g. the rules of the calculation).
     max_rows : int, default 1,048,576
-        Rows a sheet may hold (Excel's limit). A longer table continues on sheets named
-        ``"<name>（续2）"``, ``"<name>（续3）"``…, each with the header row and a line
-        saying which part it is.
+        Rows a sheet may hold (Excel's limit). A longer table (the calculation steps of a
+        national appraisal: 9 million rows) is saved next to the workbook as
+        ``<stem>_<sheet>.csv`` (UTF-8 with BOM, which Excel opens with Chinese intact;
+        formula-looking text prefixed with ``'``), and its sheet keeps the notes and a
+        line naming that file.
 
     Returns
     -------
     Path
-        The file written.
+        The workbook written.
 
     Raises
     ------
     InputError
-        The file exists and ``overwrite`` is false.
+        A file exists and ``overwrite`` is false (nothing is written then).
     """
     target = Path(path)
-    if target.exists() and not overwrite:
-        raise InputError(
-            bilingual(
-                f"文件 {target} 已存在；如需覆盖请加 --force（或 overwrite=True）",
-                f"{target} already exists; pass --force (overwrite=True) to replace it",
+    notes = notes or {}
+    spilled = {
+        name: target.with_name(f"{target.stem}_{name}.csv")
+        for name, frame in sheets.items()
+        if len(frame) + 1 + len(notes.get(name, [])) > max_rows
+    }
+    for existing in [target, *spilled.values()]:
+        if existing.exists() and not overwrite:
+            raise InputError(
+                bilingual(
+                    f"文件 {existing} 已存在；如需覆盖请加 --force（或 overwrite=True）",
+                    f"{existing} already exists; pass --force (overwrite=True) to replace it",
+                )
             )
-        )
     target.parent.mkdir(parents=True, exist_ok=True)
     book = Workbook(write_only=True)
-    total = sum(len(frame) for frame in sheets.values())
-    # Minutes at national size (9 million calculation rows): show how far it is, on a
-    # terminal or in a notebook (disable=None turns the bar off when output is a file).
+    total = sum(len(frame) for name, frame in sheets.items() if name not in spilled)
+    # Minutes for a million rows: show how far it is, on a terminal or in a notebook
+    # (disable=None turns the bar off when the output is a file).
     bar = tqdm(
         total=total,
         desc=f"写入 writing {target.name}",
@@ -144,25 +150,39 @@ def write_workbook(
         disable=None if total >= _PROGRESS_ROWS else True,
         file=sys.stderr,
     )
-    with bar:
-        for name, frame in sheets.items():
-            lines = (notes or {}).get(name, [])
-            for title, head, part in _parts(name, frame, lines, max_rows=max_rows):
-                sheet = book.create_sheet(title=title)
-                for line in head:
+    temporaries: dict[Path, Path] = {}
+    try:
+        with bar:
+            for name, frame in sheets.items():
+                sheet = book.create_sheet(title=name[:31])
+                for line in notes.get(name, []):
                     sheet.append([_cell(sheet, line)])
+                if name in spilled:
+                    csv = spilled[name]
+                    sheet.append([_cell(sheet, _spill_line(len(frame), max_rows, csv))])
+                    temporaries[csv] = _temporary(csv)
+                    _csv_safe(frame).to_csv(
+                        temporaries[csv], index=False, encoding="utf-8-sig", lineterminator="\r\n"
+                    )
+                    continue
                 sheet.append([_cell(sheet, str(c), bold=True) for c in frame.columns])
-                for i, row in enumerate(part.itertuples(index=False, name=None), start=1):
+                for i, row in enumerate(frame.itertuples(index=False, name=None), start=1):
                     sheet.append([_value(sheet, v) for v in row])
                     if i % _PROGRESS_STEP == 0:
                         bar.update(_PROGRESS_STEP)
-                bar.update(len(part) % _PROGRESS_STEP)
-    handle, tmp = tempfile.mkstemp(suffix=".xlsx.tmp", dir=target.parent)
-    os.close(handle)
-    try:
-        book.save(tmp)
-        os.replace(tmp, target)
+                bar.update(len(frame) % _PROGRESS_STEP)
+        temporaries[target] = _temporary(target)
+        book.save(temporaries[target])
+        for final, tmp in temporaries.items():
+            os.replace(tmp, final)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        for tmp in temporaries.values():
+            tmp.unlink(missing_ok=True)
         raise
     return target
+
+
+def _temporary(target: Path) -> Path:
+    handle, name = tempfile.mkstemp(suffix=f"{target.suffix}.tmp", dir=target.parent)
+    os.close(handle)
+    return Path(name)
