@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import openpyxl
 import pandas as pd
@@ -60,7 +62,12 @@ def test_nothing_is_overwritten_unasked_not_even_the_csv(frame, tmp_path):
 
 
 def test_a_table_that_fits_stays_in_the_workbook(frame, tmp_path):
-    path = write_workbook(tmp_path / "one.xlsx", {"表": frame})
+    before = os.umask(0o022)
+    try:
+        path = write_workbook(tmp_path / "one.xlsx", {"表": frame})
+    finally:
+        os.umask(before)
+    assert path.stat().st_mode & 0o777 == 0o644  # as any new file, not owner-only
     book = openpyxl.load_workbook(path)
     rows = list(book["表"].iter_rows(values_only=True))
     assert rows[0] == ("id", "value", "count", "text") and len(rows) == 26

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -534,6 +536,22 @@ def test_to_excel_writes_every_problem_with_chinese_headers(tmp_path):
     assert sheet["值"].tolist() == ["<script>"]
     assert back["汇总"]["问题数"].tolist() == ["1"]
     assert [p.name for p in path.parent.iterdir()] == ["problems.xlsx"]
+
+
+def test_to_excel_keeps_formula_looking_values_as_text_readable_by_all(tmp_path):
+    tables = valid_tables()
+    tables["staff"].loc[2, "unit_code"] = '=HYPERLINK("http://x","y")'
+    report = check_inputs(write_csv_folder(tmp_path / "inputs", tables)).report
+    before = os.umask(0o022)
+    try:
+        path = report.to_excel(tmp_path / "problems.xlsx")
+    finally:
+        os.umask(before)
+    assert path.stat().st_mode & 0o777 == 0o644  # as any new file, not owner-only
+    sheet = openpyxl.load_workbook(path)["问题清单"]
+    value = tables["staff"].loc[2, "unit_code"]
+    cells = [c for row in sheet.iter_rows() for c in row if c.value == value]
+    assert cells and all(c.data_type == "s" for c in cells)
 
 
 def test_to_excel_never_overwrites_unless_asked(tmp_path):

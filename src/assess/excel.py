@@ -23,7 +23,7 @@ from tqdm.auto import tqdm
 
 from .errors import InputError, bilingual
 
-__all__ = ["write_workbook", "FORMULA_PREFIXES", "EXCEL_MAX_ROWS"]
+__all__ = ["write_workbook", "temporary_beside", "FORMULA_PREFIXES", "EXCEL_MAX_ROWS"]
 
 FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@")
 #: Rows of an Excel sheet.
@@ -160,7 +160,7 @@ def write_workbook(
                 if name in spilled:
                     csv = spilled[name]
                     sheet.append([_cell(sheet, _spill_line(len(frame), max_rows, csv))])
-                    temporaries[csv] = _temporary(csv)
+                    temporaries[csv] = temporary_beside(csv)
                     _csv_safe(frame).to_csv(
                         temporaries[csv], index=False, encoding="utf-8-sig", lineterminator="\r\n"
                     )
@@ -171,7 +171,7 @@ def write_workbook(
                     if i % _PROGRESS_STEP == 0:
                         bar.update(_PROGRESS_STEP)
                 bar.update(len(frame) % _PROGRESS_STEP)
-        temporaries[target] = _temporary(target)
+        temporaries[target] = temporary_beside(target)
         book.save(temporaries[target])
         for final, tmp in temporaries.items():
             os.replace(tmp, final)
@@ -182,7 +182,15 @@ def write_workbook(
     return target
 
 
-def _temporary(target: Path) -> Path:
+def temporary_beside(target: Path) -> Path:
+    """An empty temporary file next to ``target``, to be renamed onto it when complete.
+
+    With the permissions a new file gets (``0o666`` less the umask), not the owner-only
+    ones of :func:`tempfile.mkstemp`: a workbook on a shared drive stays readable.
+    """
     handle, name = tempfile.mkstemp(suffix=f"{target.suffix}.tmp", dir=target.parent)
     os.close(handle)
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(name, 0o666 & ~mask)
     return Path(name)

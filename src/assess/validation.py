@@ -16,7 +16,6 @@ from __future__ import annotations
 import html
 import math
 import os
-import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -32,7 +31,7 @@ from tqdm.auto import tqdm
 from ._display import frame_html
 from .dataset import Dataset
 from .errors import DataValidationError, InputError, ParameterError, bilingual
-from .excel import EXCEL_MAX_ROWS
+from .excel import EXCEL_MAX_ROWS, temporary_beside
 from .periods import (
     parse_dates,
     parse_months,
@@ -337,8 +336,7 @@ class ValidationReport:
                 )
             )
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(suffix=".xlsx", prefix=".tmp-", dir=target.parent)
-        os.close(fd)
+        tmp_name = temporary_beside(target)
         try:
             _write_workbook(self.problems, tmp_name)
             os.replace(tmp_name, target)
@@ -372,6 +370,11 @@ def _write_workbook(problems: pd.DataFrame, path: str) -> None:
                 texts = [column, *frame[column].head(500).astype("str").fillna("")]
                 width = min(60, 2 + max(_width(t) for t in texts))
                 sheet.column_dimensions[get_column_letter(i)].width = width
+                # A bad value quoted from the data ("=HYPERLINK(...)") stays text: openpyxl
+                # would store it as a formula (CSV/formula injection).
+                for (cell,) in sheet.iter_rows(min_row=2, min_col=i, max_col=i):
+                    if cell.data_type == "f":
+                        cell.data_type = "s"
 
 
 @dataclass(frozen=True, eq=False)
