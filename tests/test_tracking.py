@@ -182,6 +182,16 @@ def test_project_unit_table_and_wilson(project_data):
     assert np.isnan(table.loc["B3", "completion_rate"])  # nothing due yet
 
 
+def test_no_projects_at_all_is_a_status_of_zeros(project_data):
+    projects, milestones = project_data
+    result = track_projects(projects.iloc[:0], milestones.iloc[:0], as_of=AS_OF)
+    total = result.units.set_index("unit_code").loc["ALL"]
+    assert total[["projects", "due", "red", "yellow", "green", "max_days_overdue"]].tolist() == [
+        0, 0, 0, 0, 0, 0
+    ]
+    assert np.isnan(total["completion_rate"]) and result.projects.empty
+
+
 def test_project_summary_golden(project_data):
     result = track_projects(*project_data, as_of=AS_OF)
     assert result.summary() == (

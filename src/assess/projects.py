@@ -295,7 +295,8 @@ def _unit_table(
     )
     sums = {c: "sum" for c in work.columns if c not in ("unit_code", "max_days_overdue")}
     by_unit = work.groupby("unit_code", sort=True).agg({**sums, "max_days_overdue": "max"})
-    total = work.drop(columns="unit_code").agg({**sums, "max_days_overdue": "max"})
+    # No project at all: the maximum of nothing is NaN; nothing is overdue.
+    total = work.drop(columns="unit_code").agg({**sums, "max_days_overdue": "max"}).fillna(0)
     table = pd.concat([by_unit, total.to_frame(ALL).T]).rename_axis("unit_code").reset_index()
     table = table.astype({c: int for c in table.columns if c != "unit_code"})
     completion = wilson_rate(table["closed_due"], table["due"], confidence)
