@@ -25,8 +25,9 @@ from assess.effect.rates import rate_ratio_test
 from assess.errors import ParameterError
 from assess.exam import analyse_exam
 from assess.report import appraisal_sections as sec
+from assess.report import event_sections as ev
 from assess.report import render_report
-from assess.report.content import campaign_counts
+from assess.report import tracking_sections as trk
 from assess.report.privacy import mask_id
 from assess.scoring import score_quarter
 from assess.store import read_store
@@ -329,18 +330,27 @@ def test_robustness_and_method_annex_on_the_page(report, appraisal):
 # ---------------------------------------------------------------- the building blocks
 
 
-def test_event_counts_count_like_campaign_counts(data):
+def test_event_counts_match_a_crosstab_of_the_events(data):
     inside = sorted(_under(data.units, UNIT))
-    for outcome in ("violation", "complaint"):
-        ours = sec.event_counts(data, outcome=outcome, units=inside)
-        theirs, _ = campaign_counts(data, "SWSD2025", outcome=outcome, units=inside)
-        pd.testing.assert_frame_equal(ours, theirs)
+    for outcome, column in (("violation", "work_tickets"), ("complaint", "customers")):
+        ours = ev.event_counts(data, outcome=outcome, units=inside).set_index(
+            ["unit_code", "month"]
+        )
+        events = data.events.loc[(data.events["type"] == outcome)]
+        crosstab = pd.crosstab(events["unit_code"], events["date"].dt.to_period("M").astype(str))
+        expected = crosstab.stack().rename("count")
+        exposure = data.exposure.loc[data.exposure["unit_code"].isin(inside)]
+        keys = pd.MultiIndex.from_frame(exposure[["unit_code", "month"]])
+        assert ours.index.equals(keys)
+        assert ours["count"].tolist() == expected.reindex(keys, fill_value=0).tolist()
+        assert ours["exposure"].tolist() == exposure[column].astype(float).tolist()
+        assert ours["count"].sum() > 0
     with pytest.raises(ParameterError, match="outcome"):
-        sec.event_counts(data, outcome="accident")
+        ev.event_counts(data, outcome="accident")
 
 
 def test_quarterly_trend_has_exact_poisson_intervals(data):
-    review = sec.review_events(data, unit=UNIT, quarter=QUARTER, outcome="violation")
+    review = ev.review_events(data, unit=UNIT, quarter=QUARTER, outcome="violation")
     row = review.trend.set_index("quarter").loc[QUARTER]
     k, e = int(row["count"]), float(row["exposure"])
     # Garwood's exact interval from the chi-square distribution.
@@ -351,9 +361,9 @@ def test_quarterly_trend_has_exact_poisson_intervals(data):
     assert review.trend["quarter"].max() == QUARTER
     assert "不能排除季节" in review.summary()
     with pytest.raises(ParameterError, match="window"):
-        sec.review_events(data, unit=UNIT, quarter=QUARTER, outcome="violation", window=0)
+        ev.review_events(data, unit=UNIT, quarter=QUARTER, outcome="violation", window=0)
     with pytest.raises(ParameterError, match="outcome"):
-        sec.review_events(data, unit=UNIT, quarter=QUARTER, outcome="fault")
+        ev.review_events(data, unit=UNIT, quarter=QUARTER, outcome="fault")
 
 
 def test_a_branch_without_events_or_projects(data):
@@ -361,13 +371,13 @@ def test_a_branch_without_events_or_projects(data):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         branch = score_quarter(data, quarter=QUARTER, unit=unit)
-    review = sec.review_events(data, unit=unit, quarter=QUARTER, outcome="violation")
+    review = ev.review_events(data, unit=unit, quarter=QUARTER, outcome="violation")
     assert review.count == 0 and review.yoy is None and review.members is None
-    assert sec.yoy_table([review])["evidence"].tolist() == ["上年同期无事件，无法计算"]
-    assert sec.member_table([review])["evidence"].tolist() == ["没有事件"]
-    tracking = sec.track_unit(data, unit=unit, quarter=QUARTER)
+    assert ev.yoy_table([review])["evidence"].tolist() == ["上年同期无事件，无法计算"]
+    assert ev.member_table([review])["evidence"].tolist() == ["没有事件"]
+    tracking = trk.track_unit(data, unit=unit, quarter=QUARTER)
     assert tracking.projects.projects.empty
-    counts = sec.tracking_counts(tracking).set_index("kind")
+    counts = trk.tracking_counts(tracking).set_index("kind")
     assert counts.loc["项目", ["total", "red", "yellow", "green"]].tolist() == [0, 0, 0, 0]
     # 12 members: the highest and the lowest six, each member once.
     top, bottom = sec.top_members(branch), sec.bottom_members(branch)
@@ -416,7 +426,7 @@ def test_key_figures_follow_official_conventions(data, appraisal):
             unit=UNIT,
         )
     reviews = [
-        sec.review_events(data, unit=UNIT, quarter=QUARTER, outcome=o)
+        ev.review_events(data, unit=UNIT, quarter=QUARTER, outcome=o)
         for o in ("violation", "complaint")
     ]
     figures = sec.key_figures(data, appraisal, exam, reviews, unit=UNIT)
@@ -445,11 +455,11 @@ def test_weights_table_in_chinese(appraisal):
 
 
 def test_red_items_list_each_kind_longest_overdue_first(data):
-    tracking = sec.track_unit(data, unit=UNIT, quarter=QUARTER)
-    every = sec.red_items(tracking, per_kind=None)
-    red = sec.tracking_counts(tracking).set_index("kind")["red"]
+    tracking = trk.track_unit(data, unit=UNIT, quarter=QUARTER)
+    every = trk.red_items(tracking, per_kind=None)
+    red = trk.tracking_counts(tracking).set_index("kind")["red"]
     assert every["kind"].value_counts().to_dict() == {k: n for k, n in red.items() if n}
-    shown = sec.red_items(tracking, per_kind=3)
+    shown = trk.red_items(tracking, per_kind=3)
     assert shown.groupby("kind", sort=False).size().max() <= 3
     assert list(dict.fromkeys(shown["kind"])) == list(dict.fromkeys(every["kind"]))
     duties = every.loc[every["kind"] == "党务任务", "days_overdue"]
@@ -458,15 +468,15 @@ def test_red_items_list_each_kind_longest_overdue_first(data):
         duties.head(3).tolist()
     )
     with pytest.raises(ParameterError, match="per_kind"):
-        sec.red_items(tracking, per_kind=0)
+        trk.red_items(tracking, per_kind=0)
 
 
 def test_no_gaps_and_jupyter_views(data, appraisal):
     done = replace(appraisal, stars=replace(appraisal.stars, gaps=appraisal.stars.gaps.iloc[:0]))
     assert sec.star_gaps(done, data.units).empty
     assert "差什么" not in sec.section_table(sec.star_gaps(done, data.units))._repr_html_()
-    review = sec.review_events(data, unit=UNIT, quarter=QUARTER, outcome="complaint")
-    tracking = sec.track_unit(data, unit=UNIT, quarter=QUARTER)
+    review = ev.review_events(data, unit=UNIT, quarter=QUARTER, outcome="complaint")
+    tracking = trk.track_unit(data, unit=UNIT, quarter=QUARTER)
     assert "违章与投诉" in review._repr_html_() and "2026Q3 投诉" in review._repr_html_()
     assert "截至 2026-09-30" in tracking._repr_html_()
     assert review.plot().get_title().startswith("投诉率")

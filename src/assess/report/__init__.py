@@ -4,8 +4,10 @@ and PDF, one at a time or one per unit in a batch.
 Public API (imported lazily, so that ``import assess.report`` in a template is cheap):
 
 * templates call :func:`publish_key_results`, :func:`mask_people` and the building blocks
-  :func:`load_store`, :func:`unit_info`, :func:`cover`, :func:`prose`, :func:`table`, :func:`notes`,
-  :func:`campaign_counts`;
+  :func:`load_store`, :func:`unit_info`, :func:`cover`, :func:`prose`, :func:`table`,
+  :func:`notes` and those of the effect report (:func:`effect_overview`, ...); the
+  quarterly report's sections are in :mod:`~assess.report.appraisal_sections`,
+  :mod:`~assess.report.event_sections` and :mod:`~assess.report.tracking_sections`;
 * :func:`render_report` renders one report, :func:`render_batch` one per parameter set
   (e.g. per unit) with an ``index.html``, :func:`render_reports` any mix of templates as
   one batch; :func:`read_parameters` and
@@ -31,7 +33,6 @@ __all__ = [
     "prose",
     "table",
     "notes",
-    "campaign_counts",
     "CampaignInfo",
     "campaign_info",
     "campaign_cover",
@@ -71,7 +72,6 @@ _WHERE = {
     "prose": "content",
     "table": "content",
     "notes": "content",
-    "campaign_counts": "content",
     "CampaignInfo": "content",
     "campaign_info": "content",
     "campaign_cover": "content",

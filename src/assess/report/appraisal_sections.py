@@ -12,58 +12,44 @@ library's — selected, labelled and formatted here, never recomputed another wa
   :func:`grade_stability`);
 * stars with branch names and what each branch lacks (:func:`star_table`,
   :func:`star_gaps`);
-* violations and complaints (:func:`review_events`): the quarterly trend, the honest
-  year-on-year audit as a rate ratio over exposure with its interval
-  (:func:`assess.effect.rates.rate_ratio_test`) and members against non-members
-  (:func:`assess.effect.members.member_rates`, Mantel–Haenszel over branches);
-* projects, problems and duties in red/yellow/green at the quarter's end
-  (:func:`track_unit`);
 * the method annex (:func:`method_text`, :func:`weights_table`).
+
+Violations and complaints are in :mod:`assess.report.event_sections`; projects,
+problems and duties in :mod:`assess.report.tracking_sections`.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.ticker import MaxNLocator
-from statsmodels.stats.rates import confint_poisson
 
-from .._display import ResultDisplay
 from ..branch_metrics import METRICS
 from ..change import compare_periods, format_changes
 from ..dataset import Dataset
-from ..duties import DutyStatus, track_duties
-from ..effect.members import MemberComparison, member_rates
-from ..effect.rates import RateComparison, rate_ratio_test
-from ..effect.verdict import classify, format_p, format_ratio
-from ..errors import ParameterError, check_choice
+from ..errors import ParameterError
 from ..exam import ExamResult
 from ..ledger import members_in_quarter
 from ..normalise import _METHOD_TEXT
-from ..periods import quarter_bounds, quarter_months, quarter_of, shift_quarter
+from ..periods import shift_quarter
 from ..plotting import label, new_axes
-from ..problems import ProblemStatus, track_problems
-from ..projects import ProjectStatus, track_projects
 from ..robustness import STABLE_PROBABILITY, RobustnessResult
-from ..schema import DUTY_KINDS, EVENT_TYPES, PROBLEM_LEVELS, SEVERITIES
+from ..schema import EVENT_TYPES, SEVERITIES
 from ..scoring import Appraisal
-from ..tracking import STATUS_COLORS
 from ..units import unit_paths, units_under
 from ..watchlist import watch_list
-from .content import EXPOSURES, LANGUAGES, prose, table
+from .content import cell_float, check_language, pick, prose, table
+from .event_sections import EventReview
 
 __all__ = [
     "LABELS",
     "PERCENT",
     "FIGURES",
-    "OUTCOMES",
     "ROBUSTNESS_CELLS",
     "section_table",
     "key_figures",
@@ -81,15 +67,6 @@ __all__ = [
     "star_counts",
     "star_table",
     "star_gaps",
-    "event_counts",
-    "EventReview",
-    "review_events",
-    "yoy_table",
-    "member_table",
-    "Tracking",
-    "track_unit",
-    "tracking_counts",
-    "red_items",
     "method_text",
     "weights_table",
 ]
@@ -191,70 +168,17 @@ FIGURES: dict[str, tuple[str, str]] = {
     "complaints": ("投诉（件）", "complaints"),
 }
 
-#: Outcomes :func:`review_events` reviews: the branch metric their rate is shown as, and
-#: the number of exposure units the rate is per.
-OUTCOMES: dict[str, tuple[str, int]] = {
-    "violation": ("violations_per_1000_tickets", 1_000),
-    "complaint": ("complaints_per_10000_customers", 10_000),
-}
-
 #: Member × draw cells of the rank-robustness check in a report: the number of draws
 #: is this divided by the members, between 100 and 1,000 (see :func:`robustness_draws`).
 ROBUSTNESS_CELLS = 1_000_000
 
-# Measure word of a count, and what a rate is per, of each outcome.
-_MEASURE = {"violation": "起", "complaint": "件"}
-_PER_WORDS = {
-    "violation": ("每千张工作票", "per 1,000 work tickets"),
-    "complaint": ("每万户客户", "per 10,000 customers"),
-}
-_PER_100PY = 1200.0  # person-months → per 100 person-years, as in assess.effect.members
 _STAR_GLYPHS = 5
-_EVIDENCE = {
-    "decrease": ("有下降的证据", "evidence of a fall"),
-    "increase": ("有上升的证据", "evidence of a rise"),
-    "inconclusive": ("与随机波动无法区分", "not distinguishable from chance"),
-}
-_MEMBER_EVIDENCE = {
-    "decrease": ("党员更低，有统计学证据", "members lower, with evidence"),
-    "increase": ("党员更高，有统计学证据", "members higher, with evidence"),
-    "inconclusive": ("差别与随机波动无法区分", "difference not distinguishable from chance"),
-}
-_KINDS = {
-    "projects": ("项目", "projects"),
-    "problems": ("问题整改", "problems"),
-    "duties": ("党务任务", "duties"),
-}
-_GREEN_MEANS = {
-    "projects": ("进度正常或已完成", "on track or closed"),
-    "problems": ("按期推进或已销号", "in time or closed"),
-    "duties": ("30 天内到期，提前通知", "due within 30 days, notice"),
-}
-_RAG_LABELS = {
-    "red": ("红色：逾期未完成", "red: overdue"),
-    "yellow": ("黄色：临近期限", "yellow: deadline near"),
-    "green": ("绿色：正常或提示", "green: fine or notice"),
-}
 _WEIGHTING_ZH = {
     "given": ("方案给定的权重", "the weights given in the scheme"),
     "ahp": ("层次分析法（AHP）", "the analytic hierarchy process (AHP)"),
     "entropy": ("熵权法", "the entropy method"),
     "critic": ("CRITIC 法", "the CRITIC method"),
 }
-
-
-def _pick(pair: tuple[str, str], language: str) -> str:
-    """The Chinese of a (zh, en) pair, or the English for ``language="en"``."""
-    return pair[1] if language == "en" else pair[0]
-
-
-def _float(value: Any) -> float:
-    """A number from a table cell (a numpy or pandas scalar) as a float."""
-    return float(np.asarray(value, dtype=float))
-
-
-def _check_language(func: str, language: str) -> str:
-    return str(check_choice(func, "language", language, LANGUAGES))
 
 
 def section_table(
@@ -429,19 +353,19 @@ def key_figure_table(figures: pd.DataFrame, *, language: str = "zh-en") -> pd.Da
     DataFrame
         ``figure, current, qoq_base, qoq, yoy_base, yoy`` as text.
     """
-    _check_language("key_figure_table", language)
+    check_language("key_figure_table", language)
     lang = "en" if language == "en" else "zh"
     shown = figures.assign(change=format_changes(figures, lang=lang))
     rows = []
     for figure, part in shown.groupby("figure", sort=False):
         by_kind = part.set_index("kind")
         row = {
-            "figure": _pick(FIGURES[str(figure)], language),
+            "figure": pick(FIGURES[str(figure)], language),
             "current": _figure_value(str(figure), float(part["current"].iloc[0])),
         }
         for kind in ("qoq", "yoy"):
             has = kind in by_kind.index
-            base = _float(by_kind.at[kind, "base"]) if has else math.nan
+            base = cell_float(by_kind.at[kind, "base"]) if has else math.nan
             row[f"{kind}_base"] = _figure_value(str(figure), base)
             row[kind] = str(by_kind.at[kind, "change"]) if has else "—"
         rows.append(row)
@@ -811,14 +735,14 @@ def star_counts(appraisal: Appraisal, units: pd.DataFrame, *, unit: str) -> pd.D
 def _lack(row: Any, language: str) -> str:
     metric = str(row.criterion)
     if metric == "veto":
-        return _pick(("存在一票否决事项", "a veto item"), language)
+        return pick(("存在一票否决事项", "a veto item"), language)
     if metric in ("party_score", "business_score"):
         name = (
             ("党建评价得分", "party sub-score")
             if metric == "party_score"
             else ("业务评价得分", "business sub-score")
         )
-        return _pick(
+        return pick(
             (
                 f"{name[0]} {row.current:.1f}，距 {row.threshold:g} 差 {row.gap:.1f} 分",
                 f"{name[1]} {row.current:.1f}, {row.gap:.1f} short of {row.threshold:g}",
@@ -827,8 +751,8 @@ def _lack(row: Any, language: str) -> str:
         )
     zh, en = METRICS.get(metric, (metric, metric))
     if not math.isfinite(row.current):
-        return _pick((f"{zh}无数据，无法认定达标", f"{en}: no data, cannot be met"), language)
-    return _pick(
+        return pick((f"{zh}无数据，无法认定达标", f"{en}: no data, cannot be met"), language)
+    return pick(
         (
             f"{zh} {row.current:.3g}，标杆 {row.threshold:g}",
             f"{en} {row.current:.3g}, benchmark {row.threshold:g}",
@@ -857,7 +781,7 @@ def star_gaps(
         (below five stars, or five stars but not all-round), most stars first; ``lacks``
         joins the unmet criteria with ``；``.
     """
-    _check_language("star_gaps", language)
+    check_language("star_gaps", language)
     gaps = appraisal.stars.gaps
     stars = appraisal.stars.table["stars"]
     sep = "; " if language == "en" else "；"
@@ -881,732 +805,6 @@ def star_gaps(
 
 
 # ---------------------------------------------------------------- violations, complaints
-
-
-def event_counts(
-    dataset: Dataset, *, outcome: str, units: Sequence[str] | None = None
-) -> pd.DataFrame:
-    """Events of one type per unit and month, with the exposure they are a rate of.
-
-    The counting of :func:`assess.report.content.campaign_counts`, without a campaign:
-    one row per row of the ``exposure`` table (zero counts included); events in a unit
-    and month without an exposure row are not counted.
-
-    Parameters
-    ----------
-    dataset : Dataset
-    outcome : str
-        An event type with an exposure in :data:`assess.report.content.EXPOSURES`
-        (violations per work ticket, complaints per customer, ...).
-    units : sequence of str, optional
-        Only these units' exposure rows (e.g. ``units_under(units, "01")``).
-
-    Returns
-    -------
-    DataFrame
-        ``unit_code, month, count, exposure``.
-    """
-    check_choice("event_counts", "outcome", outcome, tuple(EXPOSURES))
-    column = EXPOSURES[outcome]
-    exposure = dataset.exposure[["unit_code", "month", column]].rename(columns={column: "exposure"})
-    if units is not None:
-        exposure = exposure.loc[exposure["unit_code"].isin(set(units))]
-    events = dataset.events.loc[dataset.events["type"] == outcome]
-    counts = (
-        events.assign(month=events["date"].dt.strftime("%Y-%m"))
-        .groupby(["unit_code", "month"])
-        .size()
-        .rename("count")
-    )
-    out = exposure.join(counts, on=["unit_code", "month"])
-    out["count"] = out["count"].fillna(0).astype("int64")
-    out["exposure"] = out["exposure"].astype("float64")
-    return out[["unit_code", "month", "count", "exposure"]].reset_index(drop=True)
-
-
-@dataclass(frozen=True, eq=False)
-class EventReview(ResultDisplay):
-    """Violations or complaints of a unit: trend, year-on-year audit, members vs others.
-
-    Attributes
-    ----------
-    outcome : str
-        ``"violation"`` or ``"complaint"``.
-    quarter : str
-        The quarter reviewed.
-    exposure : str
-        The exposure column the rate is over (``work_tickets``, ``customers``).
-    per : int
-        Rates are per this many exposure units (1,000 work tickets, 10,000 customers).
-    confidence : float
-        Confidence level of every interval.
-    trend : DataFrame
-        Per quarter up to ``quarter`` with exposure data: ``quarter, count, exposure,
-        rate, ci_low, ci_high`` (rate per ``per``, exact Poisson interval).
-    yoy : RateComparison or None
-        :func:`assess.effect.rates.rate_ratio_test` of the quarter against the same
-        quarter a year earlier; None without events (or exposure) a year earlier.
-    members : MemberComparison or None
-        :func:`assess.effect.members.member_rates` over ``window``, stratified by unit
-        (Mantel–Haenszel); None when members or non-members had no event.
-    window : tuple of str
-        First and last quarter of the member comparison.
-    """
-
-    outcome: str
-    quarter: str
-    exposure: str
-    per: int
-    confidence: float
-    trend: pd.DataFrame
-    yoy: RateComparison | None
-    members: MemberComparison | None
-    window: tuple[str, str]
-
-    _title = "违章与投诉 / Violations and complaints"
-
-    @property
-    def name(self) -> tuple[str, str]:
-        """The event type in Chinese and English."""
-        return EVENT_TYPES[self.outcome], self.outcome + "s"
-
-    @property
-    def rate_name(self) -> tuple[str, str]:
-        """What the rate is (万户投诉数 / complaints per 10,000 customers)."""
-        return METRICS[OUTCOMES[self.outcome][0]]
-
-    def _count(self, quarter: str) -> int | None:
-        row = self.trend.loc[self.trend["quarter"] == quarter, "count"]
-        return int(row.iloc[0]) if len(row) else None
-
-    @property
-    def count(self) -> int | None:
-        """Events in the quarter (None without exposure data)."""
-        return self._count(self.quarter)
-
-    @property
-    def count_last_year(self) -> int | None:
-        """Events in the same quarter a year earlier (None without exposure data)."""
-        return self._count(shift_quarter(self.quarter, -4))
-
-    def to_frame(self) -> pd.DataFrame:
-        """The quarterly trend (:attr:`trend`)."""
-        return self.trend
-
-    def to_dict(self) -> dict[str, Any]:
-        """The headline numbers for a report's JSON: counts, the year-on-year rate ratio
-        with its interval and p-value, and the member / non-member rate ratio."""
-
-        def num(x: float | None) -> float | None:
-            return None if x is None or not math.isfinite(x) else float(x)
-
-        yoy, members = self.yoy, self.members
-        return {
-            "count": self.count,
-            "count_last_year": self.count_last_year,
-            "exposure": self.exposure,
-            "rate_ratio": None if yoy is None else num(yoy.estimate),
-            "ci_low": None if yoy is None else num(yoy.ci_low),
-            "ci_high": None if yoy is None else num(yoy.ci_high),
-            "p_value": None if yoy is None else num(yoy.p_value),
-            "evidence": None if yoy is None else yoy.verdict.evidence,
-            "members_rate_ratio": None if members is None else num(members.estimate),
-            "members_ci_low": None if members is None else num(members.ci_low),
-            "members_ci_high": None if members is None else num(members.ci_high),
-            "members_p_value": None if members is None else num(members.p_value),
-            "members_window": list(self.window),
-        }
-
-    def summary(self) -> str:
-        """The review in a few sentences, Chinese then English."""
-        zh_name, en_name = self.name
-        rate_zh, rate_en = self.rate_name
-        now, before = self.count, self.count_last_year
-        word = _MEASURE[self.outcome]
-        zh = [f"{self.quarter} {zh_name} {_n(now)} {word}，上年同期 {_n(before)} {word}。"]
-        en = [f"{self.quarter}: {_n(now)} {en_name}, {_n(before)} a year earlier."]
-        yoy = self.yoy
-        if yoy is None:
-            zh.append("上年同期没有事件或没有计算基数，不能计算同比率比。")
-            en.append("No events or no exposure a year earlier: no year-on-year rate ratio.")
-        else:
-            conf = f"{self.confidence:.0%}"
-            rng = f"{format_ratio(yoy.ci_low)}–{format_ratio(yoy.ci_high)}"
-            word_zh, word_en = _EVIDENCE[yoy.verdict.evidence]
-            zh.append(
-                f"按{rate_zh}计，率比 {format_ratio(yoy.estimate)}（{conf} 置信区间 "
-                f"{rng}，{format_p(yoy.p_value)}），{word_zh}。"
-            )
-            en.append(
-                f"As {rate_en}, the rate ratio is {format_ratio(yoy.estimate)} ({conf} "
-                f"interval {rng}, {format_p(yoy.p_value)}): {word_en}."
-            )
-            if yoy.verdict.evidence == "inconclusive":
-                reach_zh, reach_en = _detectable(yoy)
-                zh.append(reach_zh)
-                en.append(reach_en)
-            zh.append("两期对比不能排除季节、趋势等其他原因。")
-            en.append("A two-period comparison cannot rule out season, trend or other causes.")
-        return "".join(zh) + "\n\n" + " ".join(en)
-
-    def plot(self, ax: Axes | None = None) -> Axes:
-        """Bars of the rate per quarter with exact intervals; this quarter in red, the
-        same quarter last year in dark grey; the count under each quarter."""
-        ax = new_axes(ax, figsize=(7.5, 3.2))
-        t = self.trend
-        x = np.arange(len(t))
-        last_year = shift_quarter(self.quarter, -4)
-        colours = [
-            "#c0392b" if q == self.quarter else "#5d6d7e" if q == last_year else "#bfc5cc"
-            for q in t["quarter"]
-        ]
-        ax.bar(x, t["rate"], color=colours, width=0.65)
-        word = _MEASURE[self.outcome]
-        if t["count"].sum() > 0:
-            ax.errorbar(
-                x,
-                t["rate"],
-                yerr=[t["rate"] - t["ci_low"], t["ci_high"] - t["rate"]],
-                fmt="none",
-                color="#333333",
-                lw=0.8,
-                capsize=2,
-            )
-        else:
-            # Without any event the intervals only reflect how small the exposure is.
-            ax.set_ylim(0, 1)
-            ax.text(
-                0.5,
-                0.5,
-                label(f"各季度均无{self.name[0]}", f"no {self.name[1]} at all"),
-                transform=ax.transAxes,
-                ha="center",
-                va="center",
-                color="#555555",
-            )
-        ax.set_xticks(
-            x,
-            [
-                f"{q[2:4]}Q{q[-1]}\n{c:,}{word}"
-                for q, c in zip(t["quarter"], t["count"], strict=True)
-            ],
-            fontsize=8,
-        )
-        per_zh, per_en = _PER_WORDS[self.outcome]
-        ax.set_ylabel(label(f"{per_zh}", per_en), fontsize=9)
-        ax.set_title(
-            label(f"{self.name[0]}率（{per_zh}）", f"{self.name[1]} {per_en}"), fontsize=10
-        )
-        return ax
-
-
-def _detectable(yoy: RateComparison) -> tuple[str, str]:
-    """A sentence on the smallest fall and rise the exact test detects at these counts."""
-    power = f"{yoy.power:.0%}"
-    zh, en = [], []
-    if math.isfinite(yoy.detectable_fall):
-        fall = (1 - yoy.detectable_fall) * 100
-        zh.append(f"下降 {fall:.0f}% 以上")
-        en.append(f"a fall of {fall:.0f}% or more")
-    if math.isfinite(yoy.detectable_rise):
-        rise = (yoy.detectable_rise - 1) * 100
-        zh.append(f"上升 {rise:.0f}% 以上")
-        en.append(f"a rise of {rise:.0f}% or more")
-    if not zh:
-        return (
-            f"按这样的件数，任何幅度的变化都达不到 {power} 的检出把握。",
-            f"At these counts no change, however large, is detected with {power} probability.",
-        )
-    return (
-        f"按这样的件数，只有{'或'.join(zh)}，才有 {power} 的把握检出。",
-        f"At these counts only {' or '.join(en)} would be detected with {power} probability.",
-    )
-
-
-def _p_cell(p_value: float) -> str:
-    """A p-value for a table cell: ``0.047``, ``< 0.001``."""
-    return format_p(p_value).removeprefix("p = ").removeprefix("p ")
-
-
-def _n(count: int | None) -> str:
-    return "—" if count is None else f"{count:,}"
-
-
-def _quarterly(counts: pd.DataFrame, quarter: str, per: int, confidence: float) -> pd.DataFrame:
-    months = counts.loc[counts["month"] <= quarter_months(quarter)[-1]]
-    quarters = months["month"].map({m: quarter_of(m) for m in months["month"].unique()})
-    trend = months.groupby(quarters.rename("quarter"))[["count", "exposure"]].sum()
-    trend = trend.loc[trend["exposure"] > 0].reset_index()
-    trend["count"] = trend["count"].astype("int64")
-    low, high = confint_poisson(
-        trend["count"].to_numpy(),
-        trend["exposure"].to_numpy(),
-        method="exact-c",
-        alpha=1.0 - confidence,
-    )
-    trend["rate"] = trend["count"] / trend["exposure"] * per
-    trend["ci_low"] = np.asarray(low, dtype=float) * per
-    trend["ci_high"] = np.asarray(high, dtype=float) * per
-    return trend
-
-
-def _member_comparison(
-    dataset: Dataset, units: list[str], outcome: str, months: list[str], confidence: float
-) -> MemberComparison | None:
-    inside = set(units)
-    events = dataset.events.loc[
-        (dataset.events["type"] == outcome) & dataset.events["unit_code"].isin(inside)
-    ]
-    events = events.loc[events["date"].dt.strftime("%Y-%m").isin(months)]
-    exposure = dataset.exposure.loc[
-        dataset.exposure["unit_code"].isin(inside) & dataset.exposure["month"].isin(months)
-    ]
-    membership = dataset.staff.drop_duplicates("person_id").set_index("person_id")[
-        "is_party_member"
-    ]
-    groups = events["person_id"].map(membership).dropna().astype(bool)
-    member_months = float(exposure["member_headcount"].sum())
-    other_months = float((exposure["headcount"] - exposure["member_headcount"]).sum())
-    # A group without events or person-time has no rate ratio: say so rather than fail.
-    if not (groups.any() and (~groups).any() and member_months > 0 and other_months > 0):
-        return None
-    return member_rates(
-        events, exposure, dataset.staff, outcome=outcome, by="unit_code", confidence=confidence
-    )
-
-
-def review_events(
-    dataset: Dataset,
-    *,
-    unit: str,
-    quarter: str,
-    outcome: str,
-    window: int = 4,
-    confidence: float = 0.95,
-) -> EventReview:
-    """Violations or complaints of ``unit``: quarterly rates, the year-on-year audit and
-    members against non-members.
-
-    Parameters
-    ----------
-    dataset : Dataset
-        Events, exposure, staff and units with history.
-    unit : str
-        Any unit of the tree; its units' events and exposure are summed.
-    quarter : str
-        The quarter reviewed, e.g. ``"2026Q3"``.
-    outcome : {"violation", "complaint"}
-        Violations per 1,000 work tickets, or complaints per 10,000 customers.
-    window : int, default 4
-        Quarters (ending with ``quarter``) of the member comparison: one quarter of a
-        unit has few events.
-    confidence : float, default 0.95
-        Confidence level of every interval.
-
-    Returns
-    -------
-    EventReview
-
-    Notes
-    -----
-    Counts and exposure by :func:`event_counts`. Year-on-year: the quarter against the
-    same quarter a year earlier by :func:`assess.effect.rates.rate_ratio_test` (rate
-    ratio over exposure, exact-conditional interval). Members vs non-members:
-    :func:`assess.effect.members.member_rates` over person-months, stratified by unit
-    (Mantel–Haenszel). Quarterly intervals: exact Poisson (statsmodels
-    ``confint_poisson``, ``exact-c``).
-    """
-    func = "review_events"
-    check_choice(func, "outcome", outcome, tuple(OUTCOMES))
-    if isinstance(window, bool) or not isinstance(window, int) or window < 1:
-        raise ParameterError(func, "window", "a whole number of quarters ≥ 1", window)
-    units = units_under(dataset.units, unit)
-    per = OUTCOMES[outcome][1]
-    counts = event_counts(dataset, outcome=outcome, units=units)
-    trend = _quarterly(counts, quarter, per, confidence)
-    count = dict(zip(trend["quarter"], trend["count"].to_numpy(dtype=int), strict=True))
-    exposure = dict(zip(trend["quarter"], trend["exposure"].to_numpy(dtype=float), strict=True))
-    last_year = shift_quarter(quarter, -4)
-    yoy = None
-    if quarter in count and count.get(last_year, 0) > 0:
-        yoy = rate_ratio_test(
-            int(count[last_year]),
-            int(count[quarter]),
-            exposure_before=float(exposure[last_year]),
-            exposure_after=float(exposure[quarter]),
-            confidence=confidence,
-            outcome=outcome,
-        )
-    first = shift_quarter(quarter, 1 - window)
-    months = [m for k in range(window) for m in quarter_months(shift_quarter(first, k))]
-    members = _member_comparison(dataset, units, outcome, months, confidence)
-    return EventReview(
-        outcome, quarter, EXPOSURES[outcome], per, confidence, trend, yoy, members, (first, quarter)
-    )
-
-
-def yoy_table(reviews: Sequence[EventReview], *, language: str = "zh-en") -> pd.DataFrame:
-    """The year-on-year audit of each review, one row each.
-
-    Returns
-    -------
-    DataFrame
-        ``outcome, count_now, count_last_year, naive_change`` (the bare count change,
-        :func:`assess.change.format_change`), ``rate_now, rate_last_year`` (as the
-        review's rate), ``rate_ratio, interval, p_value, evidence`` (text).
-    """
-    _check_language("yoy_table", language)
-    rows = []
-    for r in reviews:
-        trend = r.trend.set_index("quarter")
-        row: dict[str, Any] = {
-            "outcome": _pick(
-                (
-                    f"{r.name[0]}（率：{_PER_WORDS[r.outcome][0]}）",
-                    f"{r.name[1]} (rate {_PER_WORDS[r.outcome][1]})",
-                ),
-                language,
-            ),
-            "count_now": r.count,
-            "count_last_year": r.count_last_year,
-        }
-        counts = pd.DataFrame(
-            {
-                "quarter": [
-                    q for q in (shift_quarter(r.quarter, -4), r.quarter) if q in trend.index
-                ],
-            }
-        )
-        counts["count"] = [_float(trend.at[q, "count"]) for q in counts["quarter"]]
-        change = (
-            compare_periods(counts, value="count", kind="yoy", at=r.quarter)
-            if r.quarter in trend.index
-            else pd.DataFrame()
-        )
-        row["naive_change"] = (
-            str(format_changes(change, lang="en" if language == "en" else "zh").iloc[0])
-            if len(change)
-            else "—"
-        )
-        for key, q in (("rate_now", r.quarter), ("rate_last_year", shift_quarter(r.quarter, -4))):
-            row[key] = f"{_float(trend.at[q, 'rate']):.2f}" if q in trend.index else "—"
-        yoy = r.yoy
-        if yoy is None:
-            row.update(
-                rate_ratio="—",
-                interval="—",
-                p_value="—",
-                evidence=_pick(("上年同期无事件，无法计算", "no events a year earlier"), language),
-            )
-        else:
-            row.update(
-                rate_ratio=format_ratio(yoy.estimate),
-                interval=f"{format_ratio(yoy.ci_low)}–{format_ratio(yoy.ci_high)}",
-                p_value=_p_cell(yoy.p_value),
-                evidence=_pick(_EVIDENCE[yoy.verdict.evidence], language),
-            )
-        rows.append(row)
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "outcome",
-            "count_now",
-            "count_last_year",
-            "naive_change",
-            "rate_now",
-            "rate_last_year",
-            "rate_ratio",
-            "interval",
-            "p_value",
-            "evidence",
-        ],
-    )
-
-
-def member_table(reviews: Sequence[EventReview], *, language: str = "zh-en") -> pd.DataFrame:
-    """Members against non-members in each review's window, one row each.
-
-    Returns
-    -------
-    DataFrame
-        ``outcome, member_events, member_rate, non_member_events, non_member_rate``
-        (events per 100 person-years), ``rate_ratio`` (members / non-members,
-        Mantel–Haenszel over units), ``interval, p_value, evidence`` (text).
-    """
-    _check_language("member_table", language)
-    rows = []
-    for r in reviews:
-        row: dict[str, Any] = {"outcome": _pick(r.name, language)}
-        m = r.members
-        if m is None:
-            quarters = r.trend["quarter"].between(*r.window)
-            none = (
-                ("没有事件", "no events")
-                if r.trend.loc[quarters, "count"].sum() == 0
-                else ("一组没有事件，无法比较", "a group without events")
-            )
-            row.update(
-                member_events=None,
-                member_rate="—",
-                non_member_events=None,
-                non_member_rate="—",
-                rate_ratio="—",
-                interval="—",
-                p_value="—",
-                evidence=_pick(none, language),
-            )
-        else:
-            g = m.groups
-            row.update(
-                member_events=int(_float(g.at["member", "events"])),
-                member_rate=f"{_float(g.at['member', 'rate_per_100py']):.1f}",
-                non_member_events=int(_float(g.at["non_member", "events"])),
-                non_member_rate=f"{_float(g.at['non_member', 'rate_per_100py']):.1f}",
-                rate_ratio=format_ratio(m.estimate),
-                interval=f"{format_ratio(m.ci_low)}–{format_ratio(m.ci_high)}",
-                p_value=_p_cell(m.p_value),
-                evidence=_pick(_MEMBER_EVIDENCE[classify(m.ci_low, m.ci_high)], language),
-            )
-        rows.append(row)
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "outcome",
-            "member_events",
-            "member_rate",
-            "non_member_events",
-            "non_member_rate",
-            "rate_ratio",
-            "interval",
-            "p_value",
-            "evidence",
-        ],
-    )
-    return frame.astype({"member_events": "Int64", "non_member_events": "Int64"})
-
-
-# ---------------------------------------------------------------- projects, problems, duties
-
-
-@dataclass(frozen=True, eq=False)
-class Tracking(ResultDisplay):
-    """Projects, problems and duties of a unit in red/yellow/green at one day.
-
-    Attributes
-    ----------
-    as_of : Timestamp
-        The day the status is read (the last day of the quarter).
-    projects : ProjectStatus or None
-    problems : ProblemStatus
-    duties : DutyStatus
-        :func:`assess.projects.track_projects`, :func:`assess.problems.track_problems`,
-        :func:`assess.duties.track_duties` on the unit's rows.
-    unit_names : Series
-        Unit code → name, for the tables.
-    """
-
-    as_of: pd.Timestamp
-    projects: ProjectStatus
-    problems: ProblemStatus
-    duties: DutyStatus
-    unit_names: pd.Series
-
-    _title = "项目、问题与党务任务 / Projects, problems and duties"
-
-    def to_frame(self) -> pd.DataFrame:
-        """Counts by colour (:func:`tracking_counts`)."""
-        return tracking_counts(self)
-
-    def summary(self) -> str:
-        """Counts by colour in one sentence per kind, Chinese then English."""
-        counts = tracking_counts(self, language="zh").set_index("kind")
-        day = self.as_of.date().isoformat()
-        zh = (
-            f"截至 {day}："
-            + "；".join(
-                f"{k} {r.total:,} 项，红色 {r.red:,}、黄色 {r.yellow:,}、绿色 {r.green:,}"
-                for k, r in counts.iterrows()
-            )
-            + "。"
-        )
-        counts_en = tracking_counts(self, language="en").set_index("kind")
-        en = (
-            f"As of {day}: "
-            + "; ".join(
-                f"{k} {r.total:,}: red {r.red:,}, yellow {r.yellow:,}, green {r.green:,}"
-                for k, r in counts_en.iterrows()
-            )
-            + "."
-        )
-        return f"{zh}\n\n{en}"
-
-    def plot(self, ax: Axes | None = None) -> Axes:
-        """Bars of red, yellow and green items per kind, side by side with their counts."""
-        counts = tracking_counts(self, language="zh")
-        ax = new_axes(ax, figsize=(7.0, 3.0))
-        y = np.arange(len(counts))
-        height = 0.26
-        for k, status in enumerate(("red", "yellow", "green")):
-            bars = ax.barh(
-                y + (k - 1) * height,
-                counts[status],
-                height=height,
-                color=STATUS_COLORS[status],
-                label=label(*_RAG_LABELS[status]),
-            )
-            ax.bar_label(
-                bars, labels=[f"{v:,}" if v else "" for v in counts[status]], padding=2, fontsize=8
-            )
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_yticks(y, [label(*_KINDS[k]) for k in _KINDS])
-        ax.invert_yaxis()
-        ax.set_xlabel(label("项数", "items"))
-        ax.margins(x=0.12)
-        ax.set_title(
-            label(f"截至 {self.as_of.date().isoformat()} 红黄绿状态", "red, yellow, green")
-        )
-        ax.legend(
-            loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=3, fontsize="small", frameon=False
-        )
-        return ax
-
-
-def track_unit(dataset: Dataset, *, unit: str, quarter: str) -> Tracking:
-    """Projects, problems and duties of ``unit`` and the units under it, read on the last
-    day of ``quarter`` (see :func:`assess.tracking.rag_status`).
-
-    Each tracker is called with its defaults (projects and problems yellow within 14
-    days; duties yellow within 7, green notice within 30).
-    """
-    inside = set(units_under(dataset.units, unit))
-    as_of = pd.Timestamp(quarter_bounds(quarter)[1])
-
-    def own(frame: pd.DataFrame) -> pd.DataFrame:
-        return frame.loc[frame["unit_code"].isin(inside)]
-
-    projects = own(dataset.projects)
-    milestones = dataset.milestones.loc[
-        dataset.milestones["project_id"].isin(set(projects["project_id"]))
-    ]
-    return Tracking(
-        as_of=as_of,
-        projects=track_projects(projects, milestones, as_of=as_of, units=dataset.units),
-        problems=track_problems(own(dataset.problems), as_of=as_of),
-        duties=track_duties(own(dataset.duties), as_of=as_of),
-        unit_names=dataset.units.set_index("unit_code")["unit_name"],
-    )
-
-
-def tracking_counts(tracking: Tracking, *, language: str = "zh-en") -> pd.DataFrame:
-    """Items of each kind by colour, with the completion (closure) rate.
-
-    Returns
-    -------
-    DataFrame
-        One row per kind (projects, problems, duties): ``kind, total, red, yellow, green,
-        done_rate`` (projects closed / due, problems closed / found, duties done / due:
-        the ``ALL`` rows of the trackers), ``green_means``.
-    """
-    _check_language("tracking_counts", language)
-    totals = {
-        "projects": tracking.projects.units.set_index("unit_code").loc["ALL"],
-        "problems": tracking.problems.by_level.set_index("level").loc["ALL"],
-        "duties": tracking.duties.by_kind.set_index("duty_kind").loc["ALL"],
-    }
-    rates = {"projects": "completion_rate", "problems": "closure_rate", "duties": "completion_rate"}
-    sizes = {
-        "projects": len(tracking.projects.projects),
-        "problems": len(tracking.problems.problems),
-        "duties": len(tracking.duties.duties),
-    }
-    rows = [
-        {
-            "kind": _pick(_KINDS[k], language),
-            "total": sizes[k],
-            **{s: int(_float(totals[k][s])) for s in ("red", "yellow", "green")},
-            "done_rate": _float(totals[k][rates[k]]),
-            "green_means": _pick(_GREEN_MEANS[k], language),
-        }
-        for k in _KINDS
-    ]
-    return pd.DataFrame(rows)
-
-
-def red_items(
-    tracking: Tracking, *, per_kind: int | None = 10, language: str = "zh-en"
-) -> pd.DataFrame:
-    """Red items (overdue, not done): projects, problems, then duties, each longest
-    overdue first.
-
-    Parameters
-    ----------
-    tracking : Tracking
-    per_kind : int or None, default 10
-        At most this many items of each kind (all with None): a province has thousands
-        of overdue duties, and the counts are in :func:`tracking_counts`.
-    language : {"zh-en", "zh", "en"}, default "zh-en"
-
-    Returns
-    -------
-    DataFrame
-        ``kind, unit`` (name of the owner unit), ``item`` (project title; problem level
-        and category; kind of duty), ``due_date, days_overdue``.
-    """
-    _check_language("red_items", language)
-    if per_kind is not None and (
-        isinstance(per_kind, bool) or not isinstance(per_kind, int) or per_kind < 1
-    ):
-        raise ParameterError("red_items", "per_kind", "None or a whole number ≥ 1", per_kind)
-    names = tracking.unit_names
-    projects = tracking.projects.projects
-    projects = projects.loc[projects["status"] == "red"]
-    problems = tracking.problems.problems
-    problems = problems.loc[problems["status"] == "red"]
-    duties = tracking.duties.duties
-    duties = duties.loc[duties["status"] == "red"]
-    parts = [
-        pd.DataFrame(
-            {
-                "kind": _pick(_KINDS["projects"], language),
-                "unit_code": projects["unit_code"],
-                "item": projects["title"],
-                "due_date": projects["due_date"],
-                "days_overdue": projects["days_overdue"],
-            }
-        ),
-        pd.DataFrame(
-            {
-                "kind": _pick(_KINDS["problems"], language),
-                "unit_code": problems["unit_code"],
-                "item": problems["level"].map(PROBLEM_LEVELS) + "：" + problems["category"],
-                "due_date": problems["due_date"],
-                "days_overdue": problems["days_overdue"],
-            }
-        ),
-        pd.DataFrame(
-            {
-                "kind": _pick(_KINDS["duties"], language),
-                "unit_code": duties["unit_code"],
-                "item": duties["duty_kind"].map(DUTY_KINDS),
-                "due_date": duties["due_date"],
-                "days_overdue": -duties["days_left"],
-            }
-        ),
-    ]
-    for order, part in enumerate(parts):
-        part["_kind"] = order
-    out = pd.concat(parts, ignore_index=True)
-    out.insert(1, "unit", out.pop("unit_code").map(names))
-    out["days_overdue"] = out["days_overdue"].astype("int64")
-    out = out.sort_values(
-        ["_kind", "days_overdue", "unit"], ascending=[True, False, True], kind="stable"
-    )
-    if per_kind is not None:
-        out = out.groupby("_kind", sort=False).head(per_kind)
-    return out.drop(columns="_kind").reset_index(drop=True)
-
-
-# ---------------------------------------------------------------- method annex
 
 
 def _weighting_words(appraisal: Appraisal) -> tuple[str, str]:

@@ -24,7 +24,7 @@ from .._display import text_html
 from ..dataset import Dataset
 from ..errors import ParameterError, bilingual, check_choice
 from ..periods import parse_quarter
-from ..schema import EVENT_TYPES, LEVELS, TABLES
+from ..schema import LEVELS, TABLES
 from ..units import unit_paths
 from .errors import ReportParameterError
 
@@ -41,7 +41,6 @@ __all__ = [
     "prose",
     "table",
     "notes",
-    "campaign_counts",
     "CampaignInfo",
     "campaign_info",
     "campaign_cover",
@@ -54,7 +53,9 @@ __all__ = [
     "format_value",
     "LANGUAGES",
     "COLUMN_LABELS",
-    "EXPOSURES",
+    "pick",
+    "check_language",
+    "cell_float",
 ]
 
 #: ``language`` values of :func:`prose`: both languages (Chinese first), or one.
@@ -86,15 +87,6 @@ COLUMN_LABELS: dict[str, str] = {
     "all_round": "全能型 All-round",
     "vetoed": "一票否决 Vetoed",
 }
-
-#: The exposure (denominator) of each event type in :func:`campaign_counts`.
-EXPOSURES: dict[str, str] = {
-    "violation": "work_tickets",
-    "complaint": "customers",
-    "discipline": "headcount",
-    "fault": "customers",
-}
-
 
 _PRELOADED: dict[Path, tuple[str, Dataset]] = {}
 
@@ -372,81 +364,34 @@ def note_box(messages: Iterable[str], *, language: str = "zh-en") -> _HTML:
     items = []
     for message in dict.fromkeys(messages):
         zh, _, en = message.partition(" / ")
-        parts = [zh, en] if language == "zh-en" and en else [_pick((zh, en), language)]
+        parts = [zh, en] if language == "zh-en" and en else [pick((zh, en), language)]
         items.append("<li>" + "<br>".join(html.escape(p) for p in parts) + "</li>")
     if not items:
         return _HTML("")
     return _HTML(f'<div class="notes"><h4>说明 / Notes</h4><ul>{"".join(items)}</ul></div>')
 
 
-def _pick(pair: tuple[str, str], language: str) -> str:
-    """The Chinese of a (zh, en) pair, or the English one for ``language="en"``."""
+def pick(pair: tuple[str, str], language: str) -> str:
+    """The Chinese of a (zh, en) pair, or the English one for ``language="en"``.
+
+    Examples
+    --------
+    >>> pick(("违章", "violations"), "en"), pick(("违章", "violations"), "zh-en")
+    ('violations', '违章')
+    """
     return (pair[1] or pair[0]) if language == "en" else pair[0]
 
 
-def campaign_counts(
-    dataset: Dataset,
-    campaign: str,
-    *,
-    outcome: str = "complaint",
-    units: Iterable[str] | None = None,
-) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Monthly event counts and exposure per unit, and each unit's campaign start.
+def check_language(func: str, language: str) -> str:
+    """``language`` if it is one of :data:`LANGUAGES`, else a bilingual ParameterError."""
+    return str(check_choice(func, "language", language, LANGUAGES))
 
-    Parameters
-    ----------
-    dataset : Dataset
-        Needs ``events``, ``exposure`` and ``campaign``.
-    campaign : str
-        A ``campaign_id`` of the campaign table.
-    outcome : str, default "complaint"
-        Event type counted; its exposure column is :data:`EXPOSURES`.
-    units : iterable of str, optional
-        Restrict to these units (default: every unit of the exposure table).
 
-    Returns
-    -------
-    (DataFrame, dict)
-        Columns ``unit_code``, ``month``, ``count``, ``exposure`` (one row per unit-month
-        of the exposure table, zero counts included), and ``{unit_code: start date}``
-        for :func:`assess.effect.engine.analyse_effect`.
+def cell_float(value: Any) -> float:
+    """A number from a table cell (a numpy or pandas scalar) as a float."""
+    return float(np.asarray(value, dtype=float))
 
-    Raises
-    ------
-    ReportParameterError
-        Unknown campaign or outcome.
-    """
-    check_choice("campaign_counts", "outcome", outcome, tuple(EVENT_TYPES))
-    rows = dataset.campaign.loc[dataset.campaign["campaign_id"] == campaign]
-    if rows.empty:
-        known = ", ".join(sorted(set(dataset.campaign["campaign_id"]))) or "—"
-        raise ReportParameterError(
-            bilingual(
-                f"活动表中没有活动 {campaign!r}；已有：{known}",
-                f"no campaign {campaign!r}; known: {known}",
-            )
-        )
-    exposure = dataset.exposure[["unit_code", "month", EXPOSURES[outcome]]].rename(
-        columns={EXPOSURES[outcome]: "exposure"}
-    )
-    if units is not None:
-        exposure = exposure.loc[exposure["unit_code"].isin(set(units))]
-    events = dataset.events.loc[dataset.events["type"] == outcome]
-    counts = (
-        events.assign(month=events["date"].dt.strftime("%Y-%m"))
-        .groupby(["unit_code", "month"])
-        .size()
-        .rename("count")
-    )
-    table_ = exposure.join(counts, on=["unit_code", "month"])
-    table_["count"] = table_["count"].fillna(0).astype("int64")
-    table_["exposure"] = table_["exposure"].astype("float64")
-    starts = {
-        str(u): pd.Timestamp(d).date().isoformat()
-        for u, d in zip(rows["unit_code"], rows["start_date"], strict=True)
-        if u in set(table_["unit_code"])
-    }
-    return table_[["unit_code", "month", "count", "exposure"]].reset_index(drop=True), starts
+
 
 
 @dataclass(frozen=True)
@@ -586,12 +531,12 @@ def _checks_cell(effect: EffectResult, language: str) -> str:
 
     checks = effect.falsification
     if checks is None:
-        return _pick(("未做", "not run"), language)
+        return pick(("未做", "not run"), language)
     table = checks.table
     warned = table.loc[table["status"] == "warn", "check"].tolist()
     if warned:
-        names = [_pick(CHECKS[c], language) for c in warned]
-        return _pick(
+        names = [pick(CHECKS[c], language) for c in warned]
+        return pick(
             (
                 f"{len(warned)} 项警示（{'、'.join(names)}）",
                 f"{len(warned)} warning(s) ({', '.join(names)})",
@@ -599,8 +544,8 @@ def _checks_cell(effect: EffectResult, language: str) -> str:
             language,
         )
     if (table["status"] == "skipped").all():
-        return _pick(("均无法进行", "none could be run"), language)
-    return _pick(("未发现问题", "no problem found"), language)
+        return pick(("均无法进行", "none could be run"), language)
+    return pick(("未发现问题", "no problem found"), language)
 
 
 def _and(items: Iterable[str]) -> str:
@@ -665,15 +610,15 @@ def effect_overview(result: CampaignResult, *, language: str = "zh-en") -> _HTML
         low, high = _signed_pct(effect.ci_low, 1), _signed_pct(effect.ci_high, 1)
         rows.append(
             {
-                "outcome": _pick(OUTCOMES[outcome], language),
+                "outcome": pick(OUTCOMES[outcome], language),
                 "naive_before": int(effect.naive_before),
                 "naive_after": int(effect.naive_after),
                 "naive_change": _signed_pct(effect.naive_ratio, 2),
                 "change": _signed_pct(effect.estimate, 1),
-                "interval": _pick((f"{low} 至 {high}", f"{low} to {high}"), language),
+                "interval": pick((f"{low} 至 {high}", f"{low} to {high}"), language),
                 "p_value": _p_cell(effect.p_value),
                 "p_adjusted": _p_cell(adjusted[outcome]),
-                "evidence": _pick(_EVIDENCE[effect.verdict.evidence], language),
+                "evidence": pick(_EVIDENCE[effect.verdict.evidence], language),
                 "checks": _checks_cell(effect, language),
             }
         )
@@ -747,10 +692,10 @@ def falsification_table(outcome: str, effect: EffectResult, *, language: str = "
         )
     rows = [
         {
-            "check": _pick((r["name_zh"], r["name_en"]), language),
-            "purpose": _pick(PURPOSES[r["check"]], language),
-            "status": _pick(STATUSES[r["status"]], language),
-            "detail": _pick((r["detail_zh"], r["detail_en"]), language),
+            "check": pick((r["name_zh"], r["name_en"]), language),
+            "purpose": pick(PURPOSES[r["check"]], language),
+            "status": pick(STATUSES[r["status"]], language),
+            "detail": pick((r["detail_zh"], r["detail_en"]), language),
         }
         for r in checks.table.to_dict("records")
     ]
