@@ -80,9 +80,17 @@ def test_title_cover_and_json_name_the_campaign_first(report, page):
 
 
 def test_key_results_equal_the_library(report, expected):
-    assert report.results == {
+    assert {m: report.results[m] for m in METRICS} == {
         m: json.loads(json.dumps(expected.results[m].to_dict())) for m in METRICS
     }
+    # The headline figures of the index: changes as shares, with their p-values.
+    for m in METRICS:
+        effect = expected.results[m]
+        assert report.results[f"{m}_naive_change"] == pytest.approx(effect.naive_ratio - 1)
+        assert report.results[f"{m}_change"] == pytest.approx(effect.estimate - 1)
+        assert report.results[f"{m}_p_value"] == pytest.approx(effect.p_value)
+    assert report.key_results["labels"]["complaint_change"] == "投诉设计估计 Complaint estimate"
+    assert "complaint_change" in report.key_results["percent"]
 
 
 def test_naive_yoy_beside_the_estimate_in_one_row_per_metric(page, expected):

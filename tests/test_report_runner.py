@@ -27,6 +27,7 @@ from assess.report import (
 )
 from assess.report._files import atomic_write, sweep_temporaries
 from assess.report.render import check_self_contained
+from assess.scheme import load_scheme
 from assess.scoring import score_quarter
 from assess.store import Store, read_store
 
@@ -81,6 +82,7 @@ def test_quarterly_end_to_end(store, tmp_path):
         ("ipynb", "html", "docx", "json"), True
     )
     data = read_store(store)
+    rule = load_scheme().exam  # who must sit the exam, and the pass mark
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         appraisal = score_quarter(data, quarter="2026Q3", unit="01")
@@ -91,6 +93,8 @@ def test_quarterly_end_to_end(store, tmp_path):
             staff=data.staff,
             units=data.units,
             unit="01",
+            eligible=data.staff.loc[data.staff["post"].isin(rule.eligible_posts), "person_id"],
+            pass_mark=rule.pass_mark,
         )
     saved = json.loads(result.files["json"].read_text(encoding="utf-8"))
     members = appraisal.members
@@ -139,6 +143,7 @@ def test_exam_end_to_end(store, tmp_path):
         "exam", {"unit": "0101", "store": str(store)}, out_dir=tmp_path, formats=["html", "docx"]
     )
     data = read_store(store)
+    rule = load_scheme().exam
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         exam = analyse_exam(
@@ -148,6 +153,8 @@ def test_exam_end_to_end(store, tmp_path):
             staff=data.staff,
             units=data.units,
             unit="0101",
+            eligible=data.staff.loc[data.staff["post"].isin(rule.eligible_posts), "person_id"],
+            pass_mark=rule.pass_mark,
         )
     overall = exam.overview.iloc[-1]
     assert result.results == {
@@ -171,7 +178,8 @@ def test_effect_end_to_end(store, tmp_path):
     expected = analyse_campaign(
         read_store(store), outcomes=["complaint"], campaign_id="SWSD2025", seed=2026
     ).results["complaint"]
-    assert result.results == {"complaint": json.loads(json.dumps(expected.to_dict()))}
+    assert result.results["complaint"] == json.loads(json.dumps(expected.to_dict()))
+    assert result.results["complaint_change"] == pytest.approx(expected.estimate - 1)
     html = result.files["html"].read_text(encoding="utf-8")
     check_page(html)
     assert "活动成效分析报告" in html and expected.verdict.zh.split("。")[0] in html

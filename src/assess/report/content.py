@@ -24,7 +24,7 @@ from .._display import text_html
 from ..dataset import Dataset
 from ..errors import ParameterError, bilingual, check_choice
 from ..periods import parse_quarter
-from ..schema import LEVELS, TABLES
+from ..schema import EVENT_TYPES, LEVELS, TABLES
 from ..units import unit_paths
 from .errors import ReportParameterError
 
@@ -45,6 +45,7 @@ __all__ = [
     "campaign_info",
     "campaign_cover",
     "effect_overview",
+    "effect_headline",
     "effect_verdict",
     "falsification_table",
     "note_box",
@@ -581,6 +582,32 @@ def _overview_note(result: CampaignResult, language: str) -> str:
         f"Rates: {per_en}. Design: {how_en}, by {result.level}."
     )
     return prose(text, language=language)._repr_html_()
+
+
+def effect_headline(result: CampaignResult) -> dict[str, Any]:
+    """The effect report's figures for the batch index, as keyword arguments of
+    :func:`~assess.report.results.publish_key_results`.
+
+    Per outcome: the naive 同比 change, the design-based change (rate ratio − 1) and its
+    p-value, under keys such as ``complaint_naive_change``, ``complaint_change`` and
+    ``complaint_p_value``; changes are shares (−0.27 is a 27% fall).
+    """
+    results: dict[str, float | None] = {}
+    labels: dict[str, str] = {}
+    percent: list[str] = []
+    for outcome, effect in result.results.items():
+        zh = EVENT_TYPES.get(outcome, outcome)
+        for key, value, zh_label, en_label in (
+            ("naive_change", effect.naive_ratio - 1, "简单同比", "naive YoY"),
+            ("change", effect.estimate - 1, "设计估计", "estimate"),
+            ("p_value", effect.p_value, "p 值", "p"),
+        ):
+            name = f"{outcome}_{key}"
+            results[name] = float(value) if math.isfinite(value) else None
+            labels[name] = f"{zh}{zh_label} {outcome.capitalize()} {en_label}"
+            if key != "p_value":
+                percent.append(name)
+    return {"results": results, "labels": labels, "percent": percent}
 
 
 def effect_overview(result: CampaignResult, *, language: str = "zh-en") -> _HTML:
