@@ -345,7 +345,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--out",
         type=Path,
         metavar="FILE.xlsx",
-        help="写出考评工作簿（含计算过程）/ write the workbook with the calculation steps",
+        help="写出考评工作簿（含计算过程；超过 Excel 单表行数的表另存为同名前缀的 CSV）/ "
+        "write the workbook with the calculation steps (a table longer than a sheet goes "
+        "to a CSV named after the workbook)",
     )
     p.add_argument("--force", action="store_true", help="覆盖已有工作簿 / overwrite the workbook")
     p.add_argument(
@@ -474,6 +476,16 @@ def build_parser() -> argparse.ArgumentParser:
     add_report_parser(sub)
 
     p = add("run", _cmd_run, "全流程：校验、导入、评分、成效分析、报告 / the whole job")
+    p.epilog = (
+        "写入 REPORTS/季度/：季度考评与每季一考工作簿、成效分析.json，以及 reports/ 下\n"
+        "各单位季度考评报告、每季一考报告、活动成效分析报告和 index.html。\n"
+        "某份报告失败时其余照常生成，失败列在 index.html 与 failures.json 中，退出码为 1。\n\n"
+        "Writes into REPORTS/QUARTER/ the appraisal and exam workbooks, the effect analysis\n"
+        "(JSON) and, under reports/, each unit's quarterly report, the exam report, the\n"
+        "campaign's effect report and index.html. A failing report does not stop the others;\n"
+        "it is listed in index.html and failures.json, and the exit code is 1."
+    )
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.add_argument(
         "path", type=Path, help="CSV 文件夹或 Excel 工作簿 / folder of CSV files or a workbook"
     )
