@@ -214,3 +214,24 @@ def test_dask_and_local_give_identical_reports(store, template, tmp_path):
         assert a.stem == b.stem and a.results == b.results
         pages = [r.files["html"].read_text(encoding="utf-8") for r in (a, b)]
         assert without_time(pages[0]) == without_time(pages[1])
+
+
+def test_index_writes_p_values_as_statistics_reports_do(tmp_path):
+    from assess.report.index import index_html
+    from assess.report.runner import ReportResult
+
+    report = ReportResult(
+        "effect_x",
+        "ok",
+        {},
+        {"campaign": "X"},
+        key_results={
+            "results": {"complaint_p_value": 2.189e-24, "violation_p_value": 0.0761, "c": 0.25},
+            "labels": {"complaint_p_value": "投诉 p 值"},
+            "percent": ["c"],
+        },
+    )
+    page = index_html([report], title="索引", out_dir=tmp_path)
+    assert '<td class="num">&lt; 0.001</td>' in page and "e-24" not in page
+    assert '<td class="num">0.076</td>' in page and '<td class="num">25.0%</td>' in page
+    assert "<th class=\"num\">投诉 p 值</th>" in page

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..effect.verdict import format_p
 from .content import format_value
 from .provenance import time_label
 from .render import FONT_MARK, check_self_contained, embed_font, page_css
@@ -45,9 +46,13 @@ def _figure_keys(reports: Sequence[ReportResult]) -> tuple[list[str], dict[str, 
     return keys[:MAX_FIGURES], labels, percent
 
 
-def _figure(value: Any, as_percent: bool) -> str:
-    if as_percent and isinstance(value, int | float) and not isinstance(value, bool):
+def _figure(key: str, value: Any, as_percent: bool) -> str:
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if as_percent and number:
         return f"{value:.1%}"
+    if number and key.endswith("p_value"):
+        # As statistics reports write them ("< 0.001"), not 2.189e-24.
+        return format_p(value).removeprefix("p ").removeprefix("= ")
     return format_value(value)
 
 
@@ -67,7 +72,7 @@ def _table(reports: Sequence[ReportResult]) -> str:
             else e(name)
         )
         figures = "".join(
-            f'<td class="num">{e(_figure(r.results.get(k), k in percent))}</td>'
+            f'<td class="num">{e(_figure(k, r.results.get(k), k in percent))}</td>'
             if r.status != "failed"
             else "<td></td>"
             for k in keys
