@@ -325,6 +325,34 @@ def test_timeout_stops_the_report(tmp_path):
         render_report(template, out_dir=tmp_path / "out", timeout=1)
 
 
+def test_a_killed_report_leaves_no_temporary_files(tmp_path):
+    import queue
+
+    from assess.report._warm_parent import WarmParent
+    from assess.report.runner import plan_report
+
+    where = make_template(
+        tmp_path / "where.ipynb",
+        SIMPLE,
+        "import tempfile\nimport assess.report as ar\n"
+        'ar.publish_key_results({"tmp": tempfile.gettempdir()})',
+    )
+    slow = make_template(tmp_path / "slow.ipynb", SIMPLE, "import time\ntime.sleep(30)")
+    quick, killed = plan_report(where), plan_report(slow)
+    parent = WarmParent()
+    reply: queue.SimpleQueue = queue.SimpleQueue()
+    try:
+        parent.submit(quick, reply)
+        parent.submit(killed, reply, timeout=1)
+        outcomes = {o.stem: o for _, o in (reply.get(timeout=120), reply.get(timeout=120))}
+    finally:
+        parent.close()
+    scratch = Path(outcomes[quick.stem].key_results["results"]["tmp"])
+    assert scratch.name.startswith("assess-warm-")
+    assert "longer than 1 s" in outcomes[killed.stem].error
+    assert not scratch.exists()  # with the killed child's papermill folder in it
+
+
 # ---------------------------------------------------------------- determinism and resume
 
 PLOTTING = """\

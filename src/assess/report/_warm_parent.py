@@ -23,9 +23,11 @@ import itertools
 import os
 import queue
 import select
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import deque
@@ -67,7 +69,20 @@ def _overdue(limit: float, seconds: float, stem: str) -> RenderOutcome:
 
 
 def serve(requests: int, responses: int) -> None:  # pragma: no cover - the warm parent
-    """The warm parent's loop, until ``requests`` is closed and every report has finished."""
+    """The warm parent's loop, until ``requests`` is closed and every report has finished.
+
+    The children's temporary files go in a folder of the warm parent's own, removed when
+    it ends: a child killed at its time limit cannot clean up after itself.
+    """
+    scratch = tempfile.mkdtemp(prefix="assess-warm-")
+    tempfile.tempdir = scratch
+    try:
+        _serve(requests, responses)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _serve(requests: int, responses: int) -> None:  # pragma: no cover - the warm parent
     warm_up()
     inbox = FrameReader(requests)
     outbox = os.fdopen(responses, "wb")
