@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.stats import gmean
 
 from assess.change import (
@@ -13,6 +15,7 @@ from assess.change import (
     average_growth,
     compare_periods,
     format_change,
+    format_changes,
 )
 from assess.errors import ParameterError
 
@@ -102,6 +105,31 @@ def test_display_rounds_half_up():
     assert format_change(row) == "↑1.3个百分点"
     assert format_change({"status": "flat"}, lang="en") == "unchanged"
     assert format_change({"status": "new"}) == "新增"
+
+
+# Values near a rounding tie (x.x5 in the shown digits) and anywhere else.
+_AMOUNTS = st.one_of(
+    st.floats(0, 1e7, allow_nan=False),
+    st.integers(0, 10**6).map(lambda k: (k + 0.5) / 10),
+    st.integers(0, 10**6).map(lambda k: (k + 0.5) / 1000),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_AMOUNTS, min_size=1, max_size=30), st.integers(0, 3), st.booleans())
+def test_vectorised_display_equals_the_decimal_one_row_at_a_time(amounts, decimals, is_rate):
+    # format_change rounds each value through Decimal (the reference); format_changes
+    # rounds a column at once and must give the same text.
+    frame = pd.DataFrame(
+        {
+            "status": ["up" if i % 2 else "down" for i in range(len(amounts))],
+            "is_rate": is_rate,
+            "pct_change": [a / 100 for a in amounts],
+            "change_pp": amounts,
+        }
+    )
+    one_by_one = [format_change(row, decimals=decimals) for _, row in frame.iterrows()]
+    assert format_changes(frame, decimals=decimals).tolist() == one_by_one
 
 
 def test_base_quarters_wrap_the_year():

@@ -413,9 +413,27 @@ def format_changes(frame: pd.DataFrame, *, lang: str = "zh", decimals: int = 1) 
 
 
 def _half_up_many(values: np.ndarray, decimals: int) -> np.ndarray:
-    # Format each distinct value once: growth rates of a million members repeat a lot.
-    unique, inverse = np.unique(values, return_inverse=True)
-    return np.array([_half_up(v, decimals) for v in unique], dtype=object)[inverse]
+    """:func:`_half_up` of non-negative values, vectorised.
+
+    Away from a tie the binary value rounds as its decimal text does, so integer
+    arithmetic gives the digits; values within 1e-6 (in the last shown digit) of a tie,
+    and huge or non-finite ones, go through :func:`_half_up` one by one — 3.8 million
+    Decimals took 15 s of a national appraisal.
+    """
+    scale = 10.0**decimals
+    scaled = values * scale
+    exact = np.isfinite(scaled) & (scaled < 1e12)
+    floor = np.floor(np.where(exact, scaled, 0.0))
+    exact &= np.abs(scaled - floor - 0.5) >= 1e-6
+    units = (floor + (scaled - floor > 0.5)).astype(np.int64)
+    whole = pd.Series(units // int(scale)).astype("str")
+    if decimals > 0:
+        part = pd.Series(units % int(scale)).astype("str").str.zfill(decimals)
+        whole = whole + "." + part
+    text = whole.to_numpy(dtype=object)
+    for i in np.flatnonzero(~exact):
+        text[i] = _half_up(values[i], decimals)
+    return text
 
 
 _GROWTH_STATUSES = {
