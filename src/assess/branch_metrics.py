@@ -12,8 +12,16 @@ import pandas as pd
 from .dataset import Dataset
 from .ledger import quarter_events
 from .periods import quarter_bounds, quarter_months, shift_quarter
+from .schema import EVENT_EXPOSURE
 
-__all__ = ["branch_metrics", "METRICS"]
+__all__ = ["branch_metrics", "METRICS", "RATE_METRICS"]
+
+#: The event types shown as rates: the metric's name and the exposure units the rate is
+#: per (the exposure column is :data:`assess.schema.EVENT_EXPOSURE`).
+RATE_METRICS: dict[str, tuple[str, int]] = {
+    "violation": ("violations_per_1000_tickets", 1_000),
+    "complaint": ("complaints_per_10000_customers", 10_000),
+}
 
 #: Metric name → (中文, English) as shown in reports.
 METRICS: dict[str, tuple[str, str]] = {
@@ -80,17 +88,13 @@ def branch_metrics(dataset: Dataset, members: pd.DataFrame, *, quarter: str) -> 
     evts = quarter_events(dataset.events, quarter)
     counts = evts.groupby(["unit_code", "type"]).size().unstack(fill_value=0)
     expo = dataset.exposure.loc[dataset.exposure["month"].isin(quarter_months(quarter))]
-    expo = expo.groupby("unit_code")[["work_tickets", "customers"]].sum().astype(float)
-    for name, kind, denominator, per in (
-        ("violations", "violation", "work_tickets", 1_000),
-        ("complaints", "complaint", "customers", 10_000),
-    ):
+    columns = sorted({EVENT_EXPOSURE[kind] for kind in RATE_METRICS})
+    expo = expo.groupby("unit_code")[columns].sum().astype(float)
+    for kind, (metric, per) in RATE_METRICS.items():
         n = counts.get(kind, pd.Series(dtype=float)).reindex(branches, fill_value=0)
-        table[name] = n
-        exposure = expo[denominator].reindex(branches)
-        table[f"{name}_per_{per}_{'tickets' if kind == 'violation' else 'customers'}"] = (
-            n / exposure.where(exposure > 0) * per
-        )
+        table[f"{kind}s"] = n
+        exposure = expo[EVENT_EXPOSURE[kind]].reindex(branches)
+        table[metric] = n / exposure.where(exposure > 0) * per
     table["discipline_breaches"] = counts.get("discipline", pd.Series(dtype=float)).reindex(
         branches, fill_value=0
     )

@@ -130,6 +130,14 @@ EVENT_TYPES = {
     "discipline": "违纪",
     "fault": "故障",
 }
+#: The column of the ``exposure`` table each event type is a rate of: violations per work
+#: ticket, complaints and faults per customer, discipline breaches per head.
+EVENT_EXPOSURE = {
+    "violation": "work_tickets",
+    "complaint": "customers",
+    "fault": "customers",
+    "discipline": "headcount",
+}
 SEVERITIES = {"1": "轻微", "2": "一般", "3": "严重"}
 PROBLEM_LEVELS = {
     "1": "偶发轻微",

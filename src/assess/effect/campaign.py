@@ -19,28 +19,19 @@ from .._display import ResultDisplay
 from ..dataset import Dataset
 from ..errors import ParameterError, bilingual, check_choice
 from ..plotting import label, new_axes
-from ..schema import EVENT_TYPES
+from ..schema import EVENT_EXPOSURE, EVENT_TYPES
 from ..units import unit_paths
 from .engine import EffectResult, analyse_effect
 from .multiplicity import adjust_pvalues
 from .verdict import OUTCOMES
 
 __all__ = [
-    "OUTCOME_EXPOSURE",
     "LEVELS",
     "MIN_UNITS",
     "campaign_panel",
     "analyse_campaign",
     "CampaignResult",
 ]
-
-#: The exposure each outcome is a rate of.
-OUTCOME_EXPOSURE: dict[str, str] = {
-    "violation": "work_tickets",
-    "complaint": "customers",
-    "fault": "customers",
-    "discipline": "headcount",
-}
 #: Levels the panel can be aggregated to.
 LEVELS: tuple[str, ...] = ("branch", "county", "city")
 
@@ -104,7 +95,7 @@ def campaign_panel(
         .size()
         .rename("count")
     )
-    exposure_column = OUTCOME_EXPOSURE[outcome]
+    exposure_column = EVENT_EXPOSURE[outcome]
     expo = dataset.exposure.assign(unit=roll_up(dataset.exposure["unit_code"]))
     expo = expo.groupby(["unit", "month"])[exposure_column].sum().rename("exposure")
     panel = expo.to_frame().join(counts).fillna({"count": 0}).reset_index()
@@ -225,7 +216,8 @@ def analyse_campaign(
     dataset : Dataset
         Events, exposure, units and the ``campaign`` table (all history).
     outcomes : sequence of str, default ("complaint", "violation")
-        Event types analysed; each is a rate over :data:`OUTCOME_EXPOSURE`.
+        Event types analysed; each is a rate over its exposure
+        (:data:`assess.schema.EVENT_EXPOSURE`).
     level : {"auto", "branch", "county", "city"}, default "auto"
         Units of analysis: branches are summed to this level. ``"auto"`` takes the
         coarsest level with at least :data:`MIN_UNITS` units: coarse units have fewer
@@ -284,7 +276,7 @@ def analyse_campaign(
             notes.setdefault(message, []).append(outcome)
         results[outcome] = result
         row = result.to_frame().iloc[0].to_dict()
-        row["exposure"] = OUTCOME_EXPOSURE[outcome]
+        row["exposure"] = EVENT_EXPOSURE[outcome]
         rows.append(pd.Series(row, name=outcome))
     table = pd.DataFrame(rows)
     table.index.name = "outcome"

@@ -24,7 +24,7 @@ from .._display import text_html
 from ..dataset import Dataset
 from ..errors import ParameterError, bilingual, check_choice
 from ..periods import parse_quarter
-from ..schema import EVENT_TYPES, LEVELS, TABLES
+from ..schema import EVENT_EXPOSURE, EVENT_TYPES, LEVELS, TABLES
 from ..units import unit_paths
 from .errors import ReportParameterError
 
@@ -557,15 +557,14 @@ def _and(items: Iterable[str]) -> str:
 
 def _overview_note(result: CampaignResult, language: str) -> str:
     """How each outcome's rate is formed and which design estimated it, in one paragraph."""
-    from ..effect.campaign import OUTCOME_EXPOSURE
     from ..effect.verdict import DESIGNS, OUTCOMES
 
     exposure_zh = {c.name: c.zh for c in TABLES["exposure"].columns}
     per_zh = "，".join(
-        f"{OUTCOMES[o][0]}按{exposure_zh[OUTCOME_EXPOSURE[o]]}" for o in result.results
+        f"{OUTCOMES[o][0]}按{exposure_zh[EVENT_EXPOSURE[o]]}" for o in result.results
     )
     per_en = _and(
-        f"{OUTCOMES[o][1]} over {OUTCOME_EXPOSURE[o].replace('_', ' ')}" for o in result.results
+        f"{OUTCOMES[o][1]} over {EVENT_EXPOSURE[o].replace('_', ' ')}" for o in result.results
     )
     designs: dict[str, list[str]] = {}
     for outcome, effect in result.results.items():

@@ -20,28 +20,20 @@ from matplotlib.axes import Axes
 from statsmodels.stats.rates import confint_poisson
 
 from .._display import ResultDisplay
-from ..branch_metrics import METRICS
+from ..branch_metrics import METRICS, RATE_METRICS
 from ..change import compare_periods, format_changes
 from ..dataset import Dataset
-from ..effect.campaign import OUTCOME_EXPOSURE
 from ..effect.members import MemberComparison, member_rates
 from ..effect.rates import RateComparison, rate_ratio_test
 from ..effect.verdict import classify, format_p, format_ratio
 from ..errors import ParameterError, check_choice
 from ..periods import quarter_months, quarter_of, shift_quarter
 from ..plotting import label, new_axes
-from ..schema import EVENT_TYPES
+from ..schema import EVENT_EXPOSURE, EVENT_TYPES
 from ..units import units_under
 from .content import cell_float, check_language, pick
 
-__all__ = ["OUTCOMES", "event_counts", "EventReview", "review_events", "yoy_table", "member_table"]
-
-#: Outcomes :func:`review_events` reviews: the branch metric their rate is shown as, and
-#: the number of exposure units the rate is per.
-OUTCOMES: dict[str, tuple[str, int]] = {
-    "violation": ("violations_per_1000_tickets", 1_000),
-    "complaint": ("complaints_per_10000_customers", 10_000),
-}
+__all__ = ["event_counts", "EventReview", "review_events", "yoy_table", "member_table"]
 
 # Measure word of a count, and what a rate is per, of each outcome.
 _MEASURE = {"violation": "起", "complaint": "件"}
@@ -66,15 +58,14 @@ def event_counts(
 ) -> pd.DataFrame:
     """Events of one type per unit and month, with the exposure they are a rate of.
 
-    The counting of :func:`assess.report.content.campaign_counts`, without a campaign:
-    one row per row of the ``exposure`` table (zero counts included); events in a unit
+    One row per row of the ``exposure`` table (zero counts included); events in a unit
     and month without an exposure row are not counted.
 
     Parameters
     ----------
     dataset : Dataset
     outcome : str
-        An event type with an exposure in :data:`assess.effect.campaign.OUTCOME_EXPOSURE`
+        An event type with an exposure in :data:`assess.schema.EVENT_EXPOSURE`
         (violations per work ticket, complaints per customer, ...).
     units : sequence of str, optional
         Only these units' exposure rows (e.g. ``units_under(units, "01")``).
@@ -84,8 +75,8 @@ def event_counts(
     DataFrame
         ``unit_code, month, count, exposure``.
     """
-    check_choice("event_counts", "outcome", outcome, tuple(OUTCOME_EXPOSURE))
-    column = OUTCOME_EXPOSURE[outcome]
+    check_choice("event_counts", "outcome", outcome, tuple(EVENT_EXPOSURE))
+    column = EVENT_EXPOSURE[outcome]
     exposure = dataset.exposure[["unit_code", "month", column]].rename(columns={column: "exposure"})
     if units is not None:
         exposure = exposure.loc[exposure["unit_code"].isin(set(units))]
@@ -151,7 +142,7 @@ class EventReview(ResultDisplay):
     @property
     def rate_name(self) -> tuple[str, str]:
         """What the rate is (万户投诉数 / complaints per 10,000 customers)."""
-        return METRICS[OUTCOMES[self.outcome][0]]
+        return METRICS[RATE_METRICS[self.outcome][0]]
 
     def _count(self, quarter: str) -> int | None:
         row = self.trend.loc[self.trend["quarter"] == quarter, "count"]
@@ -395,11 +386,11 @@ def review_events(
     ``confint_poisson``, ``exact-c``).
     """
     func = "review_events"
-    check_choice(func, "outcome", outcome, tuple(OUTCOMES))
+    check_choice(func, "outcome", outcome, tuple(RATE_METRICS))
     if isinstance(window, bool) or not isinstance(window, int) or window < 1:
         raise ParameterError(func, "window", "a whole number of quarters ≥ 1", window)
     units = units_under(dataset.units, unit)
-    per = OUTCOMES[outcome][1]
+    per = RATE_METRICS[outcome][1]
     counts = event_counts(dataset, outcome=outcome, units=units)
     trend = _quarterly(counts, quarter, per, confidence)
     count = dict(zip(trend["quarter"], trend["count"].to_numpy(dtype=int), strict=True))
@@ -421,7 +412,7 @@ def review_events(
     return EventReview(
         outcome,
         quarter,
-        OUTCOME_EXPOSURE[outcome],
+        EVENT_EXPOSURE[outcome],
         per,
         confidence,
         trend,
