@@ -70,6 +70,22 @@ def check_docx(path: Path, title: str) -> None:
 # ---------------------------------------------------------------- the shipped templates
 
 
+def scheme_exam(data: Dataset, unit: str):
+    """The exam of 2026Q3 under the default scheme's rule (who must sit, the pass mark),
+    spelled out with analyse_exam rather than through exam_of_quarter."""
+    rule = load_scheme().exam
+    return analyse_exam(
+        data.exam_items,
+        data.exam_responses,
+        quarter="2026Q3",
+        staff=data.staff,
+        units=data.units,
+        unit=unit,
+        eligible=data.staff.loc[data.staff["post"].isin(rule.eligible_posts), "person_id"],
+        pass_mark=rule.pass_mark,
+    )
+
+
 def test_quarterly_end_to_end(store, tmp_path):
     result = render_report(
         "quarterly",
@@ -82,20 +98,10 @@ def test_quarterly_end_to_end(store, tmp_path):
         ("ipynb", "html", "docx", "json"), True
     )
     data = read_store(store)
-    rule = load_scheme().exam  # who must sit the exam, and the pass mark
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         appraisal = score_quarter(data, quarter="2026Q3", unit="01")
-        exam = analyse_exam(
-            data.exam_items,
-            data.exam_responses,
-            quarter="2026Q3",
-            staff=data.staff,
-            units=data.units,
-            unit="01",
-            eligible=data.staff.loc[data.staff["post"].isin(rule.eligible_posts), "person_id"],
-            pass_mark=rule.pass_mark,
-        )
+        exam = scheme_exam(data, "01")
     saved = json.loads(result.files["json"].read_text(encoding="utf-8"))
     members = appraisal.members
     expected = {
@@ -143,19 +149,9 @@ def test_exam_end_to_end(store, tmp_path):
         "exam", {"unit": "0101", "store": str(store)}, out_dir=tmp_path, formats=["html", "docx"]
     )
     data = read_store(store)
-    rule = load_scheme().exam
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        exam = analyse_exam(
-            data.exam_items,
-            data.exam_responses,
-            quarter="2026Q3",
-            staff=data.staff,
-            units=data.units,
-            unit="0101",
-            eligible=data.staff.loc[data.staff["post"].isin(rule.eligible_posts), "person_id"],
-            pass_mark=rule.pass_mark,
-        )
+        exam = scheme_exam(data, "0101")
     overall = exam.overview.iloc[-1]
     assert result.results == {
         "unit_name": "国网福源县供电公司",

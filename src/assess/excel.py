@@ -13,6 +13,7 @@ import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,7 +24,13 @@ from tqdm.auto import tqdm
 
 from .errors import InputError, bilingual
 
-__all__ = ["write_workbook", "temporary_beside", "FORMULA_PREFIXES", "EXCEL_MAX_ROWS"]
+__all__ = [
+    "write_workbook",
+    "keep_as_text",
+    "temporary_beside",
+    "FORMULA_PREFIXES",
+    "EXCEL_MAX_ROWS",
+]
 
 FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@")
 #: Rows of an Excel sheet.
@@ -48,6 +55,18 @@ def _cell(sheet: object, value: object, bold: bool = False) -> WriteOnlyCell:
     if bold:
         cell.font = Font(bold=True)
     return cell
+
+
+def keep_as_text(sheet: Any) -> None:
+    """Store every formula-looking cell of an openpyxl ``sheet`` as text.
+
+    For sheets filled by other writers (``DataFrame.to_excel``): openpyxl takes any string
+    that begins with ``=`` for a formula.
+    """
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
 
 
 def _value(sheet: object, value: object) -> object:

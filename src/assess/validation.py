@@ -31,7 +31,7 @@ from tqdm.auto import tqdm
 from ._display import frame_html
 from .dataset import Dataset
 from .errors import DataValidationError, InputError, ParameterError, bilingual
-from .excel import EXCEL_MAX_ROWS, temporary_beside
+from .excel import EXCEL_MAX_ROWS, keep_as_text, temporary_beside
 from .periods import (
     parse_dates,
     parse_months,
@@ -370,11 +370,8 @@ def _write_workbook(problems: pd.DataFrame, path: str) -> None:
                 texts = [column, *frame[column].head(500).astype("str").fillna("")]
                 width = min(60, 2 + max(_width(t) for t in texts))
                 sheet.column_dimensions[get_column_letter(i)].width = width
-                # A bad value quoted from the data ("=HYPERLINK(...)") stays text: openpyxl
-                # would store it as a formula (CSV/formula injection).
-                for (cell,) in sheet.iter_rows(min_row=2, min_col=i, max_col=i):
-                    if cell.data_type == "f":
-                        cell.data_type = "s"
+            # A bad value quoted from the data ("=HYPERLINK(...)") must stay text.
+            keep_as_text(sheet)
 
 
 @dataclass(frozen=True, eq=False)
