@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .branch_metrics import METRICS
-from .excel import write_workbook
+from assess.branch_metrics import METRICS
+from assess.excel import write_workbook
 
 if TYPE_CHECKING:
-    from .scoring import Appraisal
+    from assess.scoring import Appraisal
 
 __all__ = ["write_appraisal", "COLUMN_ZH"]
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .dataset import Dataset
-from .ledger import quarter_events
-from .periods import quarter_bounds, quarter_months, shift_quarter
-from .schema import EVENT_EXPOSURE
+from assess.dataset import Dataset
+from assess.ledger import quarter_events
+from assess.periods import quarter_bounds, quarter_months, shift_quarter
+from assess.schema import EVENT_EXPOSURE
 
 __all__ = ["branch_metrics", "METRICS", "RATE_METRICS"]
 

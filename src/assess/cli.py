@@ -13,8 +13,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import __version__
-from .errors import AssessError, DataValidationError, bilingual
+from assess import __version__
+from assess.errors import AssessError, DataValidationError, bilingual
 
 __all__ = ["main", "build_parser"]
 
@@ -33,7 +33,7 @@ or a report failed · 2 用法错误 usage error
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import generate
+    from assess.demo import generate
 
     result = generate(
         args.out, size=args.size, seed=args.seed, fmt=args.format, overwrite=args.force
@@ -43,7 +43,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from .validation import check_inputs
+    from assess.validation import check_inputs
 
     result = check_inputs(args.path, periods=args.periods)
     report = result.report
@@ -55,8 +55,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from .store import Store
-    from .validation import load_inputs
+    from assess.store import Store
+    from assess.validation import load_inputs
 
     dataset = load_inputs(args.path, periods=args.periods)
     with Store.open(args.store) as store:
@@ -73,9 +73,9 @@ def _source_files(sources: dict[str, str]) -> dict[str, Path]:
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
-    from .scheme import load_scheme
-    from .scoring import read_for_scoring, score_quarter
-    from .store import Store
+    from assess.scheme import load_scheme
+    from assess.scoring import read_for_scoring, score_quarter
+    from assess.store import Store
 
     scheme = load_scheme(args.scheme)
     dataset = read_for_scoring(args.store, quarter=args.quarter)
@@ -102,10 +102,10 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 
 def _cmd_exam(args: argparse.Namespace) -> int:
-    from .exam import exam_of_quarter
-    from .excel import write_workbook
-    from .scheme import load_scheme
-    from .store import read_store
+    from assess.exam import exam_of_quarter
+    from assess.excel import write_workbook
+    from assess.scheme import load_scheme
+    from assess.store import read_store
 
     result = exam_of_quarter(
         read_store(args.store),
@@ -121,11 +121,11 @@ def _cmd_exam(args: argparse.Namespace) -> int:
 
 
 def _cmd_track(args: argparse.Namespace) -> int:
-    from .duties import track_duties
-    from .excel import write_workbook
-    from .problems import track_problems
-    from .projects import track_projects
-    from .store import read_store
+    from assess.duties import track_duties
+    from assess.excel import write_workbook
+    from assess.problems import track_problems
+    from assess.projects import track_projects
+    from assess.store import read_store
 
     data = read_store(args.store, ["units", "projects", "milestones", "problems", "duties"])
     results = [
@@ -142,7 +142,7 @@ def _cmd_track(args: argparse.Namespace) -> int:
 
 
 def _cmd_effect_yoy(args: argparse.Namespace) -> int:
-    from .effect.rates import rate_ratio_test
+    from assess.effect.rates import rate_ratio_test
 
     result = rate_ratio_test(
         args.before,
@@ -163,8 +163,8 @@ def _cmd_effect_yoy(args: argparse.Namespace) -> int:
 
 def _cmd_effect_run(args: argparse.Namespace) -> int:
     if args.input is None:
-        from .effect.campaign import analyse_campaign
-        from .store import read_store
+        from assess.effect.campaign import analyse_campaign
+        from assess.store import read_store
 
         result = analyse_campaign(
             read_store(args.store),
@@ -178,8 +178,8 @@ def _cmd_effect_run(args: argparse.Namespace) -> int:
         )
         payload = {o: r.to_dict() for o, r in result.results.items()}
     else:
-        from .effect.engine import analyse_effect
-        from .readers import read_table_file
+        from assess.effect.engine import analyse_effect
+        from assess.readers import read_table_file
 
         for option in ("unit", "period", "count"):
             if getattr(args, option) is None:
@@ -214,7 +214,7 @@ def _cmd_effect_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from .pipeline import run_quarter
+    from assess.pipeline import run_quarter
 
     summary = run_quarter(
         args.path,
@@ -471,7 +471,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="随机种子 / random seed (default 0)")
     p.add_argument("--json", action="store_true", help="输出 JSON / print JSON")
 
-    from .report.cli import add_report_parser
+    from assess.report.cli import add_report_parser
 
     add_report_parser(sub)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, fields
 
 import pandas as pd
 
-from .schema import KIND_DTYPES, TABLES
+from assess.schema import KIND_DTYPES, TABLES
 
 __all__ = ["Dataset", "empty_table"]
 

@@ -60,8 +60,8 @@ import openpyxl
 import pandas as pd
 from tqdm import tqdm
 
-from .errors import InputError, ParameterError, bilingual, check_choice
-from .schema import TABLE_NAMES, TABLES
+from assess.errors import InputError, ParameterError, bilingual, check_choice
+from assess.schema import TABLE_NAMES, TABLES
 
 __all__ = ["generate", "DemoSummary", "SIZES", "FORMATS"]
 

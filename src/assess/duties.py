@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from ._display import ResultDisplay
-from .errors import ParameterError
-from .schema import DUTY_KINDS
-from .tracking import (
+from assess._display import ResultDisplay
+from assess.errors import ParameterError
+from assess.schema import DUTY_KINDS
+from assess.tracking import (
     _check_confidence,
     _check_days,
     _check_deadlines,

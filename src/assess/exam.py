@@ -38,12 +38,12 @@ from matplotlib.axes import Axes
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from ._display import ResultDisplay
-from .errors import ParameterError, bilingual, check_choice
-from .periods import parse_dates, parse_quarter, quarter_bounds, quarter_index
-from .plotting import label, new_axes
-from .schema import ITEM_TYPES
-from .tracking import _check_confidence, _require_columns, wilson_rate
+from assess._display import ResultDisplay
+from assess.errors import ParameterError, bilingual, check_choice
+from assess.periods import parse_dates, parse_quarter, quarter_bounds, quarter_index
+from assess.plotting import label, new_axes
+from assess.schema import ITEM_TYPES
+from assess.tracking import _check_confidence, _require_columns, wilson_rate
 
 __all__ = [
     "NAN_POLICIES",
@@ -1661,7 +1661,7 @@ def exam_of_quarter(
     Those who must sit the exam are the staff in the scheme's ``[exam] eligible_posts``
     (every party member when the list is empty); the pass mark is the scheme's.
     """
-    from .scheme import load_scheme
+    from assess.scheme import load_scheme
 
     rule = (scheme or load_scheme()).exam
     staff = dataset.staff

@@ -18,10 +18,10 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator
 
-from ._display import ResultDisplay
-from .errors import ParameterError, check_choice
-from .plotting import label, new_axes
-from .ranking import align, group_codes, order_keys, sorted_blocks
+from assess._display import ResultDisplay
+from assess.errors import ParameterError, check_choice
+from assess.plotting import label, new_axes
+from assess.ranking import align, group_codes, order_keys, sorted_blocks
 
 __all__ = [
     "ROUNDINGS",

@@ -21,9 +21,9 @@ import pandas as pd
 from matplotlib.axes import Axes
 from scipy import stats
 
-from ._display import ResultDisplay
-from .errors import ParameterError, check_choice
-from .plotting import label, new_axes
+from assess._display import ResultDisplay
+from assess.errors import ParameterError, check_choice
+from assess.plotting import label, new_axes
 
 __all__ = [
     "DIRECTIONS",

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._display import ResultDisplay
-from .errors import AssessError, InputError, bilingual
+from assess._display import ResultDisplay
+from assess.errors import AssessError, InputError, bilingual
 
 __all__ = ["RunSummary", "run_quarter"]
 
@@ -127,15 +127,15 @@ def run_quarter(
     -------
     RunSummary
     """
-    from .effect.campaign import analyse_campaign
-    from .exam import exam_of_quarter
-    from .excel import write_workbook
-    from .periods import parse_quarter
-    from .schema import EVENT_TYPES
-    from .scheme import load_scheme
-    from .scoring import read_for_scoring, score_quarter
-    from .store import Store, read_store
-    from .validation import load_inputs
+    from assess.effect.campaign import analyse_campaign
+    from assess.exam import exam_of_quarter
+    from assess.excel import write_workbook
+    from assess.periods import parse_quarter
+    from assess.schema import EVENT_TYPES
+    from assess.scheme import load_scheme
+    from assess.scoring import read_for_scoring, score_quarter
+    from assess.store import Store, read_store
+    from assess.validation import load_inputs
 
     parsed = parse_quarter(quarter)
     if parsed is None:
@@ -240,7 +240,7 @@ def _render_reports(
 ) -> tuple[Path, tuple[str, ...]]:
     """Quarterly reports per unit, the exam and the campaign's effect report: one batch,
     one index; a failing report is listed there, the others are still written."""
-    from .report import render_reports, unit_parameter_sets
+    from assess.report import render_reports, unit_parameter_sets
 
     requests: list[tuple[str, dict[str, Any]]] = [
         ("quarterly", ps)

@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from ._display import ResultDisplay
-from .periods import quarter_bounds, quarter_from_index, quarter_index, quarter_of
-from .schema import PROBLEM_LEVELS
-from .tracking import (
+from assess._display import ResultDisplay
+from assess.periods import quarter_bounds, quarter_from_index, quarter_index, quarter_of
+from assess.schema import PROBLEM_LEVELS
+from assess.tracking import (
     _check_confidence,
     _check_days,
     _check_deadlines,

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from ._display import ResultDisplay
-from .tracking import (
+from assess._display import ResultDisplay
+from assess.tracking import (
     _check_confidence,
     _check_days,
     _check_deadlines,

@@ -22,8 +22,8 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 from tqdm.auto import tqdm
 
-from .errors import InputError, bilingual
-from .schema import TABLES, Table
+from assess.errors import InputError, bilingual
+from assess.schema import TABLES, Table
 
 __all__ = [
     "RawTable",

@@ -27,9 +27,9 @@ import pandas as pd
 from matplotlib.axes import Axes
 from scipy import stats
 
-from ._display import ResultDisplay
-from .errors import check_choice
-from .normalise import (
+from assess._display import ResultDisplay
+from assess.errors import check_choice
+from assess.normalise import (
     _METHOD_TEXT,
     AGGREGATIONS,
     BOUNDED_NORMALISATIONS,
@@ -42,7 +42,7 @@ from .normalise import (
     _param_error,
     _weight_vector,
 )
-from .plotting import label, new_axes
+from assess.plotting import label, new_axes
 
 __all__ = ["WEIGHT_SCHEMES", "STABLE_PROBABILITY", "BAND", "RobustnessResult", "rank_robustness"]
 

@@ -22,23 +22,23 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from ._display import ResultDisplay
-from .branch_metrics import branch_metrics
-from .change import compare_periods
-from .dataset import Dataset
-from .errors import ParameterError
-from .grading import GradeResult, Quota, assign_grades
-from .ledger import build_ledger, capped_points, event_points, member_panel
-from .normalise import aggregate, normalise
-from .periods import parse_quarter, shift_quarter
-from .plotting import label, new_axes
-from .ranking import rank
-from .robustness import RobustnessResult, rank_robustness
-from .scheme import Scheme, load_scheme
-from .stars import StarResult, rate_branches
-from .units import unit_paths, units_under
-from .watchlist import watch_list
-from .weights import (
+from assess._display import ResultDisplay
+from assess.branch_metrics import branch_metrics
+from assess.change import compare_periods
+from assess.dataset import Dataset
+from assess.errors import ParameterError
+from assess.grading import GradeResult, Quota, assign_grades
+from assess.ledger import build_ledger, capped_points, event_points, member_panel
+from assess.normalise import aggregate, normalise
+from assess.periods import parse_quarter, shift_quarter
+from assess.plotting import label, new_axes
+from assess.ranking import rank
+from assess.robustness import RobustnessResult, rank_robustness
+from assess.scheme import Scheme, load_scheme
+from assess.stars import StarResult, rate_branches
+from assess.units import unit_paths, units_under
+from assess.watchlist import watch_list
+from assess.weights import (
     AHPResult,
     WeightResult,
     ahp_weights,
@@ -292,7 +292,7 @@ class Appraisal(ResultDisplay):
     def to_excel(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
         """Write the appraisal workbook (Chinese headers, 计算过程 sheet); see
         :func:`assess.appraisal_workbook.write_appraisal`."""
-        from .appraisal_workbook import write_appraisal
+        from assess.appraisal_workbook import write_appraisal
 
         return write_appraisal(self, path, overwrite=overwrite)
 
@@ -523,7 +523,7 @@ def _member_table(now: pd.DataFrame, dataset: Dataset, scheme: Scheme) -> pd.Dat
 
 
 def _changes(scored: pd.DataFrame, quarter: str) -> pd.DataFrame:
-    from .change import format_changes
+    from assess.change import format_changes
 
     out = compare_periods(
         scored[["person_id", "quarter", "index"]],
@@ -586,7 +586,7 @@ def _branch_changes(
 def _vetoed_branches(
     events: pd.DataFrame, types: set[str], quarter: str, branches: pd.Index
 ) -> pd.Series:
-    from .ledger import quarter_events
+    from assess.ledger import quarter_events
 
     evts = quarter_events(events, quarter)
     hit = set(evts.loc[evts["type"].isin(types), "unit_code"])
@@ -643,7 +643,7 @@ def read_for_scoring(store: str | os.PathLike[str], *, quarter: str) -> Dataset:
     ``exam_responses``. Rows are in the order of the tables' keys, as
     :func:`assess.store.read_store` gives them.
     """
-    from .store import Store
+    from assess.store import Store
 
     quarter = _check_quarter(quarter)
     earlier = [shift_quarter(quarter, -k) for k in range(1, 5)]

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from ._display import ResultDisplay
-from .plotting import label, new_axes
-from .scheme import StarMetric, StarRules
+from assess._display import ResultDisplay
+from assess.plotting import label, new_axes
+from assess.scheme import StarMetric, StarRules
 
 __all__ = ["StarResult", "rate_branches", "metric_score"]
 

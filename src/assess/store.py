@@ -101,11 +101,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ._display import ResultDisplay
-from .dataset import Dataset
-from .errors import InputError, ParameterError, StoreConflictError, StoreError, bilingual
-from .periods import parse_quarter
-from .schema import KIND_DTYPES, TABLES, Table
+from assess._display import ResultDisplay
+from assess.dataset import Dataset
+from assess.errors import InputError, ParameterError, StoreConflictError, StoreError, bilingual
+from assess.periods import parse_quarter
+from assess.schema import KIND_DTYPES, TABLES, Table
 
 __all__ = ["DEFAULT_STORE", "SCHEMA_VERSION", "ACTIONS", "ImportSummary", "Store", "read_store"]
 

@@ -28,11 +28,11 @@ import pyarrow as pa
 from openpyxl.utils import get_column_letter
 from tqdm.auto import tqdm
 
-from ._display import frame_html
-from .dataset import Dataset
-from .errors import DataValidationError, InputError, ParameterError, bilingual
-from .excel import EXCEL_MAX_ROWS, keep_as_text, temporary_beside
-from .periods import (
+from assess._display import frame_html
+from assess.dataset import Dataset
+from assess.errors import DataValidationError, InputError, ParameterError, bilingual
+from assess.excel import EXCEL_MAX_ROWS, keep_as_text, temporary_beside
+from assess.periods import (
     parse_dates,
     parse_months,
     parse_quarter,
@@ -41,8 +41,8 @@ from .periods import (
     quarter_months,
     quarter_of,
 )
-from .readers import RawInputs, RawTable, ReadProblem, read_inputs
-from .schema import (
+from assess.readers import RawInputs, RawTable, ReadProblem, read_inputs
+from assess.schema import (
     KIND_DTYPES,
     KIND_EXPECTED,
     LEVELS,

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .ledger import quarter_events
-from .scheme import WatchRule
+from assess.ledger import quarter_events
+from assess.scheme import WatchRule
 
 __all__ = ["watch_list"]
 

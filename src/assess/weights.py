@@ -18,16 +18,16 @@ import pandas as pd
 from matplotlib.axes import Axes
 from scipy import stats
 
-from ._display import ResultDisplay
-from .errors import AssessError, ParameterError, bilingual, check_choice
-from .normalise import (
+from assess._display import ResultDisplay
+from assess.errors import AssessError, ParameterError, bilingual, check_choice
+from assess.normalise import (
     _direction_mask,
     _indicator_matrix,
     _normalise_array,
     _param_error,
     _weight_vector,
 )
-from .plotting import label, new_axes
+from assess.plotting import label, new_axes
 
 __all__ = [
     "AHP_METHODS",

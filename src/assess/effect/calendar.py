@@ -13,8 +13,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from ..errors import ParameterError
-from ..periods import parse_month
+from assess.errors import ParameterError
+from assess.periods import parse_month
 
 __all__ = ["SPRING_FESTIVAL", "spring_festival", "spring_festival_share"]
 

@@ -15,15 +15,15 @@ from dataclasses import dataclass
 import pandas as pd
 from matplotlib.axes import Axes
 
-from .._display import ResultDisplay
-from ..dataset import Dataset
-from ..errors import ParameterError, bilingual, check_choice
-from ..plotting import label, new_axes
-from ..schema import EVENT_EXPOSURE, EVENT_TYPES
-from ..units import unit_paths
-from .engine import EffectResult, analyse_effect
-from .multiplicity import adjust_pvalues
-from .verdict import OUTCOMES
+from assess._display import ResultDisplay
+from assess.dataset import Dataset
+from assess.effect.engine import EffectResult, analyse_effect
+from assess.effect.multiplicity import adjust_pvalues
+from assess.effect.verdict import OUTCOMES
+from assess.errors import ParameterError, bilingual, check_choice
+from assess.plotting import label, new_axes
+from assess.schema import EVENT_EXPOSURE, EVENT_TYPES
+from assess.units import unit_paths
 
 __all__ = [
     "LEVELS",

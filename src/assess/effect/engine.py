@@ -18,22 +18,27 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from .._display import ResultDisplay
-from ..errors import ParameterError, bilingual, check_choice
-from ._checks import check_confidence
-from .did import DID_ASSUMPTIONS, DiDResult, check_panel_design, fit_did, treatment_fit
-from .falsification import FalsificationResult, falsify
-from .its import ITS_ASSUMPTIONS, ITSResult, fit_its
-from .panel import Panel, make_panel
-from .randomisation import RandomisationResult, WildResult, randomisation_test, wild_bootstrap
-from .rates import RateComparison, rate_ratio_test
-from .staggered import (
+from assess._display import ResultDisplay
+from assess.effect._checks import check_confidence
+from assess.effect.did import DID_ASSUMPTIONS, DiDResult, check_panel_design, fit_did, treatment_fit
+from assess.effect.falsification import FalsificationResult, falsify
+from assess.effect.its import ITS_ASSUMPTIONS, ITSResult, fit_its
+from assess.effect.panel import Panel, make_panel
+from assess.effect.randomisation import (
+    RandomisationResult,
+    WildResult,
+    randomisation_test,
+    wild_bootstrap,
+)
+from assess.effect.rates import RateComparison, rate_ratio_test
+from assess.effect.staggered import (
     STAGGERED_ASSUMPTIONS,
     StaggeredResult,
     fit_staggered,
     prepare_staggered,
 )
-from .verdict import Verdict, write_verdict
+from assess.effect.verdict import Verdict, write_verdict
+from assess.errors import ParameterError, bilingual, check_choice
 
 __all__ = ["DESIGNS", "INFERENCES", "EffectResult", "analyse_effect", "choose_design",
            "choose_inference", "naive_yoy", "PLOT_KINDS"]

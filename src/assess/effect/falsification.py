@@ -17,10 +17,10 @@ import pandas as pd
 from matplotlib.axes import Axes
 from scipy import stats
 
-from .._display import ResultDisplay
-from ..errors import AssessError
-from ..plotting import label, new_axes
-from .panel import Panel
+from assess._display import ResultDisplay
+from assess.effect.panel import Panel
+from assess.errors import AssessError
+from assess.plotting import label, new_axes
 
 __all__ = ["CHECKS", "PURPOSES", "STATUSES", "FalsificationResult", "falsify", "Test", "Point"]
 

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError
-from ..periods import month_of, parse_date, parse_month, parse_quarter, quarter_of
+from assess.errors import ParameterError
+from assess.periods import month_of, parse_date, parse_month, parse_quarter, quarter_of
 
 __all__ = ["Panel", "make_panel"]
 

@@ -22,17 +22,17 @@ from scipy import optimize, stats
 from statsmodels.stats import rates as sm_rates
 from statsmodels.stats.proportion import proportion_confint
 
-from .._display import ResultDisplay
-from ..errors import ParameterError
-from ..plotting import label, new_axes
-from ._checks import (
+from assess._display import ResultDisplay
+from assess.effect._checks import (
     SM_ALTERNATIVE,
     check_alternative,
     check_confidence,
     check_count,
     check_exposure,
 )
-from .verdict import Verdict, classify, write_verdict
+from assess.effect.verdict import Verdict, classify, write_verdict
+from assess.errors import ParameterError
+from assess.plotting import label, new_axes
 
 __all__ = ["METHODS", "RateComparison", "rate_ratio_test", "compare_rates",
            "detectable_ratio"]

@@ -20,11 +20,10 @@ import pandas as pd
 from matplotlib.axes import Axes
 from scipy import stats
 
-from .._display import ResultDisplay
-from ..errors import ParameterError, bilingual
-from ._checks import check_confidence
-from ._poisson import SE_CONVENTION, FEPoissonFit, fit_fe_poisson
-from .did import (
+from assess._display import ResultDisplay
+from assess.effect._checks import check_confidence
+from assess.effect._poisson import SE_CONVENTION, FEPoissonFit, fit_fe_poisson
+from assess.effect.did import (
     DID_ASSUMPTIONS,
     check_panel_design,
     counterfactual_frame,
@@ -36,8 +35,9 @@ from .did import (
     treatment_fit,
     wald_leads,
 )
-from .panel import Panel
-from .verdict import Verdict, write_verdict
+from assess.effect.panel import Panel
+from assess.effect.verdict import Verdict, write_verdict
+from assess.errors import ParameterError, bilingual
 
 __all__ = ["StaggeredResult", "fit_staggered", "prepare_staggered", "imputation_ratio",
            "IMPUTATION_SE_CONVENTION", "STAGGERED_ASSUMPTIONS"]

@@ -33,10 +33,10 @@ import time
 from collections import deque
 from typing import Any
 
-from ..errors import AssessError, bilingual
-from .errors import ReportError, ReportExecutionError
-from .isolation import Child, FrameReader, frame, quiet_std_streams
-from .runner import RenderOutcome, ReportJob, render_job, warm_up
+from assess.errors import AssessError, bilingual
+from assess.report.errors import ReportError, ReportExecutionError
+from assess.report.isolation import Child, FrameReader, frame, quiet_std_streams
+from assess.report.runner import RenderOutcome, ReportJob, render_job, warm_up
 
 __all__ = ["WarmParent", "shared_warm_parent", "stop_shared_warm_parent", "serve"]
 
@@ -47,7 +47,7 @@ _DIED = ReportExecutionError(
 
 def _preload(job: ReportJob, batch: Any, checked: set[tuple[Any, str]]) -> None:
     """Read the store of a job once per batch (again if it changed since)."""
-    from .content import preload_store
+    from assess.report.content import preload_store
 
     path = job.parameters.get("store")
     if isinstance(path, str) and path and (batch, path) not in checked:

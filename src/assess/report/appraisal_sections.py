@@ -29,22 +29,22 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from ..branch_metrics import METRICS
-from ..change import compare_periods, format_changes
-from ..dataset import Dataset
-from ..errors import ParameterError
-from ..exam import ExamResult
-from ..ledger import members_in_quarter
-from ..normalise import _METHOD_TEXT
-from ..periods import shift_quarter
-from ..plotting import label, new_axes
-from ..robustness import STABLE_PROBABILITY, RobustnessResult
-from ..schema import EVENT_TYPES, SEVERITIES
-from ..scoring import Appraisal
-from ..units import unit_paths, units_under
-from ..watchlist import watch_list
-from .content import cell_float, check_language, pick, prose, table
-from .event_sections import EventReview
+from assess.branch_metrics import METRICS
+from assess.change import compare_periods, format_changes
+from assess.dataset import Dataset
+from assess.errors import ParameterError
+from assess.exam import ExamResult
+from assess.ledger import members_in_quarter
+from assess.normalise import _METHOD_TEXT
+from assess.periods import shift_quarter
+from assess.plotting import label, new_axes
+from assess.report.content import cell_float, check_language, pick, prose, table
+from assess.report.event_sections import EventReview
+from assess.robustness import STABLE_PROBABILITY, RobustnessResult
+from assess.schema import EVENT_TYPES, SEVERITIES
+from assess.scoring import Appraisal
+from assess.units import unit_paths, units_under
+from assess.watchlist import watch_list
 
 __all__ = [
     "LABELS",

@@ -21,15 +21,21 @@ from typing import Any
 
 import pandas as pd
 
-from .._display import ResultDisplay
-from ..errors import bilingual, check_choice
-from ..schema import LEVELS
-from ._files import atomic_write, sweep_temporaries
-from .errors import ReportParameterError
-from .executors import Executor, make_executor
-from .index import index_html
-from .runner import ReportJob, ReportResult, finished_report, plan_report, write_outcome
-from .templates import find_template
+from assess._display import ResultDisplay
+from assess.errors import bilingual, check_choice
+from assess.report._files import atomic_write, sweep_temporaries
+from assess.report.errors import ReportParameterError
+from assess.report.executors import Executor, make_executor
+from assess.report.index import index_html
+from assess.report.runner import (
+    ReportJob,
+    ReportResult,
+    finished_report,
+    plan_report,
+    write_outcome,
+)
+from assess.report.templates import find_template
+from assess.schema import LEVELS
 
 __all__ = ["BatchResult", "render_batch", "render_reports", "unit_parameter_sets"]
 
@@ -128,7 +134,7 @@ def unit_parameter_sets(
     ReportParameterError
         No unit at ``level``.
     """
-    from ..store import read_store
+    from assess.store import read_store
 
     check_choice("unit_parameter_sets", "level", level, tuple(LEVELS))
     units = read_store(Path(store), tables="units").units
@@ -149,7 +155,7 @@ def _store_facts(parameter_sets: Sequence[Mapping[str, Any]]) -> tuple[str | Non
     path = next(iter(stores)) if len(stores) == 1 else None
     if not isinstance(path, str):
         return None, None
-    from ..store import Store
+    from assess.store import Store
 
     with Store.open(path, read_only=True) as store:
         return store.content_sha256(), store.read("units").units

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import AssessError, bilingual
-from ..schema import LEVELS
-from .errors import ReportParameterError
-from .executors import EXECUTORS
+from assess.errors import AssessError, bilingual
+from assess.report.errors import ReportParameterError
+from assess.report.executors import EXECUTORS
+from assess.schema import LEVELS
 
 __all__ = ["add_report_parser", "run_report_command", "report_cli"]
 
@@ -170,10 +170,10 @@ def run_report_command(args: argparse.Namespace) -> int:
     AssessError
         Bad parameters, template, store or formats (the ``assess`` command prints it).
     """
-    from .batch import render_batch, unit_parameter_sets
-    from .params import read_parameters, validate_parameters
-    from .runner import render_report
-    from .templates import find_template
+    from assess.report.batch import render_batch, unit_parameter_sets
+    from assess.report.params import read_parameters, validate_parameters
+    from assess.report.runner import render_report
+    from assess.report.templates import find_template
 
     template = find_template(args.template)
     if args.list_params:

@@ -20,17 +20,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .._display import text_html
-from ..dataset import Dataset
-from ..errors import ParameterError, bilingual, check_choice
-from ..periods import parse_quarter
-from ..schema import EVENT_EXPOSURE, EVENT_TYPES, LEVELS, TABLES
-from ..units import unit_paths
-from .errors import ReportParameterError
+from assess._display import text_html
+from assess.dataset import Dataset
+from assess.errors import ParameterError, bilingual, check_choice
+from assess.periods import parse_quarter
+from assess.report.errors import ReportParameterError
+from assess.schema import EVENT_EXPOSURE, EVENT_TYPES, LEVELS, TABLES
+from assess.units import unit_paths
 
 if TYPE_CHECKING:
-    from ..effect.campaign import CampaignResult
-    from ..effect.engine import EffectResult
+    from assess.effect.campaign import CampaignResult
+    from assess.effect.engine import EffectResult
 
 __all__ = [
     "UnitInfo",
@@ -93,7 +93,7 @@ _PRELOADED: dict[Path, tuple[str, Dataset]] = {}
 
 
 def _content_sha256(path: Path) -> str:
-    from ..store import Store
+    from assess.store import Store
 
     with Store.open(path, read_only=True) as store:
         return store.content_sha256()
@@ -105,7 +105,7 @@ def preload_store(path: str | os.PathLike[str]) -> None:
 
     Does nothing when the store is unchanged since it was last preloaded.
     """
-    from ..store import read_store
+    from assess.store import read_store
 
     key = Path(path).resolve()
     sha = _content_sha256(key)
@@ -122,7 +122,7 @@ def load_store(path: str | os.PathLike[str]) -> Dataset:
     StoreError
         No readable store at ``path``.
     """
-    from ..store import read_store
+    from assess.store import read_store
 
     key = Path(path).resolve()
     if key in _PRELOADED and _PRELOADED[key][0] == _content_sha256(key):
@@ -522,13 +522,13 @@ def _signed_pct(ratio: float, digits: int) -> str:
 
 
 def _p_cell(p_value: float) -> str:
-    from ..effect.verdict import format_p
+    from assess.effect.verdict import format_p
 
     return format_p(p_value).removeprefix("p = ").replace("p < ", "<")
 
 
 def _checks_cell(effect: EffectResult, language: str) -> str:
-    from ..effect.falsification import CHECKS
+    from assess.effect.falsification import CHECKS
 
     checks = effect.falsification
     if checks is None:
@@ -557,7 +557,7 @@ def _and(items: Iterable[str]) -> str:
 
 def _overview_note(result: CampaignResult, language: str) -> str:
     """How each outcome's rate is formed and which design estimated it, in one paragraph."""
-    from ..effect.verdict import DESIGNS, OUTCOMES
+    from assess.effect.verdict import DESIGNS, OUTCOMES
 
     exposure_zh = {c.name: c.zh for c in TABLES["exposure"].columns}
     per_zh = "，".join(
@@ -627,7 +627,7 @@ def effect_overview(result: CampaignResult, *, language: str = "zh-en") -> _HTML
         Words in the cells in Chinese (``"zh-en"``, ``"zh"``) or English; headings are
         always bilingual.
     """
-    from ..effect.verdict import OUTCOMES
+    from assess.effect.verdict import OUTCOMES
 
     check_choice("effect_overview", "language", language, LANGUAGES)
     adjusted = result.table["p_adjusted"].astype(float).to_dict()
@@ -671,7 +671,7 @@ def effect_verdict(outcome: str, effect: EffectResult, *, language: str = "zh-en
     effect : EffectResult
     language : {"zh-en", "zh", "en"}, default "zh-en"
     """
-    from ..effect.verdict import OUTCOMES
+    from assess.effect.verdict import OUTCOMES
 
     check_choice("effect_verdict", "outcome", outcome, tuple(OUTCOMES))
     zh, en = OUTCOMES[outcome]
@@ -703,8 +703,8 @@ def falsification_table(outcome: str, effect: EffectResult, *, language: str = "
     language : {"zh-en", "zh", "en"}, default "zh-en"
         Words in the cells in Chinese or English; the reading in both or one.
     """
-    from ..effect.falsification import PURPOSES, STATUSES
-    from ..effect.verdict import OUTCOMES
+    from assess.effect.falsification import PURPOSES, STATUSES
+    from assess.effect.verdict import OUTCOMES
 
     check_choice("falsification_table", "outcome", outcome, tuple(OUTCOMES))
     check_choice("falsification_table", "language", language, LANGUAGES)

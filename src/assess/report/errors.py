@@ -6,7 +6,7 @@ crosses back to the parent (or from a Dask worker) unchanged.
 
 from __future__ import annotations
 
-from ..errors import AssessError
+from assess.errors import AssessError
 
 __all__ = [
     "ReportError",

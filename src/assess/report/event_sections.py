@@ -19,19 +19,19 @@ import pandas as pd
 from matplotlib.axes import Axes
 from statsmodels.stats.rates import confint_poisson
 
-from .._display import ResultDisplay
-from ..branch_metrics import METRICS, RATE_METRICS
-from ..change import compare_periods, format_changes
-from ..dataset import Dataset
-from ..effect.members import MemberComparison, member_rates
-from ..effect.rates import RateComparison, rate_ratio_test
-from ..effect.verdict import classify, format_p, format_ratio
-from ..errors import ParameterError, check_choice
-from ..periods import quarter_months, quarter_of, shift_quarter
-from ..plotting import label, new_axes
-from ..schema import EVENT_EXPOSURE, EVENT_TYPES
-from ..units import units_under
-from .content import cell_float, check_language, pick
+from assess._display import ResultDisplay
+from assess.branch_metrics import METRICS, RATE_METRICS
+from assess.change import compare_periods, format_changes
+from assess.dataset import Dataset
+from assess.effect.members import MemberComparison, member_rates
+from assess.effect.rates import RateComparison, rate_ratio_test
+from assess.effect.verdict import classify, format_p, format_ratio
+from assess.errors import ParameterError, check_choice
+from assess.periods import quarter_months, quarter_of, shift_quarter
+from assess.plotting import label, new_axes
+from assess.report.content import cell_float, check_language, pick
+from assess.schema import EVENT_EXPOSURE, EVENT_TYPES
+from assess.units import units_under
 
 __all__ = ["event_counts", "EventReview", "review_events", "yoy_table", "member_table"]
 

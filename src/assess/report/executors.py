@@ -26,11 +26,11 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from ..errors import ParameterError, bilingual
-from . import isolation
-from ._warm_parent import shared_warm_parent, stop_shared_warm_parent
-from .errors import ReportError, ReportExecutionError
-from .runner import RenderOutcome, ReportJob, render_job
+from assess.errors import ParameterError, bilingual
+from assess.report import isolation
+from assess.report._warm_parent import shared_warm_parent, stop_shared_warm_parent
+from assess.report.errors import ReportError, ReportExecutionError
+from assess.report.runner import RenderOutcome, ReportJob, render_job
 
 __all__ = [
     "EXECUTORS",

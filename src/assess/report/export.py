@@ -26,10 +26,10 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from lxml import html as lxml_html
 
-from ..errors import bilingual
-from .errors import ExportError
-from .provenance import Provenance
-from .render import _exporter, printable_notebook
+from assess.errors import bilingual
+from assess.report.errors import ExportError
+from assess.report.provenance import Provenance
+from assess.report.render import _exporter, printable_notebook
 
 __all__ = ["FORMATS", "BROWSERS", "to_docx", "to_pdf", "find_browser"]
 

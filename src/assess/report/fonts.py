@@ -22,8 +22,8 @@ import io
 import os
 from pathlib import Path
 
-from ..plotting import CJK_FAMILY
-from ._files import atomic_write
+from assess.plotting import CJK_FAMILY
+from assess.report._files import atomic_write
 
 __all__ = ["font_face_css", "base_font_path"]
 

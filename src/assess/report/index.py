@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..effect.verdict import format_p
-from .content import format_value
-from .provenance import time_label
-from .render import FONT_MARK, check_self_contained, embed_font, page_css
-from .runner import STATUSES, ReportResult
+from assess.effect.verdict import format_p
+from assess.report.content import format_value
+from assess.report.provenance import time_label
+from assess.report.render import FONT_MARK, check_self_contained, embed_font, page_css
+from assess.report.runner import STATUSES, ReportResult
 
 __all__ = ["MAX_FIGURES", "index_html"]
 

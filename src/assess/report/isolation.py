@@ -27,8 +27,8 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, TypeVar
 
-from ..errors import bilingual
-from .errors import ReportError, ReportExecutionError
+from assess.errors import bilingual
+from assess.report.errors import ReportError, ReportExecutionError
 
 __all__ = ["can_fork", "frame", "FrameReader", "quiet_std_streams", "Child", "run_spawned"]
 
@@ -51,7 +51,7 @@ def _describe(exc: BaseException) -> tuple[str, str]:
 
 
 def _rebuild(name: str, message: str) -> ReportError:
-    from . import errors
+    from assess.report import errors
 
     cls = getattr(errors, name, ReportExecutionError)
     return (

@@ -31,9 +31,9 @@ from typing import Any
 
 import nbformat
 
-from ..errors import bilingual
-from .errors import ReportParameterError, TemplateError
-from .templates import find_template
+from assess.errors import bilingual
+from assess.report.errors import ReportParameterError, TemplateError
+from assess.report.templates import find_template
 
 __all__ = ["TYPES", "Parameter", "parameters_cell", "read_parameters", "validate_parameters"]
 

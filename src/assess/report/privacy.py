@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from ..errors import ParameterError, check_choice
-from ..schema import LEVELS
+from assess.errors import ParameterError, check_choice
+from assess.schema import LEVELS
 
 __all__ = ["PRIVACY_LEVELS", "masks_people", "mask_name", "mask_id", "mask_people"]
 

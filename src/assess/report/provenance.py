@@ -218,7 +218,7 @@ def collect_provenance(
 
 
 def _store_sha256(path: str) -> str:
-    from ..store import Store
+    from assess.store import Store
 
     with Store.open(path, read_only=True) as store:
         return store.content_sha256()

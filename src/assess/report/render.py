@@ -22,11 +22,11 @@ import bleach
 import nbformat
 from markupsafe import Markup
 
-from ..errors import bilingual
-from .errors import ReportError
-from .fonts import font_face_css
-from .provenance import Provenance
-from .results import RESULTS_MIME
+from assess.errors import bilingual
+from assess.report.errors import ReportError
+from assess.report.fonts import font_face_css
+from assess.report.provenance import Provenance
+from assess.report.results import RESULTS_MIME
 
 __all__ = [
     "HIDDEN_TAGS",

@@ -17,8 +17,8 @@ import nbformat
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError, bilingual
-from .errors import TemplateError
+from assess.errors import ParameterError, bilingual
+from assess.report.errors import TemplateError
 
 __all__ = ["RESULTS_MIME", "publish_key_results", "extract_key_results", "jsonable"]
 

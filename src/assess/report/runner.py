@@ -30,14 +30,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import bilingual
-from ..periods import parse_quarter
-from ._files import atomic_write, sweep_temporaries
-from .errors import ReportError, ReportExecutionError, ReportParameterError
-from .export import FORMATS, find_browser
-from .params import validate_parameters
-from .provenance import Provenance, collect_provenance
-from .templates import find_template, notebook_title, template_title
+from assess.errors import bilingual
+from assess.periods import parse_quarter
+from assess.report._files import atomic_write, sweep_temporaries
+from assess.report.errors import ReportError, ReportExecutionError, ReportParameterError
+from assess.report.export import FORMATS, find_browser
+from assess.report.params import validate_parameters
+from assess.report.provenance import Provenance, collect_provenance
+from assess.report.templates import find_template, notebook_title, template_title
 
 __all__ = [
     "ReportJob",
@@ -164,7 +164,7 @@ def _check_formats(formats: Sequence[str]) -> tuple[str, ...]:
             )
         )
     if "pdf" in chosen and find_browser() is None:
-        from .export import to_pdf
+        from assess.report.export import to_pdf
 
         to_pdf("")  # raises the ExportError explaining how to get a browser
     return chosen
@@ -185,7 +185,7 @@ def _check_inputs(values: Mapping[str, Any], *, units: Any = None) -> None:
     if not isinstance(store, str):
         return
     if units is None:
-        from ..store import read_store
+        from assess.store import read_store
 
         units = read_store(store, tables="units").units  # StoreError when missing
     if isinstance(unit, str) and unit and unit not in set(units["unit_code"]):
@@ -249,7 +249,7 @@ def warm_up() -> None:
     """
     if _WARM:
         return
-    from .engine import prepare_shell, register
+    from assess.report.engine import prepare_shell, register
 
     _fill_caches()
     register()
@@ -267,8 +267,8 @@ def _fill_caches() -> None:
     from matplotlib import font_manager
     from matplotlib.figure import Figure
 
-    from ..plotting import CJK_FAMILY
-    from .render import prepare_exporter
+    from assess.plotting import CJK_FAMILY
+    from assess.report.render import prepare_exporter
 
     for name in (
         "numpy",
@@ -325,10 +325,10 @@ def render_job(job: ReportJob) -> RenderOutcome:
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    from .engine import ENGINE_NAME, register
-    from .export import to_docx, to_pdf
-    from .render import to_html
-    from .results import extract_key_results
+    from assess.report.engine import ENGINE_NAME, register
+    from assess.report.export import to_docx, to_pdf
+    from assess.report.render import to_html
+    from assess.report.results import extract_key_results
 
     register()
     start = time.perf_counter()
@@ -519,7 +519,7 @@ def render_report(
     process on Windows, so nothing it sets reaches the caller, and later reports start
     at once.
     """
-    from .executors import LocalExecutor
+    from assess.report.executors import LocalExecutor
 
     job = plan_report(template, parameters, formats=formats)
     out = Path(out_dir)

@@ -20,8 +20,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..errors import bilingual
-from .errors import ReportError
+from assess.errors import bilingual
+from assess.report.errors import ReportError
 
 __all__ = [
     "ALIASES",

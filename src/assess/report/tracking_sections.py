@@ -14,18 +14,18 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator
 
-from .._display import ResultDisplay
-from ..dataset import Dataset
-from ..duties import DutyStatus, track_duties
-from ..errors import ParameterError
-from ..periods import quarter_bounds
-from ..plotting import label, new_axes
-from ..problems import ProblemStatus, track_problems
-from ..projects import ProjectStatus, track_projects
-from ..schema import DUTY_KINDS, PROBLEM_LEVELS
-from ..tracking import STATUS_COLORS
-from ..units import units_under
-from .content import cell_float, check_language, pick
+from assess._display import ResultDisplay
+from assess.dataset import Dataset
+from assess.duties import DutyStatus, track_duties
+from assess.errors import ParameterError
+from assess.periods import quarter_bounds
+from assess.plotting import label, new_axes
+from assess.problems import ProblemStatus, track_problems
+from assess.projects import ProjectStatus, track_projects
+from assess.report.content import cell_float, check_language, pick
+from assess.schema import DUTY_KINDS, PROBLEM_LEVELS
+from assess.tracking import STATUS_COLORS
+from assess.units import units_under
 
 __all__ = ["Tracking", "track_unit", "tracking_counts", "red_items"]
 
