@@ -31,10 +31,10 @@ from pathlib import Path
 
 import nbformat
 
-from assess.demo import generate
+from assess.io.demo import generate
+from assess.io.store import Store, read_store
+from assess.io.validation import load_inputs
 from assess.report import render_batch
-from assess.store import Store, read_store
-from assess.validation import load_inputs
 
 BIN = Path(sys.executable).parent
 
@@ -50,9 +50,9 @@ UNIT_TEMPLATE = [
         "code",
         "import matplotlib.pyplot as plt\n"
         "import assess.report as ar\n"
-        "from assess.plotting import new_axes\n"
-        "from assess.store import read_store\n"
-        "from assess.units import units_under\n"
+        "from assess.core.plotting import new_axes\n"
+        "from assess.io.store import read_store\n"
+        "from assess.core.units import units_under\n"
         'data = read_store(store, tables=["units", "staff", "points"])\n'
         "info = ar.unit_info(data.units, unit)\n"
         'ar.cover(info, quarter=quarter, title=("单位概况", "Unit summary"))',

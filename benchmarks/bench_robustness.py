@@ -1,6 +1,6 @@
 """Benchmark: rank robustness, 500 members × 20 indicators × 1,000 draws (target ≤ 1 s).
 
-Compares :func:`assess.robustness.rank_robustness` with a straightforward baseline that
+Compares :func:`assess.appraisal.robustness.rank_robustness` with a straightforward baseline that
 loops over the same draws (recorded in the result) in Python, normalising, aggregating
 and ranking each draw with pandas, and checks that both give the same ranks.
 
@@ -16,7 +16,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from assess.robustness import BAND, rank_robustness
+from assess.appraisal.robustness import BAND, rank_robustness
 
 GRADES = {"优秀": 0.2, "良好": 0.5, "合格": 0.3}
 

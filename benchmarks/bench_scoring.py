@@ -1,11 +1,12 @@
 """Benchmark: the Pioneer Index of every member in every quarter of the province demo.
 
-Compares :func:`assess.scoring.index_panel` (integer codes, ``numpy.bincount``) with a
+Compares :func:`assess.appraisal.scoring.index_panel` (integer codes, ``numpy.bincount``) with a
 straightforward pandas implementation of the same rules (``groupby().apply`` per member,
 quarter and indicator), measured in the same run, and checks that both give the same
 index. With ``--national STORE`` it also appraises the latest quarter of a store holding
 the national demo (about 1,000,000 members) as ``assess score`` does —
-:func:`assess.scoring.read_for_scoring`, then :func:`assess.scoring.score_quarter` — in a
+:func:`~assess.appraisal.scoring.read_for_scoring`, then
+:func:`~assess.appraisal.scoring.score_quarter` — in a
 fresh process, and reports the time and the peak memory (goal: within 8 GB). Make that
 store once with ``assess demo --size national --out DIR`` and
 ``assess import DIR --store STORE``.
@@ -26,12 +27,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from assess.demo import generate
-from assess.ledger import member_panel
-from assess.scheme import Scheme, load_scheme
-from assess.scoring import index_panel, read_for_scoring, score_quarter
-from assess.store import Store
-from assess.validation import load_inputs
+from assess.appraisal.ledger import member_panel
+from assess.appraisal.scoring import index_panel, read_for_scoring, score_quarter
+from assess.core.scheme import Scheme, load_scheme
+from assess.io.demo import generate
+from assess.io.store import Store
+from assess.io.validation import load_inputs
 
 
 def baseline_index(points: pd.DataFrame, staff: pd.DataFrame, quarters: list[str],

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import nbformat
 
-from assess.dataset import Dataset
-from assess.demo import generate
-from assess.store import Store
-from assess.validation import load_inputs
+from assess.core.dataset import Dataset
+from assess.io.demo import generate
+from assess.io.store import Store
+from assess.io.validation import load_inputs
 
 #: A unit name that must show as text, never run, in every page.
 HOSTILE_NAME = "<script>alert(1)</script>福源县供电公司"

@@ -25,7 +25,7 @@ def _close_figures():
 @pytest.fixture(scope="session")
 def small_demo(tmp_path_factory):
     """The small demo inputs (CSV folder), generated once per test session."""
-    from assess.demo import generate
+    from assess.io.demo import generate
 
     folder = tmp_path_factory.mktemp("demo") / "small"
     generate(folder, size="small", seed=7, progress=False)
@@ -35,6 +35,6 @@ def small_demo(tmp_path_factory):
 @pytest.fixture(scope="session")
 def small_dataset(small_demo):
     """The small demo, validated."""
-    from assess.validation import load_inputs
+    from assess.io.validation import load_inputs
 
     return load_inputs(small_demo)

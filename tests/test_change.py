@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import gmean
 
-from assess.change import (
+from assess.appraisal.change import (
     STATUSES,
     AverageGrowth,
     average_growth,
@@ -17,7 +17,7 @@ from assess.change import (
     format_change,
     format_changes,
 )
-from assess.errors import ParameterError
+from assess.core.errors import ParameterError
 
 
 def pair(base, current, *, is_rate=False, **kwargs):
@@ -330,7 +330,7 @@ def test_average_growth_bad_arguments():
 
 
 def test_vectorised_format_changes_equals_format_change_row_by_row():
-    from assess.change import format_changes
+    from assess.appraisal.change import format_changes
 
     rng = np.random.default_rng(5)
     n = 400

@@ -10,8 +10,8 @@ import pytest
 from scipy import stats
 
 from assess.cli import main
-from assess.store import Store, read_store
-from assess.validation import load_inputs
+from assess.io.store import Store, read_store
+from assess.io.validation import load_inputs
 
 
 def test_help_version_and_usage_errors(capsys):

@@ -1,4 +1,4 @@
-"""Tests of the demo-data generator (assess.demo).
+"""Tests of the demo-data generator (assess.io.demo).
 
 The data-contract checks are written directly with pandas, independently of the validator.
 Planted effects are checked against statsmodels' Poisson GLM with unit and month dummies
@@ -19,10 +19,10 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from assess import demo
-from assess.errors import InputError, ParameterError
-from assess.periods import parse_date, parse_month, parse_quarter
-from assess.schema import TABLE_NAMES, TABLES
+from assess.core.errors import InputError, ParameterError
+from assess.core.periods import parse_date, parse_month, parse_quarter
+from assess.core.schema import TABLE_NAMES, TABLES
+from assess.io import demo
 
 AS_OF = "2026-09-30"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assess.schema import to_markdown
+from assess.core.schema import to_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -15,7 +15,8 @@ def test_data_md_embeds_the_current_contract():
     end = "\n<!-- END GENERATED -->"
     embedded = text[text.index(begin) + len(begin) : text.index(end)]
     assert embedded == to_markdown(), (
-        "DATA.md is out of date: replace the generated section with assess.schema.to_markdown()"
+        "DATA.md is out of date: replace the generated section with "
+        "assess.core.schema.to_markdown()"
     )
 
 

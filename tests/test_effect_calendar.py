@@ -7,8 +7,8 @@ import datetime as dt
 import numpy as np
 import pytest
 
+from assess.core.errors import ParameterError
 from assess.effect.calendar import SPRING_FESTIVAL, spring_festival, spring_festival_share
-from assess.errors import ParameterError
 
 # Well-known lunar new year dates (正月初一), independent of the table's source packages.
 KNOWN = {2000: "2000-02-05", 2008: "2008-02-07", 2020: "2020-01-25", 2023: "2023-01-22",

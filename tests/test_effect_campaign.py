@@ -7,9 +7,9 @@ import json
 import pytest
 
 from assess.cli import main
+from assess.core.errors import ParameterError
 from assess.effect.campaign import analyse_campaign, campaign_panel
-from assess.errors import ParameterError
-from assess.store import Store
+from assess.io.store import Store
 
 
 def test_panel_divides_each_outcome_by_its_own_exposure(small_dataset):

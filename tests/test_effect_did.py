@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
+from assess.core.errors import ParameterError
 from assess.effect.did import did_2x2, fit_did
 from assess.effect.panel import Panel
 from assess.effect.staggered import fit_staggered
-from assess.errors import ParameterError
 
 DATA = Path(__file__).parent / "data"
 

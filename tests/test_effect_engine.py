@@ -7,10 +7,10 @@ import math
 import pandas as pd
 import pytest
 
+from assess.core.errors import ParameterError
 from assess.effect.engine import analyse_effect
 from assess.effect.falsification import falsify
 from assess.effect.panel import make_panel
-from assess.errors import ParameterError
 
 MONTHS = list(pd.period_range("2024-01", periods=24, freq="M").strftime("%Y-%m"))
 

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
+from assess.core.errors import ParameterError
 from assess.effect.its import fit_its
 from assess.effect.panel import make_panel
-from assess.errors import ParameterError
 
 MONTHS = list(pd.period_range("2022-01", periods=48, freq="M").strftime("%Y-%m"))
 

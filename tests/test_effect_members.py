@@ -11,9 +11,9 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
+from assess.core.errors import ParameterError
 from assess.effect.members import mantel_haenszel_rate_ratio, member_rates
 from assess.effect.rates import compare_rates
-from assess.errors import ParameterError
 
 MONTHS = [f"2026-{m:02d}" for m in range(1, 13)]
 

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from assess.core.errors import ParameterError
 from assess.effect.multiplicity import adjust_pvalues
-from assess.errors import ParameterError
 
 P = pd.Series({"a": 0.01, "b": 0.04, "c": 0.03, "d": 0.005, "e": 0.2}, name="p")
 

@@ -8,10 +8,10 @@ import math
 import numpy as np
 import pytest
 
+from assess.core.errors import ParameterError
 from assess.effect._poisson import fit_fe_poisson
 from assess.effect.panel import Panel
 from assess.effect.randomisation import _statistic, randomisation_test, wild_bootstrap
-from assess.errors import ParameterError
 
 
 def _panel(rng, n=9, treated=3, t=8, effect=0.5, rate=6.0):

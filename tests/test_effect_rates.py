@@ -16,6 +16,7 @@ import pytest
 from scipy import stats
 from statsmodels.stats import rates as sm_rates
 
+from assess.core.errors import ParameterError
 from assess.effect.rates import (
     METHODS,
     RateComparison,
@@ -23,7 +24,6 @@ from assess.effect.rates import (
     detectable_ratio,
     rate_ratio_test,
 )
-from assess.errors import ParameterError
 
 CASES = [  # (before, after, exposure_before, exposure_after)
     (120, 108, 1.0, 1.0),

@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 from scipy import optimize, stats
 
+from assess.core.errors import ParameterError
 from assess.effect.shrinkage import funnel, funnel_limits, shrink_rate_ratios, shrink_rates
-from assess.errors import ParameterError
 
 Y = [2, 10, 60, 3, 15]
 E = [100.0, 1000.0, 2000.0, 20.0, 1500.0]

@@ -88,7 +88,7 @@ def _demo_table(folder) -> tuple[pd.DataFrame, dict]:
 
 
 def test_demo_planted_effects_are_recovered(tmp_path):
-    from assess.demo import generate
+    from assess.io.demo import generate
 
     generate(tmp_path / "demo", size="small", progress=False)
     truth = json.loads((tmp_path / "demo" / "ground_truth.json").read_text("utf-8"))

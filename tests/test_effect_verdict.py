@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from assess.core.errors import ParameterError
 from assess.effect.verdict import classify, format_p, format_ratio, write_verdict
-from assess.errors import ParameterError
 
 
 def test_golden_fall_with_assumptions():

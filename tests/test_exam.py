@@ -1,4 +1,4 @@
-"""Tests of assess.exam: reference values, scoring rules, item analysis, blind spots."""
+"""Tests of assess.exams.exam: reference values, scoring rules, item analysis, blind spots."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from assess.errors import ParameterError
-from assess.exam import (
+from assess.core.errors import ParameterError
+from assess.exams.exam import (
     ALL,
     ExamResult,
     analyse_exam,
@@ -801,7 +801,7 @@ def test_bad_tables():
 
 
 def read_demo(folder: Path, name: str) -> pd.DataFrame:
-    # Read directly rather than through assess.validation: this test is about the exam.
+    # Read directly rather than through assess.io.validation: this test is about the exam.
     return pd.read_csv(
         folder / f"{name}.csv",
         dtype=str,
@@ -812,9 +812,9 @@ def read_demo(folder: Path, name: str) -> pd.DataFrame:
 
 
 def test_demo_weak_section_and_items_found(tmp_path):
-    demo = pytest.importorskip("assess.demo")
+    demo = pytest.importorskip("assess.io.demo")
     if not hasattr(demo, "generate"):
-        pytest.skip("assess.demo.generate is not written yet")
+        pytest.skip("assess.io.demo.generate is not written yet")
     folder = tmp_path / "demo"
     demo.generate(folder, size="small", seed=2026, progress=False)
     truth = json.loads((folder / "ground_truth.json").read_text(encoding="utf-8"))

@@ -9,8 +9,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from assess.errors import InputError
-from assess.excel import write_workbook
+from assess.core.errors import InputError
+from assess.core.excel import write_workbook
 
 
 @pytest.fixture

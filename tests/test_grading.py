@@ -13,14 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.axes import Axes
 
-from assess.errors import ParameterError
-from assess.grading import (
+from assess.appraisal.grading import (
     POOLED,
     Quota,
     assign_grades,
     parse_quotas,
     quota_count,
 )
+from assess.core.errors import ParameterError
 
 THREE = {"优秀": "15%", "良好": "35%", "合格": None}
 

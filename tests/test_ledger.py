@@ -8,16 +8,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assess.ledger import (
+from assess.appraisal.ledger import (
     build_ledger,
     capped_points,
     indicator_matrix,
     member_panel,
     members_in_quarter,
 )
-from assess.scheme import StarLevel, StarMetric, StarRules, WatchRule, load_scheme
-from assess.stars import metric_score, rate_branches
-from assess.watchlist import watch_list
+from assess.appraisal.stars import metric_score, rate_branches
+from assess.appraisal.watchlist import watch_list
+from assess.core.scheme import StarLevel, StarMetric, StarRules, WatchRule, load_scheme
 
 # The default scheme with caps fixed here, so the hand-worked numbers do not depend on it.
 _CAPS = {"study": (5.0, 15.0), "meetings": (5.0, 20.0)}

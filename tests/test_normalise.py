@@ -1,4 +1,4 @@
-"""Tests of assess.normalise: direction-aware normalisation and weighted aggregation.
+"""Tests of assess.appraisal.normalise: direction-aware normalisation and weighted aggregation.
 
 References: values worked by hand; z-scores against ``scipy.stats.zscore(ddof=1)``;
 goalposts of the UNDP Human Development Index (HDR 2020 Technical notes: life
@@ -17,8 +17,7 @@ from hypothesis import strategies as st
 from matplotlib.axes import Axes
 from scipy import stats
 
-from assess.errors import ParameterError
-from assess.normalise import (
+from assess.appraisal.normalise import (
     BOUNDED_NORMALISATIONS,
     CONSTANT_VALUE,
     NORMALISATIONS,
@@ -27,6 +26,7 @@ from assess.normalise import (
     aggregate,
     normalise,
 )
+from assess.core.errors import ParameterError
 
 RAW = pd.DataFrame(
     {"study": [2.0, 4.0, 6.0, 4.0], "violations": [0.0, 1.0, 4.0, 0.0], "flat": [3.0] * 4},
@@ -201,7 +201,7 @@ def test_bad_aggregate_arguments(args, kwargs, pattern):
 
 
 def test_aggregate_takes_a_normalised_result_and_a_weight_result():
-    from assess.weights import given_weights
+    from assess.appraisal.weights import given_weights
 
     n = normalise(RAW, directions=DIRS)
     r = aggregate(n, given_weights({"study": 2, "violations": 1, "flat": 1}))

@@ -103,7 +103,7 @@ def test_unpacked_wheel_finds_its_templates_and_scheme_away_from_a_checkout(whee
     code = textwrap.dedent("""
         import json, assess
         from assess.report.templates import find_template, list_templates
-        from assess.scheme import default_scheme_path
+        from assess.core.scheme import default_scheme_path
         print(json.dumps({
             "package": assess.__file__,
             "quarterly": str(find_template("quarterly")),

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import rankdata
 
-from assess.errors import ParameterError
-from assess.ranking import METHODS, rank
+from assess.appraisal.ranking import METHODS, rank
+from assess.core.errors import ParameterError
 
 SCIPY_METHOD = {"competition": "min", "dense": "dense", "ordinal": "ordinal"}
 

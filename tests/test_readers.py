@@ -8,8 +8,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from assess.errors import InputError
-from assess.readers import read_inputs
+from assess.core.errors import InputError
+from assess.io.readers import read_inputs
 
 UNITS_EN = "unit_code,unit_name,level,parent_code\n01,省公司,province,\n0101,甲市公司,city,01\n"
 UNITS_ZH = "单位编码,单位名称,层级,上级单位编码\n01,省公司,省公司,\n0101,甲市公司,市公司,01\n"

@@ -13,8 +13,8 @@ from assess.report.cli import report_cli
 
 UNIT_REPORT = """\
 import assess.report as ar
-from assess.store import read_store
-from assess.plotting import new_axes
+from assess.io.store import read_store
+from assess.core.plotting import new_axes
 import matplotlib.pyplot as plt
 if unit == "0102":
     raise ValueError("这个单位的数据有问题 / this unit's data is broken")

@@ -14,6 +14,7 @@ from _report_support import demo_store
 from assess.effect.campaign import analyse_campaign
 from assess.effect.falsification import CHECKS, PURPOSES, STATUSES, FalsificationResult
 from assess.effect.verdict import OUTCOMES
+from assess.io.store import read_store
 from assess.report import ReportParameterError, render_report
 from assess.report.content import (
     FALSIFICATION_LABELS,
@@ -23,7 +24,6 @@ from assess.report.content import (
     falsification_table,
     note_box,
 )
-from assess.store import read_store
 
 METRICS = ["complaint", "violation"]
 TITLE = "三无三当（SWSD2025）活动成效分析报告"

@@ -19,18 +19,18 @@ from lxml import html as lxml_html
 from scipy import stats
 
 from _report_support import demo_store
-from assess.change import format_change
+from assess.appraisal.change import format_change
+from assess.appraisal.scoring import score_quarter
+from assess.core.errors import ParameterError
 from assess.effect.members import member_rates
 from assess.effect.rates import rate_ratio_test
-from assess.errors import ParameterError
-from assess.exam import analyse_exam
+from assess.exams.exam import analyse_exam
+from assess.io.store import read_store
 from assess.report import appraisal_sections as sec
 from assess.report import event_sections as ev
 from assess.report import render_report
 from assess.report import tracking_sections as trk
 from assess.report.privacy import mask_id
-from assess.scoring import score_quarter
-from assess.store import read_store
 
 QUARTER, UNIT = "2026Q3", "01"
 MONTHS = {
@@ -71,7 +71,7 @@ def report(store, tmp_path_factory):
 
 
 def _under(units: pd.DataFrame, code: str) -> set[str]:
-    """``code`` and every unit below it, walking parent codes (independent of assess.units)."""
+    """``code`` and every unit below it, walking parent codes (independent of assess.core.units)."""
     inside = {code}
     while True:
         more = set(units.loc[units["parent_code"].isin(inside), "unit_code"]) - inside

@@ -15,9 +15,12 @@ import papermill  # noqa: F401 - imported here so that forked report children in
 import pytest
 
 from _report_support import HOSTILE_NAME, demo_store, hostile_store, make_template, without_time
-from assess.dataset import Dataset
-from assess.errors import StoreError
-from assess.exam import analyse_exam
+from assess.appraisal.scoring import score_quarter
+from assess.core.dataset import Dataset
+from assess.core.errors import StoreError
+from assess.core.scheme import load_scheme
+from assess.exams.exam import analyse_exam
+from assess.io.store import Store, read_store
 from assess.report import (
     ExportError,
     ReportExecutionError,
@@ -27,9 +30,6 @@ from assess.report import (
 )
 from assess.report._files import atomic_write, sweep_temporaries
 from assess.report.render import check_self_contained
-from assess.scheme import load_scheme
-from assess.scoring import score_quarter
-from assess.store import Store, read_store
 
 REMOTE = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?https?:""", re.I)
 
@@ -233,7 +233,7 @@ def test_data_is_escaped_in_report_and_index(store, tmp_path):
     template = make_template(
         tmp_path / "names.ipynb",
         'unit: str = "0101"  # 单位 / unit\nstore: str = ""  # 数据库 / store',
-        "import assess.report as ar\nfrom assess.store import Store, read_store\n"
+        "import assess.report as ar\nfrom assess.io.store import Store, read_store\n"
         "from IPython.display import Markdown, display\n"
         "info = ar.unit_info(read_store(store).units, unit)\n"
         'display(ar.cover(info, quarter="2026Q3", title=("报告", "Report")))\n'
@@ -356,7 +356,7 @@ import matplotlib.pyplot as plt
 from IPython.display import display
 import pandas as pd
 import assess.report as ar
-from assess.plotting import new_axes
+from assess.core.plotting import new_axes
 ax = new_axes()
 ax.bar(["党员", "非党员"], [3, 5])
 ax.set_title(f"单位 {unit}")

@@ -1,4 +1,4 @@
-"""Tests of assess.robustness.rank_robustness.
+"""Tests of assess.appraisal.robustness.rank_robustness.
 
 Reference: a plain loop over the recorded draws with the public ``normalise`` and
 ``aggregate`` and ``pandas`` ranking gives the same ranks, bands and grade
@@ -17,9 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.axes import Axes
 
-from assess.errors import ParameterError
-from assess.normalise import aggregate, normalise
-from assess.robustness import RobustnessResult, rank_robustness
+from assess.appraisal.normalise import aggregate, normalise
+from assess.appraisal.robustness import RobustnessResult, rank_robustness
+from assess.core.errors import ParameterError
 
 GRADES = {"优秀": 0.25, "良好": 0.5, "合格": 0.25}
 

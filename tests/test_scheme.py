@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assess.errors import SchemeError
-from assess.scheme import default_scheme_path, load_scheme
+from assess.core.errors import SchemeError
+from assess.core.scheme import default_scheme_path, load_scheme
 
 DEFAULT = default_scheme_path().read_text(encoding="utf-8")
 

@@ -10,12 +10,12 @@ import pandas as pd
 import pytest
 from scipy.stats import rankdata
 
-from assess.change import compare_periods
+from assess.appraisal.change import compare_periods
+from assess.appraisal.scoring import index_panel, read_for_scoring, score_quarter
 from assess.cli import main
-from assess.errors import InputError, ParameterError
-from assess.scheme import default_scheme_path, load_scheme
-from assess.scoring import index_panel, read_for_scoring, score_quarter
-from assess.store import Store, read_store
+from assess.core.errors import InputError, ParameterError
+from assess.core.scheme import default_scheme_path, load_scheme
+from assess.io.store import Store, read_store
 
 
 @pytest.fixture(scope="module")

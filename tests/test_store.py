@@ -12,13 +12,13 @@ import pyarrow as pa
 import pytest
 from pandas.testing import assert_frame_equal
 
-import assess.store as store_module
-from assess.dataset import Dataset
-from assess.errors import InputError, ParameterError, StoreConflictError, StoreError
-from assess.schema import TABLES
-from assess.store import Store, read_store
+import assess.io.store as store_module
+from assess.core.dataset import Dataset
+from assess.core.errors import InputError, ParameterError, StoreConflictError, StoreError
+from assess.core.schema import TABLES
+from assess.io.store import Store, read_store
 
-# The dtypes assess.dataset.Dataset documents for a validated input, written out here
+# The dtypes assess.core.dataset.Dataset documents for a validated input, written out here
 # independently of the store so the test checks the store against the documentation.
 DOCUMENTED_DTYPES = {
     "text": "str",
@@ -528,7 +528,7 @@ def test_bad_input_types_are_refused(store: Store) -> None:
     events.loc[0, "date"] = pd.Timestamp("2026-03-31 13:30")
     with pytest.raises(StoreError, match="time of day"):
         store.import_dataset(Dataset(events=events))
-    with pytest.raises(ParameterError, match="'dataset' must be an assess.dataset.Dataset"):
+    with pytest.raises(ParameterError, match="'dataset' must be an assess.core.dataset.Dataset"):
         store.import_dataset({"units": data.units})  # type: ignore[arg-type]
     assert store.imports().empty
 

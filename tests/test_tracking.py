@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from assess.duties import track_duties
-from assess.errors import ParameterError
-from assess.problems import track_problems
-from assess.projects import track_projects
-from assess.tracking import rag_status, wilson_rate
+from assess.core.errors import ParameterError
+from assess.tracking.duties import track_duties
+from assess.tracking.problems import track_problems
+from assess.tracking.projects import track_projects
+from assess.tracking.status import rag_status, wilson_rate
 
 AS_OF = "2026-09-30"
 
@@ -399,7 +399,7 @@ def test_duty_bad_input(duty_data):
 
 
 def read_demo(folder: Path, name: str) -> pd.DataFrame:
-    # Read directly rather than through assess.validation: this test is about the rules.
+    # Read directly rather than through assess.io.validation: this test is about the rules.
     return pd.read_csv(
         folder / f"{name}.csv",
         dtype=str,
@@ -410,9 +410,9 @@ def read_demo(folder: Path, name: str) -> pd.DataFrame:
 
 
 def test_demo_planted_statuses(tmp_path):
-    demo = pytest.importorskip("assess.demo")
+    demo = pytest.importorskip("assess.io.demo")
     if not hasattr(demo, "generate"):
-        pytest.skip("assess.demo.generate is not written yet")
+        pytest.skip("assess.io.demo.generate is not written yet")
     folder = tmp_path / "demo"
     demo.generate(folder, size="small", seed=2026, progress=False)
     truth = json.loads((folder / "ground_truth.json").read_text(encoding="utf-8"))

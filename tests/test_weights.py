@@ -1,4 +1,4 @@
-"""Tests of assess.weights: AHP, group AHP, entropy, CRITIC, combined and given weights.
+"""Tests of assess.appraisal.weights: AHP, group AHP, entropy, CRITIC, combined and given weights.
 
 References: Saaty's (1980) illumination example and the tourism example of 姜启源《数学模型》
 (published λmax, CI, CR); power iteration for the principal eigenvector; the sum (和积法)
@@ -19,8 +19,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from matplotlib.axes import Axes
 
-from assess.errors import AssessError, ParameterError
-from assess.weights import (
+from assess.appraisal.weights import (
     AHP_METHODS,
     RI_TABLES,
     AHPResult,
@@ -34,6 +33,7 @@ from assess.weights import (
     given_weights,
     random_index,
 )
+from assess.core.errors import AssessError, ParameterError
 
 # Saaty, T. L. (1980). The Analytic Hierarchy Process, §2-3 "Illumination intensity and
 # the inverse square law" (also Saaty 1977, J. Math. Psych. 15:234–281): relative

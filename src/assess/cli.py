@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from assess import __version__
-from assess.errors import AssessError, DataValidationError, bilingual
+from assess.core.errors import AssessError, DataValidationError, bilingual
 
 __all__ = ["main", "build_parser"]
 
@@ -33,7 +33,7 @@ or a report failed · 2 用法错误 usage error
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from assess.demo import generate
+    from assess.io.demo import generate
 
     result = generate(
         args.out, size=args.size, seed=args.seed, fmt=args.format, overwrite=args.force
@@ -43,7 +43,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from assess.validation import check_inputs
+    from assess.io.validation import check_inputs
 
     result = check_inputs(args.path, periods=args.periods)
     report = result.report
@@ -55,8 +55,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from assess.store import Store
-    from assess.validation import load_inputs
+    from assess.io.store import Store
+    from assess.io.validation import load_inputs
 
     dataset = load_inputs(args.path, periods=args.periods)
     with Store.open(args.store) as store:
@@ -73,9 +73,9 @@ def _source_files(sources: dict[str, str]) -> dict[str, Path]:
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
-    from assess.scheme import load_scheme
-    from assess.scoring import read_for_scoring, score_quarter
-    from assess.store import Store
+    from assess.appraisal.scoring import read_for_scoring, score_quarter
+    from assess.core.scheme import load_scheme
+    from assess.io.store import Store
 
     scheme = load_scheme(args.scheme)
     dataset = read_for_scoring(args.store, quarter=args.quarter)
@@ -102,10 +102,10 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 
 def _cmd_exam(args: argparse.Namespace) -> int:
-    from assess.exam import exam_of_quarter
-    from assess.excel import write_workbook
-    from assess.scheme import load_scheme
-    from assess.store import read_store
+    from assess.core.excel import write_workbook
+    from assess.core.scheme import load_scheme
+    from assess.exams.exam import exam_of_quarter
+    from assess.io.store import read_store
 
     result = exam_of_quarter(
         read_store(args.store),
@@ -121,11 +121,11 @@ def _cmd_exam(args: argparse.Namespace) -> int:
 
 
 def _cmd_track(args: argparse.Namespace) -> int:
-    from assess.duties import track_duties
-    from assess.excel import write_workbook
-    from assess.problems import track_problems
-    from assess.projects import track_projects
-    from assess.store import read_store
+    from assess.core.excel import write_workbook
+    from assess.io.store import read_store
+    from assess.tracking.duties import track_duties
+    from assess.tracking.problems import track_problems
+    from assess.tracking.projects import track_projects
 
     data = read_store(args.store, ["units", "projects", "milestones", "problems", "duties"])
     results = [
@@ -164,7 +164,7 @@ def _cmd_effect_yoy(args: argparse.Namespace) -> int:
 def _cmd_effect_run(args: argparse.Namespace) -> int:
     if args.input is None:
         from assess.effect.campaign import analyse_campaign
-        from assess.store import read_store
+        from assess.io.store import read_store
 
         result = analyse_campaign(
             read_store(args.store),
@@ -179,7 +179,7 @@ def _cmd_effect_run(args: argparse.Namespace) -> int:
         payload = {o: r.to_dict() for o, r in result.results.items()}
     else:
         from assess.effect.engine import analyse_effect
-        from assess.readers import read_table_file
+        from assess.io.readers import read_table_file
 
         for option in ("unit", "period", "count"):
             if getattr(args, option) is None:

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assess._display import ResultDisplay
-from assess.errors import AssessError, InputError, bilingual
+from assess.core.display import ResultDisplay
+from assess.core.errors import AssessError, InputError, bilingual
 
 __all__ = ["RunSummary", "run_quarter"]
 
@@ -127,15 +127,15 @@ def run_quarter(
     -------
     RunSummary
     """
+    from assess.appraisal.scoring import read_for_scoring, score_quarter
+    from assess.core.excel import write_workbook
+    from assess.core.periods import parse_quarter
+    from assess.core.schema import EVENT_TYPES
+    from assess.core.scheme import load_scheme
     from assess.effect.campaign import analyse_campaign
-    from assess.exam import exam_of_quarter
-    from assess.excel import write_workbook
-    from assess.periods import parse_quarter
-    from assess.schema import EVENT_TYPES
-    from assess.scheme import load_scheme
-    from assess.scoring import read_for_scoring, score_quarter
-    from assess.store import Store, read_store
-    from assess.validation import load_inputs
+    from assess.exams.exam import exam_of_quarter
+    from assess.io.store import Store, read_store
+    from assess.io.validation import load_inputs
 
     parsed = parse_quarter(quarter)
     if parsed is None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from assess.errors import ParameterError, check_choice
+from assess.core.errors import ParameterError, check_choice
 
 ALTERNATIVES: tuple[str, ...] = ("two-sided", "less", "greater")
 # statsmodels.stats.rates spells the one-sided alternatives differently.

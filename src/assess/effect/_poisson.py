@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assess.errors import ParameterError
+from assess.core.errors import ParameterError
 
 __all__ = ["FEPoissonFit", "BatchFit", "fit_fe_poisson", "fit_fe_poisson_batch",
            "SE_CONVENTION"]

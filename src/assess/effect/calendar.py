@@ -13,8 +13,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from assess.errors import ParameterError
-from assess.periods import parse_month
+from assess.core.errors import ParameterError
+from assess.core.periods import parse_month
 
 __all__ = ["SPRING_FESTIVAL", "spring_festival", "spring_festival_share"]
 
@@ -59,7 +59,7 @@ def spring_festival_share(months: Iterable[str], *, before: int = 7, after: int 
     Parameters
     ----------
     months : iterable of str
-        Months as ``"2026-02"`` (any form :func:`assess.periods.parse_month` reads).
+        Months as ``"2026-02"`` (any form :func:`assess.core.periods.parse_month` reads).
     before, after : int, default 7
         The window is the festival day, ``before`` days before it and ``after`` days
         after it (default ±7 days: the week-long official holiday and the travel days

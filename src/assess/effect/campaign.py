@@ -15,15 +15,15 @@ from dataclasses import dataclass
 import pandas as pd
 from matplotlib.axes import Axes
 
-from assess._display import ResultDisplay
-from assess.dataset import Dataset
+from assess.core.dataset import Dataset
+from assess.core.display import ResultDisplay
+from assess.core.errors import ParameterError, bilingual, check_choice
+from assess.core.plotting import label, new_axes
+from assess.core.schema import EVENT_EXPOSURE, EVENT_TYPES
+from assess.core.units import unit_paths
 from assess.effect.engine import EffectResult, analyse_effect
 from assess.effect.multiplicity import adjust_pvalues
 from assess.effect.verdict import OUTCOMES
-from assess.errors import ParameterError, bilingual, check_choice
-from assess.plotting import label, new_axes
-from assess.schema import EVENT_EXPOSURE, EVENT_TYPES
-from assess.units import unit_paths
 
 __all__ = [
     "LEVELS",
@@ -217,7 +217,7 @@ def analyse_campaign(
         Events, exposure, units and the ``campaign`` table (all history).
     outcomes : sequence of str, default ("complaint", "violation")
         Event types analysed; each is a rate over its exposure
-        (:data:`assess.schema.EVENT_EXPOSURE`).
+        (:data:`assess.core.schema.EVENT_EXPOSURE`).
     level : {"auto", "branch", "county", "city"}, default "auto"
         Units of analysis: branches are summed to this level. ``"auto"`` takes the
         coarsest level with at least :data:`MIN_UNITS` units: coarse units have fewer

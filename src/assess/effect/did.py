@@ -20,13 +20,13 @@ from matplotlib.axes import Axes
 from scipy import stats
 from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
-from assess._display import ResultDisplay
+from assess.core.display import ResultDisplay
+from assess.core.errors import ParameterError, check_choice
+from assess.core.plotting import label, new_axes
 from assess.effect._checks import check_confidence
 from assess.effect._poisson import SE_CONVENTION, FEPoissonFit, fit_fe_poisson
 from assess.effect.panel import Panel
 from assess.effect.verdict import Verdict, write_verdict
-from assess.errors import ParameterError, check_choice
-from assess.plotting import label, new_axes
 
 __all__ = ["DiDResult", "TwoByTwoResult", "fit_did", "did_2x2", "DID_ASSUMPTIONS",
            "TWO_BY_TWO_MODELS", "event_study_frame", "counterfactual_frame", "wald_leads",

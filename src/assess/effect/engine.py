@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from assess._display import ResultDisplay
+from assess.core.display import ResultDisplay
+from assess.core.errors import ParameterError, bilingual, check_choice
 from assess.effect._checks import check_confidence
 from assess.effect.did import DID_ASSUMPTIONS, DiDResult, check_panel_design, fit_did, treatment_fit
 from assess.effect.falsification import FalsificationResult, falsify
@@ -38,7 +39,6 @@ from assess.effect.staggered import (
     prepare_staggered,
 )
 from assess.effect.verdict import Verdict, write_verdict
-from assess.errors import ParameterError, bilingual, check_choice
 
 __all__ = ["DESIGNS", "INFERENCES", "EffectResult", "analyse_effect", "choose_design",
            "choose_inference", "naive_yoy", "PLOT_KINDS"]

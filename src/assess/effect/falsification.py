@@ -17,10 +17,10 @@ import pandas as pd
 from matplotlib.axes import Axes
 from scipy import stats
 
-from assess._display import ResultDisplay
+from assess.core.display import ResultDisplay
+from assess.core.errors import AssessError
+from assess.core.plotting import label, new_axes
 from assess.effect.panel import Panel
-from assess.errors import AssessError
-from assess.plotting import label, new_axes
 
 __all__ = ["CHECKS", "PURPOSES", "STATUSES", "FalsificationResult", "falsify", "Test", "Point"]
 

@@ -18,13 +18,13 @@ import statsmodels.api as sm
 from matplotlib.axes import Axes
 from scipy import optimize, stats
 
-from assess._display import ResultDisplay
+from assess.core.display import ResultDisplay
+from assess.core.errors import ParameterError, check_choice
+from assess.core.plotting import label, new_axes
 from assess.effect._checks import check_confidence
 from assess.effect.calendar import spring_festival_share
 from assess.effect.panel import Panel
 from assess.effect.verdict import Verdict, write_verdict
-from assess.errors import ParameterError, check_choice
-from assess.plotting import label, new_axes
 
 __all__ = ["FAMILIES", "SEASONALITY", "COVARIANCES", "ITSResult", "fit_its", "ITS_ASSUMPTIONS"]
 

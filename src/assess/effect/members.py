@@ -19,13 +19,13 @@ from matplotlib.axes import Axes
 from scipy import stats
 from statsmodels.stats.rates import confint_poisson
 
-from assess._display import ResultDisplay
+from assess.core.display import ResultDisplay
+from assess.core.errors import ParameterError, check_choice
+from assess.core.plotting import label, new_axes
+from assess.core.schema import EVENT_TYPES
 from assess.effect._checks import check_confidence
 from assess.effect.rates import compare_rates
 from assess.effect.verdict import OUTCOMES, classify, format_p, format_ratio
-from assess.errors import ParameterError, check_choice
-from assess.plotting import label, new_axes
-from assess.schema import EVENT_TYPES
 
 __all__ = ["MemberComparison", "member_rates", "mantel_haenszel_rate_ratio"]
 

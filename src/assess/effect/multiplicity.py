@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
-from assess.errors import ParameterError, check_choice
+from assess.core.errors import ParameterError, check_choice
 
 __all__ = ["ADJUST_METHODS", "adjust_pvalues"]
 

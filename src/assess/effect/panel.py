@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from assess.errors import ParameterError
-from assess.periods import month_of, parse_date, parse_month, parse_quarter, quarter_of
+from assess.core.errors import ParameterError
+from assess.core.periods import month_of, parse_date, parse_month, parse_quarter, quarter_of
 
 __all__ = ["Panel", "make_panel"]
 

@@ -20,14 +20,14 @@ import pandas as pd
 from matplotlib.axes import Axes
 from scipy import optimize
 
-from assess._display import ResultDisplay
+from assess.core.display import ResultDisplay
+from assess.core.errors import ParameterError, check_choice
+from assess.core.plotting import label, new_axes
 from assess.effect._checks import check_confidence
 from assess.effect._poisson import fit_fe_poisson_batch
 from assess.effect.did import max_leads
 from assess.effect.panel import Panel
 from assess.effect.staggered import prepare_staggered
-from assess.errors import ParameterError, check_choice
-from assess.plotting import label, new_axes
 
 __all__ = ["RandomisationResult", "WildResult", "randomisation_test", "wild_bootstrap",
            "DESIGNS", "WEIGHTS"]

@@ -22,7 +22,9 @@ from scipy import optimize, stats
 from statsmodels.stats import rates as sm_rates
 from statsmodels.stats.proportion import proportion_confint
 
-from assess._display import ResultDisplay
+from assess.core.display import ResultDisplay
+from assess.core.errors import ParameterError
+from assess.core.plotting import label, new_axes
 from assess.effect._checks import (
     SM_ALTERNATIVE,
     check_alternative,
@@ -31,8 +33,6 @@ from assess.effect._checks import (
     check_exposure,
 )
 from assess.effect.verdict import Verdict, classify, write_verdict
-from assess.errors import ParameterError
-from assess.plotting import label, new_axes
 
 __all__ = ["METHODS", "RateComparison", "rate_ratio_test", "compare_rates",
            "detectable_ratio"]

@@ -26,12 +26,12 @@ from statsmodels.discrete.discrete_model import NegativeBinomial
 from statsmodels.stats.meta_analysis import combine_effects
 from statsmodels.stats.rates import confint_poisson
 
-from assess._display import ResultDisplay
+from assess.core.display import ResultDisplay
+from assess.core.errors import ParameterError, check_choice
+from assess.core.plotting import label, new_axes
 from assess.effect._checks import check_confidence, check_counts, check_exposures
 from assess.effect.rates import log_ratio_axis
 from assess.effect.verdict import format_ratio
-from assess.errors import ParameterError, check_choice
-from assess.plotting import label, new_axes
 
 __all__ = [
     "SHRINK_METHODS",

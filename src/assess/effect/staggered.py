@@ -20,7 +20,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from scipy import stats
 
-from assess._display import ResultDisplay
+from assess.core.display import ResultDisplay
+from assess.core.errors import ParameterError, bilingual
 from assess.effect._checks import check_confidence
 from assess.effect._poisson import SE_CONVENTION, FEPoissonFit, fit_fe_poisson
 from assess.effect.did import (
@@ -37,7 +38,6 @@ from assess.effect.did import (
 )
 from assess.effect.panel import Panel
 from assess.effect.verdict import Verdict, write_verdict
-from assess.errors import ParameterError, bilingual
 
 __all__ = ["StaggeredResult", "fit_staggered", "prepare_staggered", "imputation_ratio",
            "IMPUTATION_SE_CONVENTION", "STAGGERED_ASSUMPTIONS"]

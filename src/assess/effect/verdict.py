@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from assess.errors import ParameterError
+from assess.core.errors import ParameterError
 
 __all__ = ["DESIGNS", "OUTCOMES", "Verdict", "classify", "write_verdict", "format_ratio",
            "format_p"]

@@ -33,7 +33,7 @@ import time
 from collections import deque
 from typing import Any
 
-from assess.errors import AssessError, bilingual
+from assess.core.errors import AssessError, bilingual
 from assess.report.errors import ReportError, ReportExecutionError
 from assess.report.isolation import Child, FrameReader, frame, quiet_std_streams
 from assess.report.runner import RenderOutcome, ReportJob, render_job, warm_up

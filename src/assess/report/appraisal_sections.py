@@ -6,7 +6,7 @@ functions return: frames shown by :func:`section_table` (bilingual headings from
 library's — selected, labelled and formatted here, never recomputed another way:
 
 * key figures with 同比/环比 (:func:`key_figures`, :func:`key_figure_table`), written
-  as official statistics write them (:mod:`assess.change`);
+  as official statistics write them (:mod:`assess.appraisal.change`);
 * the bottom members (:func:`bottom_members`), grades against their quotas
   (:func:`grade_quotas`), rank robustness (:func:`check_robustness`,
   :func:`grade_stability`);
@@ -29,22 +29,22 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from assess.branch_metrics import METRICS
-from assess.change import compare_periods, format_changes
-from assess.dataset import Dataset
-from assess.errors import ParameterError
-from assess.exam import ExamResult
-from assess.ledger import members_in_quarter
-from assess.normalise import _METHOD_TEXT
-from assess.periods import shift_quarter
-from assess.plotting import label, new_axes
+from assess.appraisal.branch_metrics import METRICS
+from assess.appraisal.change import compare_periods, format_changes
+from assess.appraisal.ledger import members_in_quarter
+from assess.appraisal.normalise import _METHOD_TEXT
+from assess.appraisal.robustness import STABLE_PROBABILITY, RobustnessResult
+from assess.appraisal.scoring import Appraisal
+from assess.appraisal.watchlist import watch_list
+from assess.core.dataset import Dataset
+from assess.core.errors import ParameterError
+from assess.core.periods import shift_quarter
+from assess.core.plotting import label, new_axes
+from assess.core.schema import EVENT_TYPES, SEVERITIES
+from assess.core.units import unit_paths, units_under
+from assess.exams.exam import ExamResult
 from assess.report.content import cell_float, check_language, pick, prose, table
 from assess.report.event_sections import EventReview
-from assess.robustness import STABLE_PROBABILITY, RobustnessResult
-from assess.schema import EVENT_TYPES, SEVERITIES
-from assess.scoring import Appraisal
-from assess.units import unit_paths, units_under
-from assess.watchlist import watch_list
 
 __all__ = [
     "LABELS",
@@ -281,9 +281,9 @@ def key_figures(
     dataset : Dataset
         The inputs with history (for the watch lists of earlier quarters).
     appraisal : Appraisal
-        :func:`assess.scoring.score_quarter` for ``unit``.
+        :func:`assess.appraisal.scoring.score_quarter` for ``unit``.
     exam : ExamResult
-        :func:`assess.exam.analyse_exam` for the same quarter and unit.
+        :func:`assess.exams.exam.analyse_exam` for the same quarter and unit.
     events : sequence of EventReview
         :func:`review_events` of violations and/or complaints.
     unit : str
@@ -292,7 +292,7 @@ def key_figures(
     Returns
     -------
     DataFrame
-        :func:`assess.change.compare_periods` rows (``kind`` ``yoy``/``qoq``,
+        :func:`assess.appraisal.change.compare_periods` rows (``kind`` ``yoy``/``qoq``,
         ``current``, ``base``, ``pct_change``, ``change_pp``, ``status``, ...) with a
         leading ``figure`` column (a key of :data:`FIGURES`), in that order. The exam
         pass rate is a rate: its change is in percentage points (百分点).
@@ -339,7 +339,7 @@ def _figure_value(figure: str, value: float) -> str:
 def key_figure_table(figures: pd.DataFrame, *, language: str = "zh-en") -> pd.DataFrame:
     """The key figures as the report shows them: one row per figure, this quarter, the
     quarter before and 环比, the same quarter last year and 同比, with arrows
-    (``↑3.5%``, ``↓1.2个百分点``, ``新增``; :func:`assess.change.format_changes`).
+    (``↑3.5%``, ``↓1.2个百分点``, ``新增``; :func:`assess.appraisal.change.format_changes`).
 
     Parameters
     ----------
@@ -558,7 +558,7 @@ def check_robustness(appraisal: Appraisal, *, seed: int = 0) -> RobustnessResult
 
 def grade_stability(result: RobustnessResult) -> pd.DataFrame:
     """Per grade (as the base weights give it): members whose grade holds in at least
-    :data:`~assess.robustness.STABLE_PROBABILITY` of the draws, the others, and the
+    :data:`~assess.appraisal.robustness.STABLE_PROBABILITY` of the draws, the others, and the
     width of their rank bands.
 
     Returns

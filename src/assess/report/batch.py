@@ -21,8 +21,9 @@ from typing import Any
 
 import pandas as pd
 
-from assess._display import ResultDisplay
-from assess.errors import bilingual, check_choice
+from assess.core.display import ResultDisplay
+from assess.core.errors import bilingual, check_choice
+from assess.core.schema import LEVELS
 from assess.report._files import atomic_write, sweep_temporaries
 from assess.report.errors import ReportParameterError
 from assess.report.executors import Executor, make_executor
@@ -35,7 +36,6 @@ from assess.report.runner import (
     write_outcome,
 )
 from assess.report.templates import find_template
-from assess.schema import LEVELS
 
 __all__ = ["BatchResult", "render_batch", "render_reports", "unit_parameter_sets"]
 
@@ -134,7 +134,7 @@ def unit_parameter_sets(
     ReportParameterError
         No unit at ``level``.
     """
-    from assess.store import read_store
+    from assess.io.store import read_store
 
     check_choice("unit_parameter_sets", "level", level, tuple(LEVELS))
     units = read_store(Path(store), tables="units").units
@@ -155,7 +155,7 @@ def _store_facts(parameter_sets: Sequence[Mapping[str, Any]]) -> tuple[str | Non
     path = next(iter(stores)) if len(stores) == 1 else None
     if not isinstance(path, str):
         return None, None
-    from assess.store import Store
+    from assess.io.store import Store
 
     with Store.open(path, read_only=True) as store:
         return store.content_sha256(), store.read("units").units

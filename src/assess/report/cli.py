@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from assess.errors import AssessError, bilingual
+from assess.core.errors import AssessError, bilingual
+from assess.core.schema import LEVELS
 from assess.report.errors import ReportParameterError
 from assess.report.executors import EXECUTORS
-from assess.schema import LEVELS
 
 __all__ = ["add_report_parser", "run_report_command", "report_cli"]
 

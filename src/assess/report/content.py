@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from assess._display import text_html
-from assess.dataset import Dataset
-from assess.errors import ParameterError, bilingual, check_choice
-from assess.periods import parse_quarter
+from assess.core.dataset import Dataset
+from assess.core.display import text_html
+from assess.core.errors import ParameterError, bilingual, check_choice
+from assess.core.periods import parse_quarter
+from assess.core.schema import EVENT_EXPOSURE, EVENT_TYPES, LEVELS, TABLES
+from assess.core.units import unit_paths
 from assess.report.errors import ReportParameterError
-from assess.schema import EVENT_EXPOSURE, EVENT_TYPES, LEVELS, TABLES
-from assess.units import unit_paths
 
 if TYPE_CHECKING:
     from assess.effect.campaign import CampaignResult
@@ -93,7 +93,7 @@ _PRELOADED: dict[Path, tuple[str, Dataset]] = {}
 
 
 def _content_sha256(path: Path) -> str:
-    from assess.store import Store
+    from assess.io.store import Store
 
     with Store.open(path, read_only=True) as store:
         return store.content_sha256()
@@ -105,7 +105,7 @@ def preload_store(path: str | os.PathLike[str]) -> None:
 
     Does nothing when the store is unchanged since it was last preloaded.
     """
-    from assess.store import read_store
+    from assess.io.store import read_store
 
     key = Path(path).resolve()
     sha = _content_sha256(key)
@@ -114,7 +114,7 @@ def preload_store(path: str | os.PathLike[str]) -> None:
 
 
 def load_store(path: str | os.PathLike[str]) -> Dataset:
-    """Every table of the store with all history: :func:`assess.store.read_store`, or the
+    """Every table of the store with all history: :func:`assess.io.store.read_store`, or the
     copy :func:`preload_store` read in the parent process when the store is unchanged.
 
     Raises
@@ -122,7 +122,7 @@ def load_store(path: str | os.PathLike[str]) -> Dataset:
     StoreError
         No readable store at ``path``.
     """
-    from assess.store import read_store
+    from assess.io.store import read_store
 
     key = Path(path).resolve()
     if key in _PRELOADED and _PRELOADED[key][0] == _content_sha256(key):

@@ -1,4 +1,4 @@
-"""The errors of the report runner, all :class:`~assess.errors.AssessError` subclasses.
+"""The errors of the report runner, all :class:`~assess.core.errors.AssessError` subclasses.
 
 Each takes one bilingual message, so an error raised in a report's child process
 crosses back to the parent (or from a Dask worker) unchanged.
@@ -6,7 +6,7 @@ crosses back to the parent (or from a Dask worker) unchanged.
 
 from __future__ import annotations
 
-from assess.errors import AssessError
+from assess.core.errors import AssessError
 
 __all__ = [
     "ReportError",

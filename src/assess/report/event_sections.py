@@ -19,19 +19,19 @@ import pandas as pd
 from matplotlib.axes import Axes
 from statsmodels.stats.rates import confint_poisson
 
-from assess._display import ResultDisplay
-from assess.branch_metrics import METRICS, RATE_METRICS
-from assess.change import compare_periods, format_changes
-from assess.dataset import Dataset
+from assess.appraisal.branch_metrics import METRICS, RATE_METRICS
+from assess.appraisal.change import compare_periods, format_changes
+from assess.core.dataset import Dataset
+from assess.core.display import ResultDisplay
+from assess.core.errors import ParameterError, check_choice
+from assess.core.periods import quarter_months, quarter_of, shift_quarter
+from assess.core.plotting import label, new_axes
+from assess.core.schema import EVENT_EXPOSURE, EVENT_TYPES
+from assess.core.units import units_under
 from assess.effect.members import MemberComparison, member_rates
 from assess.effect.rates import RateComparison, rate_ratio_test
 from assess.effect.verdict import classify, format_p, format_ratio
-from assess.errors import ParameterError, check_choice
-from assess.periods import quarter_months, quarter_of, shift_quarter
-from assess.plotting import label, new_axes
 from assess.report.content import cell_float, check_language, pick
-from assess.schema import EVENT_EXPOSURE, EVENT_TYPES
-from assess.units import units_under
 
 __all__ = ["event_counts", "EventReview", "review_events", "yoy_table", "member_table"]
 
@@ -65,7 +65,7 @@ def event_counts(
     ----------
     dataset : Dataset
     outcome : str
-        An event type with an exposure in :data:`assess.schema.EVENT_EXPOSURE`
+        An event type with an exposure in :data:`assess.core.schema.EVENT_EXPOSURE`
         (violations per work ticket, complaints per customer, ...).
     units : sequence of str, optional
         Only these units' exposure rows (e.g. ``units_under(units, "01")``).
@@ -429,7 +429,7 @@ def yoy_table(reviews: Sequence[EventReview], *, language: str = "zh-en") -> pd.
     -------
     DataFrame
         ``outcome, count_now, count_last_year, naive_change`` (the bare count change,
-        :func:`assess.change.format_change`), ``rate_now, rate_last_year`` (as the
+        :func:`assess.appraisal.change.format_change`), ``rate_now, rate_last_year`` (as the
         review's rate), ``rate_ratio, interval, p_value, evidence`` (text).
     """
     check_language("yoy_table", language)

@@ -26,7 +26,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from assess.errors import ParameterError, bilingual
+from assess.core.errors import ParameterError, bilingual
 from assess.report import isolation
 from assess.report._warm_parent import shared_warm_parent, stop_shared_warm_parent
 from assess.report.errors import ReportError, ReportExecutionError

@@ -26,7 +26,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from lxml import html as lxml_html
 
-from assess.errors import bilingual
+from assess.core.errors import bilingual
 from assess.report.errors import ExportError
 from assess.report.provenance import Provenance
 from assess.report.render import _exporter, printable_notebook

@@ -22,7 +22,7 @@ import io
 import os
 from pathlib import Path
 
-from assess.plotting import CJK_FAMILY
+from assess.core.plotting import CJK_FAMILY
 from assess.report._files import atomic_write
 
 __all__ = ["font_face_css", "base_font_path"]

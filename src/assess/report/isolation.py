@@ -27,7 +27,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, TypeVar
 
-from assess.errors import bilingual
+from assess.core.errors import bilingual
 from assess.report.errors import ReportError, ReportExecutionError
 
 __all__ = ["can_fork", "frame", "FrameReader", "quiet_std_streams", "Child", "run_spawned"]

@@ -31,7 +31,7 @@ from typing import Any
 
 import nbformat
 
-from assess.errors import bilingual
+from assess.core.errors import bilingual
 from assess.report.errors import ReportParameterError, TemplateError
 from assess.report.templates import find_template
 

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from assess.errors import ParameterError, check_choice
-from assess.schema import LEVELS
+from assess.core.errors import ParameterError, check_choice
+from assess.core.schema import LEVELS
 
 __all__ = ["PRIVACY_LEVELS", "masks_people", "mask_name", "mask_id", "mask_people"]
 

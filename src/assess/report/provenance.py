@@ -43,7 +43,7 @@ class Provenance:
         Every parameter value the report ran with.
     inputs : dict of str to str
         Input → SHA-256: ``store`` is the store's content fingerprint
-        (:meth:`assess.store.Store.content_sha256`), other entries are files named by
+        (:meth:`assess.io.store.Store.content_sha256`), other entries are files named by
         parameters (e.g. a scheme file).
     versions : dict of str to str
         Python and the packages of :data:`PACKAGES`.
@@ -218,7 +218,7 @@ def collect_provenance(
 
 
 def _store_sha256(path: str) -> str:
-    from assess.store import Store
+    from assess.io.store import Store
 
     with Store.open(path, read_only=True) as store:
         return store.content_sha256()

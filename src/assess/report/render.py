@@ -22,7 +22,7 @@ import bleach
 import nbformat
 from markupsafe import Markup
 
-from assess.errors import bilingual
+from assess.core.errors import bilingual
 from assess.report.errors import ReportError
 from assess.report.fonts import font_face_css
 from assess.report.provenance import Provenance

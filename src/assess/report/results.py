@@ -17,7 +17,7 @@ import nbformat
 import numpy as np
 import pandas as pd
 
-from assess.errors import ParameterError, bilingual
+from assess.core.errors import ParameterError, bilingual
 from assess.report.errors import TemplateError
 
 __all__ = ["RESULTS_MIME", "publish_key_results", "extract_key_results", "jsonable"]

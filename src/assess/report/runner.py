@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assess.errors import bilingual
-from assess.periods import parse_quarter
+from assess.core.errors import bilingual
+from assess.core.periods import parse_quarter
 from assess.report._files import atomic_write, sweep_temporaries
 from assess.report.errors import ReportError, ReportExecutionError, ReportParameterError
 from assess.report.export import FORMATS, find_browser
@@ -185,7 +185,7 @@ def _check_inputs(values: Mapping[str, Any], *, units: Any = None) -> None:
     if not isinstance(store, str):
         return
     if units is None:
-        from assess.store import read_store
+        from assess.io.store import read_store
 
         units = read_store(store, tables="units").units  # StoreError when missing
     if isinstance(unit, str) and unit and unit not in set(units["unit_code"]):
@@ -267,7 +267,7 @@ def _fill_caches() -> None:
     from matplotlib import font_manager
     from matplotlib.figure import Figure
 
-    from assess.plotting import CJK_FAMILY
+    from assess.core.plotting import CJK_FAMILY
     from assess.report.render import prepare_exporter
 
     for name in (
@@ -279,9 +279,9 @@ def _fill_caches() -> None:
         "IPython",
         "papermill",
         "docx",
-        "assess.store",
-        "assess.scoring",
-        "assess.exam",
+        "assess.io.store",
+        "assess.appraisal.scoring",
+        "assess.exams.exam",
         "assess.effect.engine",
         "assess.report.content",
         "assess.report.export",

@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from assess.errors import bilingual
+from assess.core.errors import bilingual
 from assess.report.errors import ReportError
 
 __all__ = [

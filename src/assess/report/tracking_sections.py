@@ -1,7 +1,8 @@
 """Projects, problems and duties of a unit in red/yellow/green at the quarter's end.
 
-:func:`track_unit` runs the trackers (:mod:`assess.projects`, :mod:`assess.problems`,
-:mod:`assess.duties`) on the unit's rows; :func:`tracking_counts` and :func:`red_items`
+:func:`track_unit` runs the trackers (:mod:`assess.tracking.projects`,
+:mod:`assess.tracking.problems`,
+:mod:`assess.tracking.duties`) on the unit's rows; :func:`tracking_counts` and :func:`red_items`
 lay them out for the page.
 """
 
@@ -14,18 +15,18 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator
 
-from assess._display import ResultDisplay
-from assess.dataset import Dataset
-from assess.duties import DutyStatus, track_duties
-from assess.errors import ParameterError
-from assess.periods import quarter_bounds
-from assess.plotting import label, new_axes
-from assess.problems import ProblemStatus, track_problems
-from assess.projects import ProjectStatus, track_projects
+from assess.core.dataset import Dataset
+from assess.core.display import ResultDisplay
+from assess.core.errors import ParameterError
+from assess.core.periods import quarter_bounds
+from assess.core.plotting import label, new_axes
+from assess.core.schema import DUTY_KINDS, PROBLEM_LEVELS
+from assess.core.units import units_under
 from assess.report.content import cell_float, check_language, pick
-from assess.schema import DUTY_KINDS, PROBLEM_LEVELS
-from assess.tracking import STATUS_COLORS
-from assess.units import units_under
+from assess.tracking.duties import DutyStatus, track_duties
+from assess.tracking.problems import ProblemStatus, track_problems
+from assess.tracking.projects import ProjectStatus, track_projects
+from assess.tracking.status import STATUS_COLORS
 
 __all__ = ["Tracking", "track_unit", "tracking_counts", "red_items"]
 
@@ -57,8 +58,9 @@ class Tracking(ResultDisplay):
     projects : ProjectStatus or None
     problems : ProblemStatus
     duties : DutyStatus
-        :func:`assess.projects.track_projects`, :func:`assess.problems.track_problems`,
-        :func:`assess.duties.track_duties` on the unit's rows.
+        :func:`assess.tracking.projects.track_projects`,
+        :func:`assess.tracking.problems.track_problems`,
+        :func:`assess.tracking.duties.track_duties` on the unit's rows.
     unit_names : Series
         Unit code → name, for the tables.
     """
@@ -131,7 +133,7 @@ class Tracking(ResultDisplay):
 
 def track_unit(dataset: Dataset, *, unit: str, quarter: str) -> Tracking:
     """Projects, problems and duties of ``unit`` and the units under it, read on the last
-    day of ``quarter`` (see :func:`assess.tracking.rag_status`).
+    day of ``quarter`` (see :func:`assess.tracking.status.rag_status`).
 
     Each tracker is called with its defaults (projects and problems yellow within 14
     days; duties yellow within 7, green notice within 30).

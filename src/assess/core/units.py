@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from assess.errors import ParameterError
+from assess.core.errors import ParameterError
 
 __all__ = ["LEVELS", "unit_paths", "units_under", "unit_name"]
 

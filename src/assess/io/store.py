@@ -23,7 +23,7 @@ situation                         action
 ================================  ==========================================================
 not yet in the store              ``added``
 same hash as the active revision  ``unchanged``: nothing written
-fact quarter, content changed     refused: :class:`~assess.errors.StoreConflictError` lists
+fact quarter, content changed     refused: :class:`~assess.core.errors.StoreConflictError` lists
                                   every such (table, quarter) with old and new row counts and
                                   *nothing* of the import is written; with ``replace=True``
                                   (``--replace``) a new revision becomes active: ``replaced``
@@ -35,7 +35,7 @@ register, content changed         a new revision becomes active without ``--repl
 
 A quarter is the unit of comparison: importing two months of a quarter and later the full
 quarter changes that quarter, so the second import needs ``--replace``. The store does not
-check the data contract; import what :func:`assess.validation.load_inputs` returns.
+check the data contract; import what :func:`assess.io.validation.load_inputs` returns.
 
 Partitions not in an import (quarters not provided, tables left empty) stay as they are;
 nothing is ever deleted, and every earlier revision stays readable with
@@ -64,7 +64,7 @@ of a table in SQL::
 Examples
 --------
 >>> import tempfile
->>> from assess.dataset import Dataset
+>>> from assess.core.dataset import Dataset
 >>> path = Path(tempfile.mkdtemp()) / "assess.duckdb"
 >>> units = pd.DataFrame({"unit_code": ["01", "0101"], "unit_name": ["省公司", "一支部"],
 ...                       "level": ["province", "branch"], "parent_code": [None, "01"]})
@@ -101,11 +101,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from assess._display import ResultDisplay
-from assess.dataset import Dataset
-from assess.errors import InputError, ParameterError, StoreConflictError, StoreError, bilingual
-from assess.periods import parse_quarter
-from assess.schema import KIND_DTYPES, TABLES, Table
+from assess.core.dataset import Dataset
+from assess.core.display import ResultDisplay
+from assess.core.errors import InputError, ParameterError, StoreConflictError, StoreError, bilingual
+from assess.core.periods import parse_quarter
+from assess.core.schema import KIND_DTYPES, TABLES, Table
 
 __all__ = ["DEFAULT_STORE", "SCHEMA_VERSION", "ACTIONS", "ImportSummary", "Store", "read_store"]
 
@@ -796,7 +796,7 @@ class Store:
         Parameters
         ----------
         dataset : Dataset
-            Validated tables with the dtypes documented in :class:`assess.dataset.Dataset`.
+            Validated tables with the dtypes documented in :class:`assess.core.dataset.Dataset`.
             Empty tables are not touched.
         files : mapping of str to path, optional
             The input files to record, e.g. table name → CSV file; their SHA-256 and size
@@ -825,7 +825,7 @@ class Store:
         self._require_writable("Store.import_dataset")
         if not isinstance(dataset, Dataset):
             raise ParameterError(
-                "Store.import_dataset", "dataset", "an assess.dataset.Dataset", type(dataset)
+                "Store.import_dataset", "dataset", "an assess.core.dataset.Dataset", type(dataset)
             )
         con = self._con
         plans: list[_TablePlan] = []
@@ -1068,7 +1068,7 @@ class Store:
         kind : str
             What the result is, a valid identifier such as ``"appraisal"`` or ``"effect"``.
         quarter : str
-            The quarter it is for, in any form :func:`assess.periods.parse_quarter` reads.
+            The quarter it is for, in any form :func:`assess.core.periods.parse_quarter` reads.
         tables : mapping of str to DataFrame
             The result tables by name (valid identifiers); dtypes and index are kept.
         params : mapping

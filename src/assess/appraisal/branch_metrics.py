@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from assess.dataset import Dataset
-from assess.ledger import quarter_events
-from assess.periods import quarter_bounds, quarter_months, shift_quarter
-from assess.schema import EVENT_EXPOSURE
+from assess.appraisal.ledger import quarter_events
+from assess.core.dataset import Dataset
+from assess.core.periods import quarter_bounds, quarter_months, shift_quarter
+from assess.core.schema import EVENT_EXPOSURE
 
 __all__ = ["branch_metrics", "METRICS", "RATE_METRICS"]
 
 #: The event types shown as rates: the metric's name and the exposure units the rate is
-#: per (the exposure column is :data:`assess.schema.EVENT_EXPOSURE`).
+#: per (the exposure column is :data:`assess.core.schema.EVENT_EXPOSURE`).
 RATE_METRICS: dict[str, tuple[str, int]] = {
     "violation": ("violations_per_1000_tickets", 1_000),
     "complaint": ("complaints_per_10000_customers", 10_000),

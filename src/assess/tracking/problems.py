@@ -1,6 +1,6 @@
 """Problem lists and rectification (问题清单, 整改, seed 003): closure, ageing, recurrence.
 
-Status at ``as_of`` (:func:`assess.tracking.rag_status`): red alert = open past its
+Status at ``as_of`` (:func:`assess.tracking.status.rag_status`): red alert = open past its
 rectification deadline; yellow reminder = open and due within ``warn_days`` (default 14);
 green otherwise (open with time left, or closed).
 """
@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from assess._display import ResultDisplay
-from assess.periods import quarter_bounds, quarter_from_index, quarter_index, quarter_of
-from assess.schema import PROBLEM_LEVELS
-from assess.tracking import (
+from assess.core.display import ResultDisplay
+from assess.core.periods import quarter_bounds, quarter_from_index, quarter_index, quarter_of
+from assess.core.schema import PROBLEM_LEVELS
+from assess.tracking.status import (
     _check_confidence,
     _check_days,
     _check_deadlines,

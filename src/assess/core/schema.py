@@ -35,7 +35,7 @@ __all__ = [
 Kind = Literal["text", "int", "float", "bool", "date", "month", "quarter", "choice"]
 KINDS: tuple[str, ...] = ("text", "int", "float", "bool", "date", "month", "quarter", "choice")
 
-#: The pandas dtype of each kind in a validated :class:`assess.dataset.Dataset`.
+#: The pandas dtype of each kind in a validated :class:`assess.core.dataset.Dataset`.
 KIND_DTYPES: dict[str, str] = {
     "text": "str",
     "choice": "str",

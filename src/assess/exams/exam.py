@@ -38,12 +38,12 @@ from matplotlib.axes import Axes
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from assess._display import ResultDisplay
-from assess.errors import ParameterError, bilingual, check_choice
-from assess.periods import parse_dates, parse_quarter, quarter_bounds, quarter_index
-from assess.plotting import label, new_axes
-from assess.schema import ITEM_TYPES
-from assess.tracking import _check_confidence, _require_columns, wilson_rate
+from assess.core.display import ResultDisplay
+from assess.core.errors import ParameterError, bilingual, check_choice
+from assess.core.periods import parse_dates, parse_quarter, quarter_bounds, quarter_index
+from assess.core.plotting import label, new_axes
+from assess.core.schema import ITEM_TYPES
+from assess.tracking.status import _check_confidence, _require_columns, wilson_rate
 
 __all__ = [
     "NAN_POLICIES",
@@ -1656,12 +1656,12 @@ def analyse_exam(
 def exam_of_quarter(
     dataset: Any, *, quarter: str, unit: str | None = None, scheme: Any = None
 ) -> ExamResult:
-    """:func:`analyse_exam` on a :class:`~assess.dataset.Dataset` with the scheme's exam rule.
+    """:func:`analyse_exam` on a :class:`~assess.core.dataset.Dataset` with the scheme's exam rule.
 
     Those who must sit the exam are the staff in the scheme's ``[exam] eligible_posts``
     (every party member when the list is empty); the pass mark is the scheme's.
     """
-    from assess.scheme import load_scheme
+    from assess.core.scheme import load_scheme
 
     rule = (scheme or load_scheme()).exam
     staff = dataset.staff

@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from assess._display import ResultDisplay
-from assess.errors import ParameterError, check_choice
-from assess.periods import parse_quarters, quarter_from_index, quarter_index
+from assess.core.display import ResultDisplay
+from assess.core.errors import ParameterError, check_choice
+from assess.core.periods import parse_quarters, quarter_from_index, quarter_index
 
 __all__ = [
     "KINDS",

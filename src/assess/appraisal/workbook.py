@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from assess.branch_metrics import METRICS
-from assess.excel import write_workbook
+from assess.appraisal.branch_metrics import METRICS
+from assess.core.excel import write_workbook
 
 if TYPE_CHECKING:
-    from assess.scoring import Appraisal
+    from assess.appraisal.scoring import Appraisal
 
 __all__ = ["write_appraisal", "COLUMN_ZH"]
 

@@ -22,7 +22,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from tqdm.auto import tqdm
 
-from assess.errors import InputError, bilingual
+from assess.core.errors import InputError, bilingual
 
 __all__ = [
     "write_workbook",

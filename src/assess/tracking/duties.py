@@ -1,6 +1,6 @@
 """Recurring branch duties (re-election, party dues, 三会一课): alerts and completion.
 
-Status at ``as_of`` (:func:`assess.tracking.rag_status`), seed 003's scheme: red alert
+Status at ``as_of`` (:func:`assess.tracking.status.rag_status`), seed 003's scheme: red alert
 (红色告警) = not done and past the deadline; yellow reminder (黄色提醒) = not done and due
 within ``warn_days`` (default 7); green notice (绿色通知) = not done and due within
 ``notice_days`` (default 30); ``"none"`` = done, or due later.
@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from assess._display import ResultDisplay
-from assess.errors import ParameterError
-from assess.schema import DUTY_KINDS
-from assess.tracking import (
+from assess.core.display import ResultDisplay
+from assess.core.errors import ParameterError
+from assess.core.schema import DUTY_KINDS
+from assess.tracking.status import (
     _check_confidence,
     _check_days,
     _check_deadlines,
@@ -186,7 +186,7 @@ def track_duties(
 
     Notes
     -----
-    Read on the morning of ``as_of`` (see :func:`assess.tracking.rag_status`). Completion
+    Read on the morning of ``as_of`` (see :func:`assess.tracking.status.rag_status`). Completion
     rate = duties done on or before ``as_of`` / duties whose deadline has passed, with a
     Wilson interval; on time = done on or before the deadline. Attendance (参会率) =
     Σ attended / Σ required over the done duties that record both; it is a ratio of

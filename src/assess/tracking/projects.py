@@ -1,6 +1,6 @@
 """Secretary projects (书记项目) and 党建+ projects: completion, milestones, red/yellow/green.
 
-Status at ``as_of`` (:func:`assess.tracking.rag_status`): red = overdue and not closed;
+Status at ``as_of`` (:func:`assess.tracking.status.rag_status`): red = overdue and not closed;
 yellow = due within ``warn_days`` (default 14) and behind its planned trajectory; green
 otherwise.
 """
@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from assess._display import ResultDisplay
-from assess.tracking import (
+from assess.core.display import ResultDisplay
+from assess.tracking.status import (
     _check_confidence,
     _check_days,
     _check_deadlines,

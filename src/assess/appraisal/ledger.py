@@ -9,8 +9,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from assess.periods import quarter_bounds
-from assess.scheme import Scheme
+from assess.core.periods import quarter_bounds
+from assess.core.scheme import Scheme
 
 __all__ = [
     "members_in_quarter",

@@ -21,9 +21,9 @@ import pandas as pd
 from matplotlib.axes import Axes
 from scipy import stats
 
-from assess._display import ResultDisplay
-from assess.errors import ParameterError, check_choice
-from assess.plotting import label, new_axes
+from assess.core.display import ResultDisplay
+from assess.core.errors import ParameterError, check_choice
+from assess.core.plotting import label, new_axes
 
 __all__ = [
     "DIRECTIONS",
@@ -319,7 +319,7 @@ def _weight_vector(func: str, columns: pd.Index, weights: Any, name: str = "weig
     """Weights in column order, non-negative, divided by their sum.
 
     Accepts a Series, a mapping, or any result with a ``weights`` Series
-    (:class:`assess.weights.WeightResult`).
+    (:class:`assess.appraisal.weights.WeightResult`).
     """
     if not isinstance(weights, pd.Series | Mapping) and isinstance(
         getattr(weights, "weights", None), pd.Series

@@ -20,8 +20,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from assess.errors import SchemeError, bilingual
-from assess.schema import EVENT_TYPES
+from assess.core.errors import SchemeError, bilingual
+from assess.core.schema import EVENT_TYPES
 
 __all__ = [
     "Indicator",

@@ -2,9 +2,9 @@
 
 Every cell is read as text exactly as the user wrote it (``0101`` stays ``0101``); empty
 cells become missing. Each row keeps the number the user sees in Excel (the header is
-row 1, the first data row is row 2), so :mod:`assess.validation` can point at it.
+row 1, the first data row is row 2), so :mod:`assess.io.validation` can point at it.
 Reading never judges the content: it only maps file and header names to the contract in
-:mod:`assess.schema`, and records what could not be read.
+:mod:`assess.core.schema`, and records what could not be read.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 from tqdm.auto import tqdm
 
-from assess.errors import InputError, bilingual
-from assess.schema import TABLES, Table
+from assess.core.errors import InputError, bilingual
+from assess.core.schema import TABLES, Table
 
 __all__ = [
     "RawTable",
@@ -67,7 +67,7 @@ class RawTable:
     Attributes
     ----------
     name : str
-        English table name (a key of :data:`assess.schema.TABLES`).
+        English table name (a key of :data:`assess.core.schema.TABLES`).
     file : str
         Path of the CSV file or workbook it was read from.
     sheet : str

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, fields
 
 import pandas as pd
 
-from assess.schema import KIND_DTYPES, TABLES
+from assess.core.schema import KIND_DTYPES, TABLES
 
 __all__ = ["Dataset", "empty_table"]
 
@@ -52,7 +52,7 @@ class Dataset:
     sources: dict[str, str] = field(default_factory=dict)
 
     def table(self, name: str) -> pd.DataFrame:
-        """The table called ``name`` (one of :data:`assess.schema.TABLE_NAMES`)."""
+        """The table called ``name`` (one of :data:`assess.core.schema.TABLE_NAMES`)."""
         if name not in TABLES:
             raise KeyError(f"unknown table {name!r}; tables are {', '.join(TABLES)}")
         frame: pd.DataFrame = getattr(self, name)

@@ -1,7 +1,7 @@
 """Realistic synthetic demo data: a provincial power utility with a planted campaign effect.
 
 :func:`generate` writes the files a user of `assess` would bring — one UTF-8 (with BOM)
-CSV per table of :mod:`assess.schema`, English column names as headers — plus
+CSV per table of :mod:`assess.core.schema`, English column names as headers — plus
 ``ground_truth.json`` (every planted effect and model parameter, so tests can check that
 an analysis recovers them) and ``indicators.json`` (the Pioneer-Index indicator codes with
 suggested points and caps, to build the default scoring scheme).
@@ -60,8 +60,8 @@ import openpyxl
 import pandas as pd
 from tqdm import tqdm
 
-from assess.errors import InputError, ParameterError, bilingual, check_choice
-from assess.schema import TABLE_NAMES, TABLES
+from assess.core.errors import InputError, ParameterError, bilingual, check_choice
+from assess.core.schema import TABLE_NAMES, TABLES
 
 __all__ = ["generate", "DemoSummary", "SIZES", "FORMATS"]
 
@@ -1932,7 +1932,7 @@ class DemoSummary:
     seed : int
         Random seed; the same seed gives byte-identical files.
     rows : Mapping[str, int]
-        Data rows written per table (every table of :data:`assess.schema.TABLES`).
+        Data rows written per table (every table of :data:`assess.core.schema.TABLES`).
     files : tuple of Path
         Files written, tables first, then ``ground_truth.json`` and ``indicators.json``.
     ground_truth : Path

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from assess.errors import ParameterError, check_choice
+from assess.core.errors import ParameterError, check_choice
 
 __all__ = ["METHODS", "rank"]
 

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from assess._display import ResultDisplay
-from assess.plotting import label, new_axes
-from assess.scheme import StarMetric, StarRules
+from assess.core.display import ResultDisplay
+from assess.core.plotting import label, new_axes
+from assess.core.scheme import StarMetric, StarRules
 
 __all__ = ["StarResult", "rate_branches", "metric_score"]
 
@@ -32,7 +32,7 @@ def metric_score(values: pd.Series, metric: StarMetric) -> pd.Series:
 
     Examples
     --------
-    >>> from assess.scheme import StarMetric
+    >>> from assess.core.scheme import StarMetric
     >>> m = StarMetric("v", "违章", "violations", 1.0, 20.0, 0.0, "negative")
     >>> metric_score(pd.Series([0.0, 5.0, 25.0]), m).tolist()
     [100.0, 75.0, 0.0]
@@ -176,7 +176,7 @@ def rate_branches(
 
     Examples
     --------
-    >>> from assess.scheme import load_scheme
+    >>> from assess.core.scheme import load_scheme
     >>> rules = load_scheme().stars
     >>> m = pd.DataFrame({"member_index_mean": [76.0, 72.0], "exam_participation": [1.0, 0.9],
     ...     "duty_completion": [1.0, 0.9], "violations_per_1000_tickets": [1.0, 4.0],

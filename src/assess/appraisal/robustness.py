@@ -27,9 +27,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from scipy import stats
 
-from assess._display import ResultDisplay
-from assess.errors import check_choice
-from assess.normalise import (
+from assess.appraisal.normalise import (
     _METHOD_TEXT,
     AGGREGATIONS,
     BOUNDED_NORMALISATIONS,
@@ -42,7 +40,9 @@ from assess.normalise import (
     _param_error,
     _weight_vector,
 )
-from assess.plotting import label, new_axes
+from assess.core.display import ResultDisplay
+from assess.core.errors import check_choice
+from assess.core.plotting import label, new_axes
 
 __all__ = ["WEIGHT_SCHEMES", "STABLE_PROBABILITY", "BAND", "RobustnessResult", "rank_robustness"]
 
@@ -93,7 +93,7 @@ class RobustnessResult(ResultDisplay):
     grade_shares : tuple of (str, float)
         Grades best first with their shares; empty without grades.
     zero_guard : str or float
-        Zero handling of the geometric mean (see :func:`assess.normalise.aggregate`).
+        Zero handling of the geometric mean (see :func:`assess.appraisal.normalise.aggregate`).
     seed : int
         Seed of the NumPy generator.
     """
@@ -319,7 +319,7 @@ def rank_robustness(
         Base weights, one per indicator (divided by their sum); at least two positive.
         Indicators with weight 0 keep weight 0 in every draw.
     directions : "positive", "negative" or mapping indicator → direction
-        Required, as in :func:`assess.normalise.normalise`.
+        Required, as in :func:`assess.appraisal.normalise.normalise`.
     draws : int, default 1000
         Number of Monte Carlo draws.
     weight_scheme : {"dirichlet", "uniform"}, default "dirichlet"
@@ -333,7 +333,7 @@ def rank_robustness(
         Uniform half-width (0 ≤ spread < 1; 0 keeps the weights fixed), or the Dirichlet
         coefficient of variation when ``concentration`` is not given.
     normalisations : sequence of str, default ("minmax", "zscore", "rank")
-        Drawn from, see :data:`assess.normalise.NORMALISATIONS`; ``goalpost`` needs
+        Drawn from, see :data:`assess.appraisal.normalise.NORMALISATIONS`; ``goalpost`` needs
         ``goalposts``.
     aggregations : sequence of str, default ("arithmetic", "geometric")
         Combined with every normalisation, except that a geometric mean only takes
@@ -351,7 +351,7 @@ def rank_robustness(
         Rank within groups (e.g. branch of each member): a Series indexed like
         ``indicators`` or one label per row.
     zero_guard : "error", "zero" or float ε > 0, default 0.01
-        Zeros in a geometric mean, as in :func:`assess.normalise.aggregate`. Min–max and
+        Zeros in a geometric mean, as in :func:`assess.appraisal.normalise.aggregate`. Min–max and
         rank normalisation always give the worst row a 0, so the default is a small
         shift; it is stated in the summary.
     seed : int, default 0
@@ -376,8 +376,8 @@ def rank_robustness(
     the arithmetic mean). Quantiles use the inverted empirical CDF (``method=
     "inverted_cdf"``), so they are ranks that occurred. A geometric mean is ranked by
     Σ w ln(z + ε), a monotone transform of the score. Checked against a plain loop over
-    the recorded draws with :func:`assess.normalise.normalise`, :func:`assess.normalise.
-    aggregate` and ``pandas.Series.rank(method="min")``. Sensitivity analysis of
+    the recorded draws with :func:`assess.appraisal.normalise.normalise`,
+    :func:`assess.appraisal.normalise.aggregate` and ``pandas.Series.rank(method="min")``. Sensitivity analysis of
     composite indicators by Monte Carlo follows the OECD/JRC Handbook on Constructing
     Composite Indicators (2008), §7.
 

@@ -22,23 +22,16 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from assess._display import ResultDisplay
-from assess.branch_metrics import branch_metrics
-from assess.change import compare_periods
-from assess.dataset import Dataset
-from assess.errors import ParameterError
-from assess.grading import GradeResult, Quota, assign_grades
-from assess.ledger import build_ledger, capped_points, event_points, member_panel
-from assess.normalise import aggregate, normalise
-from assess.periods import parse_quarter, shift_quarter
-from assess.plotting import label, new_axes
-from assess.ranking import rank
-from assess.robustness import RobustnessResult, rank_robustness
-from assess.scheme import Scheme, load_scheme
-from assess.stars import StarResult, rate_branches
-from assess.units import unit_paths, units_under
-from assess.watchlist import watch_list
-from assess.weights import (
+from assess.appraisal.branch_metrics import branch_metrics
+from assess.appraisal.change import compare_periods
+from assess.appraisal.grading import GradeResult, Quota, assign_grades
+from assess.appraisal.ledger import build_ledger, capped_points, event_points, member_panel
+from assess.appraisal.normalise import aggregate, normalise
+from assess.appraisal.ranking import rank
+from assess.appraisal.robustness import RobustnessResult, rank_robustness
+from assess.appraisal.stars import StarResult, rate_branches
+from assess.appraisal.watchlist import watch_list
+from assess.appraisal.weights import (
     AHPResult,
     WeightResult,
     ahp_weights,
@@ -47,6 +40,13 @@ from assess.weights import (
     entropy_weights,
     given_weights,
 )
+from assess.core.dataset import Dataset
+from assess.core.display import ResultDisplay
+from assess.core.errors import ParameterError
+from assess.core.periods import parse_quarter, shift_quarter
+from assess.core.plotting import label, new_axes
+from assess.core.scheme import Scheme, load_scheme
+from assess.core.units import unit_paths, units_under
 
 __all__ = ["Appraisal", "score_quarter", "index_panel", "read_for_scoring", "SCORING_TABLES"]
 
@@ -200,7 +200,7 @@ class Appraisal(ResultDisplay):
         ranking, 1-2-2-4), ``grade``, ``borderline``, and ``index_yoy``/``index_qoq``
         (display strings of the 同比/环比 change).
     ledger : DataFrame
-        The points ledger with its reason trail (see :func:`assess.ledger.build_ledger`).
+        The points ledger with its reason trail (see :func:`assess.appraisal.ledger.build_ledger`).
     calculation : DataFrame
         计算过程: per member and indicator the points, cap, normalised value, weight and
         contribution, so ``index`` can be recomputed by hand.
@@ -209,7 +209,7 @@ class Appraisal(ResultDisplay):
     grades : GradeResult
     changes : DataFrame
         同比/环比 of each member's index (Chinese statistical conventions, see
-        :func:`assess.change.compare_periods`), with display strings.
+        :func:`assess.appraisal.change.compare_periods`), with display strings.
     branch_changes : DataFrame
         同比/环比 of each branch's mean index and mean points of every indicator
         (``measure`` names which), on a comparable basis — members present in both
@@ -291,8 +291,8 @@ class Appraisal(ResultDisplay):
 
     def to_excel(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
         """Write the appraisal workbook (Chinese headers, 计算过程 sheet); see
-        :func:`assess.appraisal_workbook.write_appraisal`."""
-        from assess.appraisal_workbook import write_appraisal
+        :func:`assess.appraisal.workbook.write_appraisal`."""
+        from assess.appraisal.workbook import write_appraisal
 
         return write_appraisal(self, path, overwrite=overwrite)
 
@@ -322,7 +322,7 @@ class Appraisal(ResultDisplay):
         """How stable each member's rank and grade are when weights and methods change.
 
         Dirichlet draws around the scheme's weights, with every normalisation and
-        aggregation alternative (see :func:`assess.robustness.rank_robustness`).
+        aggregation alternative (see :func:`assess.appraisal.robustness.rank_robustness`).
         """
         matrix = self._indicators
         # Capped grades take their maximum share; the first uncapped grade takes the rest.
@@ -402,7 +402,7 @@ def score_quarter(
     quarter : str
         E.g. ``"2026Q3"`` or ``"2026年第3季度"``.
     scheme : Scheme, optional
-        Defaults to the shipped illustrative scheme (:func:`assess.scheme.load_scheme`).
+        Defaults to the shipped illustrative scheme (:func:`assess.core.scheme.load_scheme`).
     unit : str, optional
         Restrict to members of branches under this unit (any level). Weights, grades and
         ranks are then computed within that scope.
@@ -417,8 +417,8 @@ def score_quarter(
     Examples
     --------
     >>> import tempfile, assess
-    >>> from assess.demo import generate
-    >>> from assess.validation import load_inputs
+    >>> from assess.io.demo import generate
+    >>> from assess.io.validation import load_inputs
     >>> folder = tempfile.mkdtemp()
     >>> _ = generate(folder + "/demo", size="small", seed=1, progress=False)
     >>> appraisal = score_quarter(load_inputs(folder + "/demo"), quarter="2026Q3")
@@ -523,7 +523,7 @@ def _member_table(now: pd.DataFrame, dataset: Dataset, scheme: Scheme) -> pd.Dat
 
 
 def _changes(scored: pd.DataFrame, quarter: str) -> pd.DataFrame:
-    from assess.change import format_changes
+    from assess.appraisal.change import format_changes
 
     out = compare_periods(
         scored[["person_id", "quarter", "index"]],
@@ -586,7 +586,7 @@ def _branch_changes(
 def _vetoed_branches(
     events: pd.DataFrame, types: set[str], quarter: str, branches: pd.Index
 ) -> pd.Series:
-    from assess.ledger import quarter_events
+    from assess.appraisal.ledger import quarter_events
 
     evts = quarter_events(events, quarter)
     hit = set(evts.loc[evts["type"].isin(types), "unit_code"])
@@ -641,9 +641,9 @@ def read_for_scoring(store: str | os.PathLike[str], *, quarter: str) -> Dataset:
     long tables are pandas categoricals: ``person_id``, ``quarter`` and ``indicator`` of
     ``points``; ``person_id``, ``quarter``, ``item_id`` and ``response`` of
     ``exam_responses``. Rows are in the order of the tables' keys, as
-    :func:`assess.store.read_store` gives them.
+    :func:`assess.io.store.read_store` gives them.
     """
-    from assess.store import Store
+    from assess.io.store import Store
 
     quarter = _check_quarter(quarter)
     earlier = [shift_quarter(quarter, -k) for k in range(1, 5)]

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from assess.ledger import quarter_events
-from assess.scheme import WatchRule
+from assess.appraisal.ledger import quarter_events
+from assess.core.scheme import WatchRule
 
 __all__ = ["watch_list"]
 
@@ -44,7 +44,7 @@ def watch_list(
 
     Examples
     --------
-    >>> from assess.scheme import WatchRule
+    >>> from assess.core.scheme import WatchRule
     >>> ev = pd.DataFrame({"event_id": ["e1", "e2"], "person_id": ["p1", "p1"],
     ...     "date": pd.to_datetime(["2026-07-02", "2026-08-09"]), "unit_code": ["b1", "b1"],
     ...     "type": ["violation", "complaint"], "severity": ["1", "2"]})

@@ -1,14 +1,14 @@
 """Validation of input tables against the data contract, every problem collected at once.
 
-:func:`validate` applies every rule of :mod:`assess.schema` to the text tables that
-:mod:`assess.readers` returns and lists **all** problems together (lazily, as pandera
+:func:`validate` applies every rule of :mod:`assess.core.schema` to the text tables that
+:mod:`assess.io.readers` returns and lists **all** problems together (lazily, as pandera
 does), each with file, sheet, the row as Excel shows it, the column, the value found,
 what was expected and a bilingual message. Only when nothing fails does it return the
-typed :class:`~assess.dataset.Dataset`. All rules are vectorised: a province's
+typed :class:`~assess.core.dataset.Dataset`. All rules are vectorised: a province's
 three million indicator-point rows validate in seconds.
 
 :func:`check_inputs` reads and validates a path and never raises for a data problem;
-:func:`load_inputs` returns the Dataset or raises :class:`~assess.errors.DataValidationError`.
+:func:`load_inputs` returns the Dataset or raises :class:`~assess.core.errors.DataValidationError`.
 """
 
 from __future__ import annotations
@@ -28,11 +28,11 @@ import pyarrow as pa
 from openpyxl.utils import get_column_letter
 from tqdm.auto import tqdm
 
-from assess._display import frame_html
-from assess.dataset import Dataset
-from assess.errors import DataValidationError, InputError, ParameterError, bilingual
-from assess.excel import EXCEL_MAX_ROWS, keep_as_text, temporary_beside
-from assess.periods import (
+from assess.core.dataset import Dataset
+from assess.core.display import frame_html
+from assess.core.errors import DataValidationError, InputError, ParameterError, bilingual
+from assess.core.excel import EXCEL_MAX_ROWS, keep_as_text, temporary_beside
+from assess.core.periods import (
     parse_dates,
     parse_months,
     parse_quarter,
@@ -41,8 +41,7 @@ from assess.periods import (
     quarter_months,
     quarter_of,
 )
-from assess.readers import RawInputs, RawTable, ReadProblem, read_inputs
-from assess.schema import (
+from assess.core.schema import (
     KIND_DTYPES,
     KIND_EXPECTED,
     LEVELS,
@@ -52,6 +51,7 @@ from assess.schema import (
     ForeignKey,
     Table,
 )
+from assess.io.readers import RawInputs, RawTable, ReadProblem, read_inputs
 
 __all__ = [
     "RULES",
@@ -383,7 +383,7 @@ class ValidationResult:
     report : ValidationReport
         Every problem found.
     dataset : Dataset or None
-        The typed tables (dtypes as documented in :class:`~assess.dataset.Dataset`,
+        The typed tables (dtypes as documented in :class:`~assess.core.dataset.Dataset`,
         choice values as codes), only when the report is clean.
     notes : tuple of str
         Bilingual notes: the encoding of each file, columns, files and sheets ignored,
@@ -1066,7 +1066,7 @@ def validate(
     Parameters
     ----------
     raw : RawInputs
-        Tables as read by :func:`assess.readers.read_inputs`.
+        Tables as read by :func:`assess.io.readers.read_inputs`.
     periods : iterable of str, optional
         The quarters being imported (``"2026Q3"``, ``"2026年第3季度"``, ...). By default
         they are the months present in the exposure table.
@@ -1087,7 +1087,7 @@ def validate(
     Notes
     -----
     Rules (ids in :data:`RULES`): readable files, each table once and each column once;
-    required tables and columns; value kinds (:mod:`assess.periods` parses dates,
+    required tables and columns; value kinds (:mod:`assess.core.periods` parses dates,
     months and quarters); required values; allowed choices (code or Chinese label,
     stored as the code); minimum and maximum; unique keys (after normalising, so
     ``2026Q3`` and ``2026年第3季度`` are the same quarter); references, including the
@@ -1198,7 +1198,7 @@ def check_inputs(
     Parameters
     ----------
     path : str or path-like
-        A folder of CSV files or an ``.xlsx`` workbook (see :func:`assess.readers.read_inputs`).
+        A folder of CSV files or an ``.xlsx`` workbook (see :func:`assess.io.readers.read_inputs`).
     periods : iterable of str, optional
         The quarters being imported; default: the months of the exposure table.
     progress : bool, default False
@@ -1223,7 +1223,7 @@ def load_inputs(
     periods: Iterable[str] | str | None = None,
     progress: bool = False,
 ) -> Dataset:
-    """Read and validate inputs; return the typed :class:`~assess.dataset.Dataset`.
+    """Read and validate inputs; return the typed :class:`~assess.core.dataset.Dataset`.
 
     Parameters
     ----------

@@ -16,9 +16,9 @@ import pandas as pd
 from matplotlib.axes import Axes
 from statsmodels.stats.proportion import proportion_confint
 
-from assess.errors import ParameterError
-from assess.periods import parse_date, parse_dates
-from assess.plotting import label, new_axes
+from assess.core.errors import ParameterError
+from assess.core.periods import parse_date, parse_dates
+from assess.core.plotting import label, new_axes
 
 __all__ = ["STATUSES", "STATUS_COLORS", "rag_status", "parse_as_of", "wilson_rate"]
 

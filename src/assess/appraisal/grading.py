@@ -18,10 +18,10 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator
 
-from assess._display import ResultDisplay
-from assess.errors import ParameterError, check_choice
-from assess.plotting import label, new_axes
-from assess.ranking import align, group_codes, order_keys, sorted_blocks
+from assess.appraisal.ranking import align, group_codes, order_keys, sorted_blocks
+from assess.core.display import ResultDisplay
+from assess.core.errors import ParameterError, check_choice
+from assess.core.plotting import label, new_axes
 
 __all__ = [
     "ROUNDINGS",
@@ -467,7 +467,8 @@ def assign_grades(
         the compliance check then shows ``ok=False``. A third way out of a tie is a
         ``tie_break`` key that tells the members apart.
     tie_break : sequence of pandas.Series or pandas.DataFrame, optional
-        Keys compared, in order, when scores are equal (as in :func:`assess.ranking.rank`).
+        Keys compared, in order, when scores are equal (as in
+        :func:`assess.appraisal.ranking.rank`).
     tie_break_ascending : bool or sequence of bool, optional
         Direction of the tie-break keys; ``None``: higher is better.
     vetoed : pandas.Series of bool, optional

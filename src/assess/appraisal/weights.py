@@ -18,16 +18,16 @@ import pandas as pd
 from matplotlib.axes import Axes
 from scipy import stats
 
-from assess._display import ResultDisplay
-from assess.errors import AssessError, ParameterError, bilingual, check_choice
-from assess.normalise import (
+from assess.appraisal.normalise import (
     _direction_mask,
     _indicator_matrix,
     _normalise_array,
     _param_error,
     _weight_vector,
 )
-from assess.plotting import label, new_axes
+from assess.core.display import ResultDisplay
+from assess.core.errors import AssessError, ParameterError, bilingual, check_choice
+from assess.core.plotting import label, new_axes
 
 __all__ = [
     "AHP_METHODS",
