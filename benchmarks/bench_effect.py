@@ -32,9 +32,14 @@ def _panel(n_units: int, n_months: int, n_treated: int, seed: int) -> Panel:
     rate *= np.exp(0.1 * np.sin(2 * np.pi * np.arange(n_months) / 12))[None, :]
     rate[np.arange(n_months)[None, :] >= start[:, None]] *= 0.8
     periods = tuple(f"{2023 + m // 12}-{m % 12 + 1:02d}" for m in range(n_months))
-    return Panel(units=tuple(f"u{i:04d}" for i in range(n_units)), periods=periods,
-                 freq="month", counts=rng.poisson(rate).astype(float), exposure=exposure,
-                 start=start)
+    return Panel(
+        units=tuple(f"u{i:04d}" for i in range(n_units)),
+        periods=periods,
+        freq="month",
+        counts=rng.poisson(rate).astype(float),
+        exposure=exposure,
+        start=start,
+    )
 
 
 def bench_fixed_effects(n_units: int, n_months: int) -> None:
@@ -52,36 +57,47 @@ def bench_fixed_effects(n_units: int, n_months: int) -> None:
     later = months > 0
     design[np.flatnonzero(later), n_units + months[later]] = 1.0
     began = time.perf_counter()
-    ref = sm.GLM(panel.counts.ravel(), design, family=sm.families.Poisson(),
-                 offset=panel.offset.ravel()).fit(tol=1e-12)
+    ref = sm.GLM(
+        panel.counts.ravel(), design, family=sm.families.Poisson(), offset=panel.offset.ravel()
+    ).fit(tol=1e-12)
     slow_s = time.perf_counter() - began
     diff = abs(fast.beta[0] - ref.params[0])
-    print(f"Poisson FE DiD, {n_units} units x {n_months} months "
-          f"({n_units * n_months:,} cells, {design.shape[1]:,} dummy columns)")
+    print(
+        f"Poisson FE DiD, {n_units} units x {n_months} months "
+        f"({n_units * n_months:,} cells, {design.shape[1]:,} dummy columns)"
+    )
     print(f"  assess fit_fe_poisson : {fast_s:8.3f} s  beta = {fast.beta[0]:.10f}")
     print(f"  statsmodels GLM+dummies: {slow_s:8.3f} s  beta = {ref.params[0]:.10f}")
     print(f"  |difference| = {diff:.2e} (must be < 1e-8: {'ok' if diff < 1e-8 else 'FAIL'})")
-    print(f"  speed-up = {slow_s / fast_s:,.0f}x (must be >= 10x: "
-          f"{'ok' if slow_s / fast_s >= 10 else 'FAIL'})")
+    print(
+        f"  speed-up = {slow_s / fast_s:,.0f}x (must be >= 10x: "
+        f"{'ok' if slow_s / fast_s >= 10 else 'FAIL'})"
+    )
 
 
 def bench_randomisation(n_units: int, n_months: int, n_permutations: int) -> None:
     panel = _panel(n_units, n_months, 7, seed=2)
     estimate = fit_did(panel).estimate
     began = time.perf_counter()
-    p_only = randomisation_test(panel, design="did", estimate=estimate,
-                                n_permutations=n_permutations, invert=False)
+    p_only = randomisation_test(
+        panel, design="did", estimate=estimate, n_permutations=n_permutations, invert=False
+    )
     p_s = time.perf_counter() - began
     began = time.perf_counter()
-    full = randomisation_test(panel, design="did", estimate=estimate,
-                              n_permutations=n_permutations)
+    full = randomisation_test(panel, design="did", estimate=estimate, n_permutations=n_permutations)
     full_s = time.perf_counter() - began
-    print(f"Randomisation inference, {n_permutations} re-assignments, {n_units} units x "
-          f"{n_months} months, 7 treated")
-    print(f"  p-value only          : {p_s:8.3f} s  p = {p_only.p_value:.4f} "
-          f"(must be < 10 s: {'ok' if p_s < 10 else 'FAIL'})")
-    print(f"  with interval (inverted): {full_s:6.3f} s  interval {full.ci_low:.4f} to "
-          f"{full.ci_high:.4f}")
+    print(
+        f"Randomisation inference, {n_permutations} re-assignments, {n_units} units x "
+        f"{n_months} months, 7 treated"
+    )
+    print(
+        f"  p-value only          : {p_s:8.3f} s  p = {p_only.p_value:.4f} "
+        f"(must be < 10 s: {'ok' if p_s < 10 else 'FAIL'})"
+    )
+    print(
+        f"  with interval (inverted): {full_s:6.3f} s  interval {full.ci_low:.4f} to "
+        f"{full.ci_high:.4f}"
+    )
 
 
 def main() -> None:

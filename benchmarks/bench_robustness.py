@@ -21,21 +21,29 @@ from assess.appraisal.robustness import BAND, rank_robustness
 GRADES = {"优秀": 0.2, "良好": 0.5, "合格": 0.3}
 
 
-def demo_table(members: int, indicators: int, seed: int = 20261121) -> tuple[
-        pd.DataFrame, dict[str, str], pd.Series]:
+def demo_table(
+    members: int, indicators: int, seed: int = 20261121
+) -> tuple[pd.DataFrame, dict[str, str], pd.Series]:
     """Skewed indicator values with some zeros, every fourth indicator negative."""
     rng = np.random.default_rng(seed)
     values = np.floor(rng.gamma(1.5, 3.0, size=(members, indicators)))
-    frame = pd.DataFrame(values, index=[f"m{i:04d}" for i in range(members)],
-                         columns=[f"x{j:02d}" for j in range(indicators)])
-    directions = {c: "negative" if j % 4 == 0 else "positive"
-                  for j, c in enumerate(frame.columns)}
+    frame = pd.DataFrame(
+        values,
+        index=[f"m{i:04d}" for i in range(members)],
+        columns=[f"x{j:02d}" for j in range(indicators)],
+    )
+    directions = {c: "negative" if j % 4 == 0 else "positive" for j, c in enumerate(frame.columns)}
     weights = pd.Series(rng.dirichlet(np.full(indicators, 5.0)), index=frame.columns)
     return frame, directions, weights
 
 
-def baseline(frame: pd.DataFrame, directions: dict[str, str], draw_weights: pd.DataFrame,
-             draw_methods: pd.DataFrame, shift: float) -> pd.DataFrame:
+def baseline(
+    frame: pd.DataFrame,
+    directions: dict[str, str],
+    draw_weights: pd.DataFrame,
+    draw_methods: pd.DataFrame,
+    shift: float,
+) -> pd.DataFrame:
     """One draw at a time with pandas: normalise, aggregate, rank. Returns rows × draws."""
     negative = [c for c, d in directions.items() if d == "negative"]
     ranks = {}
@@ -64,8 +72,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     frame, directions, weights = demo_table(args.members, args.indicators)
-    kwargs = dict(weights=weights, directions=directions, draws=args.draws,
-                  grade_shares=GRADES, seed=0)
+    kwargs = dict(
+        weights=weights, directions=directions, draws=args.draws, grade_shares=GRADES, seed=0
+    )
 
     rank_robustness(frame, **kwargs)  # warm-up: imports, caches
     times = []
@@ -76,19 +85,27 @@ def main() -> None:
     fast = float(np.median(times))
 
     start = time.perf_counter()
-    loop_ranks = baseline(frame, directions, result.draw_weights, result.draw_methods,
-                          float(result.zero_guard))
-    p05, median, p95 = np.quantile(loop_ranks.to_numpy(), [BAND[0], 0.5, BAND[1]], axis=1,
-                                   method="inverted_cdf")
+    loop_ranks = baseline(
+        frame, directions, result.draw_weights, result.draw_methods, float(result.zero_guard)
+    )
+    p05, median, p95 = np.quantile(
+        loop_ranks.to_numpy(), [BAND[0], 0.5, BAND[1]], axis=1, method="inverted_cdf"
+    )
     slow = time.perf_counter() - start
 
     t = result.table
-    same = (np.array_equal(t["median_rank"], median) and np.array_equal(t["rank_p05"], p05)
-            and np.array_equal(t["rank_p95"], p95))
-    print(f"rank_robustness: {args.members} rows × {args.indicators} indicators × "
-          f"{args.draws} draws")
-    print(f"  vectorised : median {fast * 1e3:8.1f} ms over {args.repeat} runs "
-          f"(min {min(times) * 1e3:.1f}, max {max(times) * 1e3:.1f}); target ≤ 1000 ms")
+    same = (
+        np.array_equal(t["median_rank"], median)
+        and np.array_equal(t["rank_p05"], p05)
+        and np.array_equal(t["rank_p95"], p95)
+    )
+    print(
+        f"rank_robustness: {args.members} rows × {args.indicators} indicators × {args.draws} draws"
+    )
+    print(
+        f"  vectorised : median {fast * 1e3:8.1f} ms over {args.repeat} runs "
+        f"(min {min(times) * 1e3:.1f}, max {max(times) * 1e3:.1f}); target ≤ 1000 ms"
+    )
     print(f"  pandas loop: {slow * 1e3:8.1f} ms (one run)")
     print(f"  ratio      : {slow / fast:8.1f}× faster")
     print(f"  same ranks : {same}")

@@ -35,8 +35,13 @@ from assess.io.store import Store
 from assess.io.validation import load_inputs
 
 
-def baseline_index(points: pd.DataFrame, staff: pd.DataFrame, quarters: list[str],
-                   scheme: Scheme, weights: dict[str, pd.Series]) -> pd.Series:
+def baseline_index(
+    points: pd.DataFrame,
+    staff: pd.DataFrame,
+    quarters: list[str],
+    scheme: Scheme,
+    weights: dict[str, pd.Series],
+) -> pd.Series:
     """The obvious pandas version: apply the caps group by group, then the formula."""
     caps = {i.code: (i.item_cap, i.quarter_cap) for i in scheme.indicators}
     panel = member_panel(staff, quarters)
@@ -102,15 +107,19 @@ def main() -> None:
         ours = scored.set_index(["person_id", "quarter"])["index"]
         diff = np.abs(ours.to_numpy() - slow_index.reindex(ours.index).to_numpy()).max()
         members = scored["person_id"].nunique()
-        print(f"province demo: {members:,} members × {len(quarters)} quarters "
-              f"({len(scored):,} member-quarters)")
+        print(
+            f"province demo: {members:,} members × {len(quarters)} quarters "
+            f"({len(scored):,} member-quarters)"
+        )
         print(f"  assess index_panel   {fast:7.2f} s")
         print(f"  pandas groupby/apply {slow:7.2f} s")
         print(f"  ratio {slow / fast:.1f}×; largest difference in the index {diff:.2e}")
         start = time.perf_counter()
         score_quarter(data, quarter=quarters[-1], scheme=scheme)
-        print(f"  full appraisal of {quarters[-1]} (grades, changes, stars): "
-              f"{time.perf_counter() - start:.2f} s")
+        print(
+            f"  full appraisal of {quarters[-1]} (grades, changes, stars): "
+            f"{time.perf_counter() - start:.2f} s"
+        )
     if args.national:
         # A fresh process: its peak memory is that of the appraisal alone.
         spawn = multiprocessing.get_context("spawn")

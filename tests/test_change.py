@@ -340,8 +340,8 @@ def test_vectorised_format_changes_equals_format_change_row_by_row():
             "status": statuses,
             "is_rate": rng.random(n) < 0.3,
             # Values on the half-way points of the rounding, where half up matters.
-            "pct_change": np.round(rng.uniform(-2, 2, n), 4) + np.where(rng.random(n) < 0.3,
-                                                                        0.00005, 0),
+            "pct_change": np.round(rng.uniform(-2, 2, n), 4)
+            + np.where(rng.random(n) < 0.3, 0.00005, 0),
             "change_pp": np.round(rng.uniform(-30, 30, n), 2) + 0.05,
         }
     )

@@ -32,9 +32,12 @@ def test_help_version_and_usage_errors(capsys):
 def _broken_copy(small_demo, tmp_path):
     folder = tmp_path / "broken"
     shutil.copytree(small_demo, folder)
-    read = {name: pd.read_csv(folder / f"{name}.csv", dtype=str, keep_default_na=False,
-                              encoding="utf-8-sig")
-            for name in ("staff", "exposure", "events", "kpis")}
+    read = {
+        name: pd.read_csv(
+            folder / f"{name}.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig"
+        )
+        for name in ("staff", "exposure", "events", "kpis")
+    }
     read["kpis"] = read["kpis"].drop(columns="value")  # a missing column
     read["exposure"].loc[3, "work_tickets"] = "-4"  # a negative count (CSV row 5)
     staff = read["staff"]
@@ -146,8 +149,7 @@ def test_exam_and_track_commands(small_dataset, tmp_path, capsys):
     assert "薄弱板块：党规" in out and "Weak sections: 党规" in out
     assert "汇总" in pd.ExcelFile(book).sheet_names[0]
     track = tmp_path / "track.xlsx"
-    assert main(["track", "--as-of", "2026-09-30", "--store", str(store), "--out",
-                 str(track)]) == 0
+    assert main(["track", "--as-of", "2026-09-30", "--store", str(store), "--out", str(track)]) == 0
     out = capsys.readouterr().out
     assert "红色" in out and "Red" in out
     assert len(pd.ExcelFile(track).sheet_names) >= 3

@@ -11,8 +11,16 @@ from assess.core.errors import ParameterError
 from assess.effect.calendar import SPRING_FESTIVAL, spring_festival, spring_festival_share
 
 # Well-known lunar new year dates (正月初一), independent of the table's source packages.
-KNOWN = {2000: "2000-02-05", 2008: "2008-02-07", 2020: "2020-01-25", 2023: "2023-01-22",
-         2024: "2024-02-10", 2025: "2025-01-29", 2026: "2026-02-17", 2033: "2033-01-31"}
+KNOWN = {
+    2000: "2000-02-05",
+    2008: "2008-02-07",
+    2020: "2020-01-25",
+    2023: "2023-01-22",
+    2024: "2024-02-10",
+    2025: "2025-01-29",
+    2026: "2026-02-17",
+    2033: "2033-01-31",
+}
 
 
 @pytest.mark.parametrize(("year", "date"), sorted(KNOWN.items()))

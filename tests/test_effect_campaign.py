@@ -59,8 +59,18 @@ def test_effect_run_command_prints_the_verdict(small_dataset, tmp_path, capsys):
     store = tmp_path / "s.duckdb"
     with Store.open(store) as s:
         s.import_dataset(small_dataset)
-    args = ["effect", "run", "--store", str(store), "--level", "branch", "--outcomes",
-            "complaint", "--seed", "3"]
+    args = [
+        "effect",
+        "run",
+        "--store",
+        str(store),
+        "--level",
+        "branch",
+        "--outcomes",
+        "complaint",
+        "--seed",
+        "3",
+    ]
     assert main([*args, "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["complaint"]["design"] == "staggered"

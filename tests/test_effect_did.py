@@ -32,8 +32,7 @@ def test_proposition_99_simple_did():
     long = pd.read_csv(DATA / "prop99_long.csv")
     long["california"] = (long["state"] == "California").astype(int)
     long["after"] = (long["year"] >= 1989).astype(int)
-    res = did_2x2(long, outcome="sales", treated="california", post="after",
-                  cluster="state")
+    res = did_2x2(long, outcome="sales", treated="california", post="after", cluster="state")
     assert res.estimate == pytest.approx(-27.349, abs=5e-4)
     assert "CR1" in res.se_convention
 
@@ -42,7 +41,8 @@ def test_mississippi_banks_1930_1931():
     banks = pd.read_csv(DATA / "banks_july.csv")
     two = banks[banks["year"].isin([1930, 1931])].assign(
         sixth=lambda d: (d["district"] == 6).astype(int),
-        after=lambda d: (d["year"] == 1931).astype(int))
+        after=lambda d: (d["year"] == 1931).astype(int),
+    )
     linear = did_2x2(two, outcome="banks", treated="sixth", post="after")
     assert linear.estimate == 19.0 and np.isnan(linear.ci_low)
     assert "没有剩余自由度" in linear.summary()
@@ -55,11 +55,15 @@ def _panel(rng, effect=0.6, n=20, t=12, treated=8, pre_trend=0.0):
     times = np.arange(t)
     rate = 5 * rng.gamma(4, 0.25, size=(n, 1)) * np.ones((n, t))
     rate[:treated] *= np.exp(pre_trend * (times - t // 2))[None, :]
-    rate[:treated, t // 2:] *= effect
-    return Panel(units=tuple(f"u{i:02d}" for i in range(n)),
-                 periods=tuple(f"2025-{m:02d}" for m in range(1, t + 1)), freq="month",
-                 counts=rng.poisson(rate).astype(float), exposure=rng.uniform(1, 3, (n, t)),
-                 start=start)
+    rate[:treated, t // 2 :] *= effect
+    return Panel(
+        units=tuple(f"u{i:02d}" for i in range(n)),
+        periods=tuple(f"2025-{m:02d}" for m in range(1, t + 1)),
+        freq="month",
+        counts=rng.poisson(rate).astype(float),
+        exposure=rng.uniform(1, 3, (n, t)),
+        start=start,
+    )
 
 
 def test_fit_did_equals_glm_with_dummies_and_t_interval(rng):
@@ -67,14 +71,16 @@ def test_fit_did_equals_glm_with_dummies_and_t_interval(rng):
     res = fit_did(panel)
     n, t = panel.counts.shape
     units = np.repeat(np.arange(n), t)
-    design = np.column_stack([panel.post.ravel(), np.eye(n)[units],
-                              np.eye(t)[np.tile(np.arange(t), n)][:, 1:]])
-    ref = sm.GLM(panel.counts.ravel(), design, family=sm.families.Poisson(),
-                 offset=panel.offset.ravel()).fit(
-        tol=1e-13, cov_type="cluster", cov_kwds={"groups": units, "use_correction": False})
+    design = np.column_stack(
+        [panel.post.ravel(), np.eye(n)[units], np.eye(t)[np.tile(np.arange(t), n)][:, 1:]]
+    )
+    ref = sm.GLM(
+        panel.counts.ravel(), design, family=sm.families.Poisson(), offset=panel.offset.ravel()
+    ).fit(tol=1e-13, cov_type="cluster", cov_kwds={"groups": units, "use_correction": False})
     assert res.log_rr == pytest.approx(ref.params[0], abs=1e-8)
     assert res.se == pytest.approx(ref.bse[0] * np.sqrt(n / (n - 1)), rel=1e-7)
     from scipy import stats
+
     crit = stats.t.ppf(0.975, n - 1)
     assert res.ci_low == pytest.approx(np.exp(ref.params[0] - crit * res.se), rel=1e-7)
     assert "G/(G−1)" in res.se_convention
@@ -84,10 +90,14 @@ def test_one_start_did_equals_imputation_when_exposure_is_separable(rng):
     # With one start and log-exposure additive in unit and period, the Poisson FE rate
     # ratio equals the imputation ratio (two routes to one number); not otherwise.
     panel = _panel(rng)
-    flat = Panel(units=panel.units, periods=panel.periods, freq="month",
-                 counts=panel.counts, exposure=np.outer(rng.uniform(1, 3, 20),
-                                                        rng.uniform(1, 2, 12)),
-                 start=panel.start)
+    flat = Panel(
+        units=panel.units,
+        periods=panel.periods,
+        freq="month",
+        counts=panel.counts,
+        exposure=np.outer(rng.uniform(1, 3, 20), rng.uniform(1, 2, 12)),
+        start=panel.start,
+    )
     assert fit_did(flat).estimate == pytest.approx(fit_staggered(flat).estimate, rel=1e-9)
     assert fit_did(panel).estimate != pytest.approx(fit_staggered(panel).estimate, rel=1e-4)
 
@@ -102,7 +112,8 @@ def test_event_study_and_pretrend(rng):
     frame = flat.counterfactual
     assert (frame["cf_low"] <= frame["counterfactual"]).all()
     assert frame["observed"].sum() == pytest.approx(
-        np.nansum(flat.fit.y[np.flatnonzero(np.arange(40) < 20)]))
+        np.nansum(flat.fit.y[np.flatnonzero(np.arange(40) < 20)])
+    )
 
 
 def test_plots_have_chinese_labels(rng):
@@ -123,5 +134,10 @@ def test_bad_input(rng):
     with pytest.raises(ParameterError, match="design='yoy'"):
         fit_did(quiet)
     with pytest.raises(ParameterError, match="'model'"):
-        did_2x2(pd.DataFrame({"y": [1.0], "g": [0], "p": [0]}), outcome="y", treated="g",
-                post="p", model="ols")
+        did_2x2(
+            pd.DataFrame({"y": [1.0], "g": [0], "p": [0]}),
+            outcome="y",
+            treated="g",
+            post="p",
+            model="ols",
+        )

@@ -31,8 +31,14 @@ PILOTS = [f"b{u:02d}" for u in range(6)]
 
 
 def test_did_with_randomisation_and_falsification(rng):
-    res = analyse_effect(_table(rng), **ARGS, treated_units=PILOTS, start="2025-01",
-                         negative_control="faults", n_permutations=199)
+    res = analyse_effect(
+        _table(rng),
+        **ARGS,
+        treated_units=PILOTS,
+        start="2025-01",
+        negative_control="faults",
+        n_permutations=199,
+    )
     assert (res.design, res.inference) == ("did", "randomisation")
     assert res.ci_low < 0.7 < res.ci_high and res.p_value <= 0.01
     assert res.randomisation is not None and res.randomisation.n == 200
@@ -51,21 +57,30 @@ def test_did_with_randomisation_and_falsification(rng):
 
 def test_same_inputs_and_seed_give_identical_numbers(rng):
     table = _table(rng)
-    kw = {**ARGS, "treated_units": PILOTS, "start": "2025-01", "n_permutations": 99,
-          "falsification": False}
+    kw = {
+        **ARGS,
+        "treated_units": PILOTS,
+        "start": "2025-01",
+        "n_permutations": 99,
+        "falsification": False,
+    }
     one, two = analyse_effect(table, **kw, seed=4), analyse_effect(table, **kw, seed=4)
-    assert (one.estimate, one.ci_low, one.ci_high, one.p_value) == \
-        (two.estimate, two.ci_low, two.ci_high, two.p_value)
+    assert (one.estimate, one.ci_low, one.ci_high, one.p_value) == (
+        two.estimate,
+        two.ci_low,
+        two.ci_high,
+        two.p_value,
+    )
 
 
 def test_inference_options_and_auto_cluster(rng):
     table = _table(rng, n=40, treated=12)
     pilots = [f"b{u:02d}" for u in range(12)]
-    auto = analyse_effect(table, **ARGS, treated_units=pilots, start="2025-01",
-                          falsification=False)
+    auto = analyse_effect(table, **ARGS, treated_units=pilots, start="2025-01", falsification=False)
     assert auto.inference == "cluster" and "G/(G−1)" in auto.se_convention
-    wild = analyse_effect(table, **ARGS, treated_units=pilots, start="2025-01",
-                          inference="wild", falsification=False)
+    wild = analyse_effect(
+        table, **ARGS, treated_units=pilots, start="2025-01", inference="wild", falsification=False
+    )
     assert wild.wild is not None and wild.estimate == auto.estimate
     assert wild.ci_low < 0.7 < wild.ci_high
 
@@ -73,8 +88,7 @@ def test_inference_options_and_auto_cluster(rng):
 def test_staggered_its_and_yoy_designs(rng):
     table = _table(rng)
     starts = {f"b{u:02d}": ("2025-01" if u < 3 else "2025-04") for u in range(6)}
-    stag = analyse_effect(table, **ARGS, starts=starts, inference="cluster",
-                          falsification=False)
+    stag = analyse_effect(table, **ARGS, starts=starts, inference="cluster", falsification=False)
     assert stag.design == "staggered" and "imputation" in stag.se_convention
     one = table[table["branch"] == "b00"]
     its = analyse_effect(one, **ARGS, treated_units=["b00"], start="2025-01")
@@ -87,8 +101,9 @@ def test_staggered_its_and_yoy_designs(rng):
 
 
 def test_plots(rng):
-    res = analyse_effect(_table(rng), **ARGS, treated_units=PILOTS, start="2025-01",
-                         n_permutations=99)
+    res = analyse_effect(
+        _table(rng), **ARGS, treated_units=PILOTS, start="2025-01", n_permutations=99
+    )
     assert "反事实" in res.plot().get_title()
     assert res.plot(kind="event_study").get_yscale() == "log"
     assert "随机化分布" in res.plot(kind="randomisation").get_title()
@@ -113,16 +128,19 @@ def test_falsification_warns_on_a_pre_period_effect(rng):
     assert not res.passed and "警示" in res.summary()
 
 
-@pytest.mark.parametrize(("change", "kwargs", "match"), [
-    ("negative", {}, "事件数应为非负整数"),
-    ("zero_exposure", {}, "暴露量应大于 0"),
-    ("none", {"start": "2023-05"}, "不在数据范围内"),
-    ("none", {"start": "2026-05"}, "不在数据范围内"),
-    ("none", {"start": "2024-01"}, "没有前期"),
-    ("all_treated", {}, "没有对照组"),
-    ("none", {"design": "did", "inference": "bootstrap"}, "'inference'"),
-    ("none", {"count": "missing"}, "'count'"),
-])
+@pytest.mark.parametrize(
+    ("change", "kwargs", "match"),
+    [
+        ("negative", {}, "事件数应为非负整数"),
+        ("zero_exposure", {}, "暴露量应大于 0"),
+        ("none", {"start": "2023-05"}, "不在数据范围内"),
+        ("none", {"start": "2026-05"}, "不在数据范围内"),
+        ("none", {"start": "2024-01"}, "没有前期"),
+        ("all_treated", {}, "没有对照组"),
+        ("none", {"design": "did", "inference": "bootstrap"}, "'inference'"),
+        ("none", {"count": "missing"}, "'count'"),
+    ],
+)
 def test_bad_input_is_a_clear_bilingual_error(rng, change, kwargs, match):
     table = _table(rng, n=8, treated=2)
     pilots = PILOTS[:2]
@@ -142,7 +160,11 @@ def test_inference_not_available_for_its(rng):
     one = _table(rng)
     one = one[one["branch"] == "b00"]
     with pytest.raises(ParameterError, match="'auto' for design 'its'"):
-        analyse_effect(one, **ARGS, treated_units=["b00"], start="2025-01",
-                       inference="randomisation")
-    assert math.isfinite(analyse_effect(one, **ARGS, treated_units=["b00"], start="2025-01",
-                                        falsification=False).estimate)
+        analyse_effect(
+            one, **ARGS, treated_units=["b00"], start="2025-01", inference="randomisation"
+        )
+    assert math.isfinite(
+        analyse_effect(
+            one, **ARGS, treated_units=["b00"], start="2025-01", falsification=False
+        ).estimate
+    )

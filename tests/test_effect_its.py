@@ -19,10 +19,16 @@ def _series(rng, effect=0.7, n=48, start=30):
     season = 1 + 0.2 * np.sin(2 * np.pi * t / 12)
     expo = rng.uniform(80, 120, n)
     mu = expo * 0.3 * season * np.where(t >= start, effect, 1.0)
-    table = pd.DataFrame({"unit": "A", "month": MONTHS[:n], "n": rng.poisson(mu),
-                          "staff": expo})
-    return make_panel(table, unit="unit", period="month", count="n", exposure="staff",
-                      treated_units=["A"], start=MONTHS[start])
+    table = pd.DataFrame({"unit": "A", "month": MONTHS[:n], "n": rng.poisson(mu), "staff": expo})
+    return make_panel(
+        table,
+        unit="unit",
+        period="month",
+        count="n",
+        exposure="staff",
+        treated_units=["A"],
+        start=MONTHS[start],
+    )
 
 
 def test_coefficients_and_hac_equal_statsmodels(rng):
@@ -31,10 +37,21 @@ def test_coefficients_and_hac_equal_statsmodels(rng):
     t = np.arange(48) - 30
     post = (t >= 0).astype(float)
     angle = 2 * np.pi * np.array([int(m[5:]) for m in MONTHS]) / 12
-    X = np.column_stack([np.ones(48), t, post, t * post, np.sin(angle), np.cos(angle),
-                         np.sin(2 * angle), np.cos(2 * angle)])
-    ref = sm.GLM(panel.counts[0], X, family=sm.families.Poisson(),
-                 offset=np.log(panel.exposure[0])).fit(cov_type="HAC", cov_kwds={"maxlags": 2})
+    X = np.column_stack(
+        [
+            np.ones(48),
+            t,
+            post,
+            t * post,
+            np.sin(angle),
+            np.cos(angle),
+            np.sin(2 * angle),
+            np.cos(2 * angle),
+        ]
+    )
+    ref = sm.GLM(
+        panel.counts[0], X, family=sm.families.Poisson(), offset=np.log(panel.exposure[0])
+    ).fit(cov_type="HAC", cov_kwds={"maxlags": 2})
     level = res.coefficients.loc["level_change"]
     assert level["estimate"] == pytest.approx(np.exp(ref.params[2]), rel=1e-8)
     low = np.exp(ref.params[2] - 1.959963985 * ref.bse[2])
@@ -58,16 +75,28 @@ def test_interval_matches_simulation_from_the_covariance(rng):
     t = np.arange(48) - 30
     post = (t >= 0).astype(float)
     angle = 2 * np.pi * np.array([int(m[5:]) for m in MONTHS]) / 12
-    X = np.column_stack([np.ones(48), t, post, t * post, np.sin(angle), np.cos(angle),
-                         np.sin(2 * angle), np.cos(2 * angle)])
-    fit = sm.GLM(panel.counts[0], X, family=sm.families.Poisson(),
-                 offset=np.log(panel.exposure[0])).fit(scale="X2")
+    X = np.column_stack(
+        [
+            np.ones(48),
+            t,
+            post,
+            t * post,
+            np.sin(angle),
+            np.cos(angle),
+            np.sin(2 * angle),
+            np.cos(2 * angle),
+        ]
+    )
+    fit = sm.GLM(
+        panel.counts[0], X, family=sm.families.Poisson(), offset=np.log(panel.exposure[0])
+    ).fit(scale="X2")
     draws = rng.multivariate_normal(fit.params, fit.cov_params(), size=20000)
     x0 = X.copy()
     x0[:, 2:4] = 0
     off = np.log(panel.exposure[0])
-    ratio = (np.exp(draws @ X[t >= 0].T + off[t >= 0]).sum(1)
-             / np.exp(draws @ x0[t >= 0].T + off[t >= 0]).sum(1))
+    ratio = np.exp(draws @ X[t >= 0].T + off[t >= 0]).sum(1) / np.exp(
+        draws @ x0[t >= 0].T + off[t >= 0]
+    ).sum(1)
     # The delta-method interval (t quantiles) against normal simulation: a few per cent.
     assert np.median(ratio) == pytest.approx(res.estimate, rel=0.01)
     assert np.quantile(ratio, 0.025) == pytest.approx(res.ci_low, rel=0.04)
@@ -89,15 +118,27 @@ def test_negative_binomial_dispersion_equals_statsmodels_ml(rng):
     shape = 8.0  # NB2 alpha = 1/8
     counts = rng.poisson(rng.gamma(shape, panel.counts[0] / shape + 1e-9))
     nb_panel = panel.with_counts(counts[None].astype(float))
-    res = fit_its(nb_panel, family="negbin", seasonality="fourier", spring_festival=False,
-                  covariance="model")
+    res = fit_its(
+        nb_panel, family="negbin", seasonality="fourier", spring_festival=False, covariance="model"
+    )
     t = np.arange(48) - 30
     post = (t >= 0).astype(float)
     angle = 2 * np.pi * np.array([int(m[5:]) for m in MONTHS]) / 12
-    X = np.column_stack([np.ones(48), t, post, t * post, np.sin(angle), np.cos(angle),
-                         np.sin(2 * angle), np.cos(2 * angle)])
-    ref = sm.NegativeBinomial(counts, X, offset=np.log(panel.exposure[0]),
-                              loglike_method="nb2").fit(disp=False, maxiter=1000)
+    X = np.column_stack(
+        [
+            np.ones(48),
+            t,
+            post,
+            t * post,
+            np.sin(angle),
+            np.cos(angle),
+            np.sin(2 * angle),
+            np.cos(2 * angle),
+        ]
+    )
+    ref = sm.NegativeBinomial(
+        counts, X, offset=np.log(panel.exposure[0]), loglike_method="nb2"
+    ).fit(disp=False, maxiter=1000)
     assert res.dispersion == pytest.approx(ref.params[-1], rel=2e-3)
     level = res.coefficients.loc["level_change", "estimate"]
     assert level == pytest.approx(np.exp(ref.params[2]), rel=1e-3)

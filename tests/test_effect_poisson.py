@@ -14,7 +14,7 @@ def _panel(rng, n=30, t=12, k=2):
     gamma = rng.normal(0, 0.3, t)
     expo = rng.uniform(5, 50, (n, t))
     X = np.zeros((n, t, k))
-    X[:10, t // 2:, 0] = 1
+    X[:10, t // 2 :, 0] = 1
     if k > 1:
         X[5:15, 3:, 1] = 1
     beta = np.array([-0.3, 0.2])[:k]
@@ -28,13 +28,22 @@ def _glm(y, expo, X, mask):
     units = np.repeat(np.arange(n), t)[mask.ravel()]
     periods = np.tile(np.arange(t), n)[mask.ravel()]
     keep_p = np.unique(periods)
-    design = np.column_stack([X.reshape(-1, k)[mask.ravel()],
-                              (units[:, None] == np.unique(units)[None]).astype(float),
-                              (periods[:, None] == keep_p[None, 1:]).astype(float)])
-    model = sm.GLM(y.ravel()[mask.ravel()], design, family=sm.families.Poisson(),
-                   offset=np.log(expo).ravel()[mask.ravel()])
-    return model.fit(tol=1e-13, cov_type="cluster",
-                     cov_kwds={"groups": units, "use_correction": False}), len(np.unique(units))
+    design = np.column_stack(
+        [
+            X.reshape(-1, k)[mask.ravel()],
+            (units[:, None] == np.unique(units)[None]).astype(float),
+            (periods[:, None] == keep_p[None, 1:]).astype(float),
+        ]
+    )
+    model = sm.GLM(
+        y.ravel()[mask.ravel()],
+        design,
+        family=sm.families.Poisson(),
+        offset=np.log(expo).ravel()[mask.ravel()],
+    )
+    return model.fit(
+        tol=1e-13, cov_type="cluster", cov_kwds={"groups": units, "use_correction": False}
+    ), len(np.unique(units))
 
 
 def test_coefficients_and_cluster_covariance_equal_glm_with_dummies(rng):
@@ -42,11 +51,12 @@ def test_coefficients_and_cluster_covariance_equal_glm_with_dummies(rng):
     fit = fit_fe_poisson(y, offset=np.log(expo), X=X)
     ref, clusters = _glm(y, expo, X, np.ones(y.shape, bool))
     np.testing.assert_allclose(fit.beta, ref.params[:2], rtol=0, atol=1e-8)
-    np.testing.assert_allclose(fit.gamma[1:], ref.params[2 + clusters:], rtol=0, atol=1e-8)
+    np.testing.assert_allclose(fit.gamma[1:], ref.params[2 + clusters :], rtol=0, atol=1e-8)
     # CR1 = statsmodels' cluster sandwich without its correction, times G/(G−1).
     scale = clusters / (clusters - 1)
-    np.testing.assert_allclose(fit.cov_beta, ref.cov_params()[:2, :2] * scale, rtol=1e-7,
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        fit.cov_beta, ref.cov_params()[:2, :2] * scale, rtol=1e-7, atol=1e-12
+    )
     assert fit.n_clusters == 30 and fit.n_obs == y.size
 
 
@@ -73,11 +83,11 @@ def test_log_total_delta_method_equals_dummy_sandwich(rng):
     cells = X[:, :, 0] > 0
     value, grad = fit.log_total(cells, effects=False)
     p = ref.params
-    w = np.exp(p[2:2 + n])[:, None] * np.exp(np.r_[0, p[2 + n:]])[None] * expo * cells
+    w = np.exp(p[2 : 2 + n])[:, None] * np.exp(np.r_[0, p[2 + n :]])[None] * expo * cells
     assert value == pytest.approx(np.log(w.sum()), abs=1e-9)
     full = np.zeros(len(p))
-    full[2:2 + n] = w.sum(1)
-    full[2 + n:] = w.sum(0)[1:]
+    full[2 : 2 + n] = w.sum(1)
+    full[2 + n :] = w.sum(0)[1:]
     full /= w.sum()
     cov = ref.cov_params() * n / (n - 1)
     assert grad @ fit.cov @ grad == pytest.approx(full @ cov @ full, rel=1e-7)

@@ -17,11 +17,15 @@ from assess.effect.randomisation import _statistic, randomisation_test, wild_boo
 def _panel(rng, n=9, treated=3, t=8, effect=0.5, rate=6.0):
     start = np.array([t // 2] * treated + [t] * (n - treated))
     mu = np.full((n, t), rate) * rng.gamma(5, 0.2, (n, 1))
-    mu[:treated, t // 2:] *= effect
-    return Panel(units=tuple(f"u{i}" for i in range(n)),
-                 periods=tuple(f"2025-{m:02d}" for m in range(1, t + 1)), freq="month",
-                 counts=rng.poisson(mu).astype(float), exposure=rng.uniform(1, 2, (n, t)),
-                 start=start)
+    mu[:treated, t // 2 :] *= effect
+    return Panel(
+        units=tuple(f"u{i}" for i in range(n)),
+        periods=tuple(f"2025-{m:02d}" for m in range(1, t + 1)),
+        freq="month",
+        counts=rng.poisson(mu).astype(float),
+        exposure=rng.uniform(1, 2, (n, t)),
+        start=start,
+    )
 
 
 def test_exhaustive_p_value_equals_brute_force_refits(rng):
@@ -34,8 +38,9 @@ def test_exhaustive_p_value_equals_brute_force_refits(rng):
         start[list(chosen)] = 4
         post = (np.arange(8)[None, :] >= start[:, None]).astype(float)[:, :, None]
         stats.append(fit_fe_poisson(panel.counts, offset=panel.offset, X=post).beta[0])
-    actual = fit_fe_poisson(panel.counts, offset=panel.offset,
-                            X=panel.post[:, :, None].astype(float)).beta[0]
+    actual = fit_fe_poisson(
+        panel.counts, offset=panel.offset, X=panel.post[:, :, None].astype(float)
+    ).beta[0]
     expected = np.mean(np.abs(stats) >= abs(actual) - 1e-9)
     assert res.p_value == pytest.approx(expected, abs=1e-12)
     assert res.observed == pytest.approx(actual, abs=1e-7)
@@ -45,9 +50,14 @@ def test_interval_is_the_set_of_ratios_not_rejected(rng):
     panel = _panel(rng, n=12, treated=4, t=10)
     res = randomisation_test(panel, design="did", estimate=0.5)
     assert res.ci_low < 0.5 < res.ci_high
-    starts = np.array([panel.start] + [
-        np.where(np.isin(np.arange(12), c), 5, 10)
-        for c in itertools.combinations(range(12), 4) if set(c) != {0, 1, 2, 3}])
+    starts = np.array(
+        [panel.start]
+        + [
+            np.where(np.isin(np.arange(12), c), 5, 10)
+            for c in itertools.combinations(range(12), 4)
+            if set(c) != {0, 1, 2, 3}
+        ]
+    )
     stat = _statistic(panel, starts, "did")
 
     def p_at(ratio):
@@ -62,10 +72,12 @@ def test_interval_is_the_set_of_ratios_not_rejected(rng):
 def test_sampled_assignments_are_seeded_and_staggered_works(rng):
     panel = _panel(rng, n=20, treated=6, t=12)
     panel = panel.with_start(np.r_[[6] * 3, [8] * 3, [12] * 14])
-    one = randomisation_test(panel, design="staggered", estimate=0.5, n_permutations=199,
-                             invert=False, seed=3)
-    two = randomisation_test(panel, design="staggered", estimate=0.5, n_permutations=199,
-                             invert=False, seed=3)
+    one = randomisation_test(
+        panel, design="staggered", estimate=0.5, n_permutations=199, invert=False, seed=3
+    )
+    two = randomisation_test(
+        panel, design="staggered", estimate=0.5, n_permutations=199, invert=False, seed=3
+    )
     assert not one.exhaustive and one.n == 200
     np.testing.assert_array_equal(one.distribution, two.distribution)
     assert one.p_value == two.p_value and one.min_p == 1 / 200
@@ -87,8 +99,7 @@ def test_wild_bootstrap_enumerates_rademacher_signs():
     se = math.sqrt(5 / 4 * (psi @ psi))
     t_star = signs @ psi / se
     assert res.n == 32 and res.se == pytest.approx(se)
-    assert res.p_value == pytest.approx(np.mean(np.abs(t_star) >= abs(math.log(0.8)) / se
-                                                - 1e-12))
+    assert res.p_value == pytest.approx(np.mean(np.abs(t_star) >= abs(math.log(0.8)) / se - 1e-12))
     q = np.quantile(np.abs(t_star), 0.95)
     assert res.ci_low == pytest.approx(0.8 * math.exp(-q * se))
 

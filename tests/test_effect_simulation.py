@@ -33,9 +33,14 @@ def _panel(rng: np.random.Generator, ratio: float, start: int = START) -> Panel:
     start_idx = np.where(treated, start, N_MONTHS)
     post = months[None, :] >= start_idx[:, None]
     mu = 0.05 * exposure * size[:, None] * season[None, :] * np.where(post, ratio, 1.0)
-    return Panel(units=tuple(f"u{i:02d}" for i in range(N_UNITS)), periods=PERIODS,
-                 freq="month", counts=rng.poisson(mu).astype(float), exposure=exposure,
-                 start=start_idx)
+    return Panel(
+        units=tuple(f"u{i:02d}" for i in range(N_UNITS)),
+        periods=PERIODS,
+        freq="month",
+        counts=rng.poisson(mu).astype(float),
+        exposure=exposure,
+        start=start_idx,
+    )
 
 
 def test_coverage_of_poisson_did_intervals_7_treated_13_controls():
@@ -49,9 +54,15 @@ def test_coverage_of_poisson_did_intervals_7_treated_13_controls():
         panel = _panel(rng, truth)
         did = fit_did(panel)
         cover_cluster += did.ci_low < truth < did.ci_high
-        test = randomisation_test(panel, design="did", estimate=did.estimate,
-                                  n_permutations=399, invert=False, null_ratio=truth,
-                                  seed=int(rng.integers(1 << 30)))
+        test = randomisation_test(
+            panel,
+            design="did",
+            estimate=did.estimate,
+            n_permutations=399,
+            invert=False,
+            null_ratio=truth,
+            seed=int(rng.integers(1 << 30)),
+        )
         cover_rand += test.p_value > 0.05
     rand, cluster = cover_rand / reps, cover_cluster / reps
     assert 0.93 <= rand <= 0.97, rand
@@ -68,9 +79,14 @@ def test_type_one_error_with_placebo_dates():
         start = int(rng.integers(8, N_MONTHS - 6))
         panel = _panel(rng, 1.0, start=start)
         did = fit_did(panel)
-        test = randomisation_test(panel, design="did", estimate=did.estimate,
-                                  n_permutations=199, invert=False,
-                                  seed=int(rng.integers(1 << 30)))
+        test = randomisation_test(
+            panel,
+            design="did",
+            estimate=did.estimate,
+            n_permutations=199,
+            invert=False,
+            seed=int(rng.integers(1 << 30)),
+        )
         rejected += test.p_value <= 0.05
     assert rejected / reps <= 0.06, rejected / reps
 
@@ -80,8 +96,13 @@ def _demo_table(folder) -> tuple[pd.DataFrame, dict]:
     exposure = pd.read_csv(folder / "exposure.csv", dtype={"unit_code": str})
     campaign = pd.read_csv(folder / "campaign.csv", dtype={"unit_code": str})
     events["month"] = events["date"].str[:7]
-    counts = events.pivot_table(index=["unit_code", "month"], columns="type",
-                                values="event_id", aggfunc="count", fill_value=0)
+    counts = events.pivot_table(
+        index=["unit_code", "month"],
+        columns="type",
+        values="event_id",
+        aggfunc="count",
+        fill_value=0,
+    )
     table = exposure.merge(counts.reset_index(), on=["unit_code", "month"], how="left")
     table = table.fillna({c: 0 for c in ("violation", "complaint", "fault")})
     return table, dict(zip(campaign["unit_code"], campaign["start_date"], strict=True))
@@ -100,9 +121,16 @@ def test_demo_planted_effects_are_recovered(tmp_path):
             # The demo has no never-treated branches and some quiet treated branches:
             # the engine says so in warnings, which are expected here.
             warnings.simplefilter("ignore", UserWarning)
-            res = analyse_effect(table, unit="unit_code", period="month", count=outcome,
-                                 exposure=planted["exposure"], starts=starts,
-                                 negative_control="fault", outcome=outcome)
+            res = analyse_effect(
+                table,
+                unit="unit_code",
+                period="month",
+                count=outcome,
+                exposure=planted["exposure"],
+                starts=starts,
+                negative_control="fault",
+                outcome=outcome,
+            )
         assert res.design == "staggered"
         assert res.ci_low < planted["rate_ratio"] < res.ci_high, (outcome, res.to_frame())
         assert math.isfinite(res.naive_ratio)

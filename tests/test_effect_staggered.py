@@ -20,9 +20,14 @@ def _rollout(rng, never=8, effects=(0.6, 0.9), t=24):
     rate[:6] *= np.where(times >= 8, effects[0], 1.0)[0]
     rate[6:12] *= np.where(times >= 14, effects[1], 1.0)[0]
     periods = tuple(pd.period_range("2024-01", periods=t, freq="M").strftime("%Y-%m"))
-    return Panel(units=tuple(f"u{i:02d}" for i in range(n)), periods=periods, freq="month",
-                 counts=rng.poisson(rate).astype(float), exposure=rng.uniform(1, 2, (n, t)),
-                 start=start)
+    return Panel(
+        units=tuple(f"u{i:02d}" for i in range(n)),
+        periods=periods,
+        freq="month",
+        counts=rng.poisson(rate).astype(float),
+        exposure=rng.uniform(1, 2, (n, t)),
+        start=start,
+    )
 
 
 def test_imputation_equals_glm_on_untreated_cells(rng):
@@ -33,16 +38,20 @@ def test_imputation_equals_glm_on_untreated_cells(rng):
     units = np.repeat(np.arange(n), t)
     periods = np.tile(np.arange(t), n)
     design = np.column_stack([np.eye(n)[units], np.eye(t)[periods][:, 1:]])
-    ref = sm.GLM(panel.counts.ravel()[untreated], design[untreated],
-                 family=sm.families.Poisson(), offset=panel.offset.ravel()[untreated]).fit(
-        tol=1e-13)
+    ref = sm.GLM(
+        panel.counts.ravel()[untreated],
+        design[untreated],
+        family=sm.families.Poisson(),
+        offset=panel.offset.ravel()[untreated],
+    ).fit(tol=1e-13)
     mu0 = np.exp(design @ ref.params + panel.offset.ravel())
     treated = panel.post.ravel()
     expected = panel.counts.ravel()[treated].sum() / mu0[treated].sum()
     assert res.estimate == pytest.approx(expected, rel=1e-8)
     cohort = (panel.start == 8).repeat(t) & treated
     assert res.cohorts.loc["2024-09", "estimate"] == pytest.approx(
-        panel.counts.ravel()[cohort].sum() / mu0[cohort].sum(), rel=1e-8)
+        panel.counts.ravel()[cohort].sum() / mu0[cohort].sum(), rel=1e-8
+    )
 
 
 def test_heterogeneous_cohorts_and_twfe_for_comparison(rng):
@@ -50,7 +59,8 @@ def test_heterogeneous_cohorts_and_twfe_for_comparison(rng):
     assert res.cohorts.loc["2024-09", "ci_low"] < 0.6 < res.cohorts.loc["2024-09", "ci_high"]
     assert res.cohorts.loc["2025-03", "ci_low"] < 0.9 < res.cohorts.loc["2025-03", "ci_high"]
     assert res.twfe.loc["twfe", "estimate"] == pytest.approx(
-        np.exp(treatment_fit(_rollout(np.random.default_rng(20261121))).beta[0]), rel=1e-9)
+        np.exp(treatment_fit(_rollout(np.random.default_rng(20261121))).beta[0]), rel=1e-9
+    )
     frame = res.to_frame()
     assert list(frame.index) == ["staggered", "cohort_2024-09", "cohort_2025-03", "twfe"]
     assert set(frame.loc["twfe", ["design"]]) == {"twfe"}

@@ -234,4 +234,4 @@ def test_index_writes_p_values_as_statistics_reports_do(tmp_path):
     page = index_html([report], title="索引", out_dir=tmp_path)
     assert '<td class="num">&lt; 0.001</td>' in page and "e-24" not in page
     assert '<td class="num">0.076</td>' in page and '<td class="num">25.0%</td>' in page
-    assert "<th class=\"num\">投诉 p 值</th>" in page
+    assert '<th class="num">投诉 p 值</th>' in page

@@ -187,7 +187,12 @@ def test_no_projects_at_all_is_a_status_of_zeros(project_data):
     result = track_projects(projects.iloc[:0], milestones.iloc[:0], as_of=AS_OF)
     total = result.units.set_index("unit_code").loc["ALL"]
     assert total[["projects", "due", "red", "yellow", "green", "max_days_overdue"]].tolist() == [
-        0, 0, 0, 0, 0, 0
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
     ]
     assert np.isnan(total["completion_rate"]) and result.projects.empty
 

@@ -41,8 +41,11 @@ def main(wheel: str) -> None:
     long = long.rename(columns={"Year": "year"})[["state", "year", "sales"]]
     long.to_csv(HERE / "prop99_long.csv", index=False)
     july = banks[(banks["month"] == 7) & (banks["day"] == 1)]
-    rows = [{"district": d, "year": int(r["year"]), "banks": int(r[f"bib{d}"])}
-            for d in (6, 8) for _, r in july.iterrows()]
+    rows = [
+        {"district": d, "year": int(r["year"]), "banks": int(r[f"bib{d}"])}
+        for d in (6, 8)
+        for _, r in july.iterrows()
+    ]
     pd.DataFrame(rows).to_csv(HERE / "banks_july.csv", index=False)
 
 

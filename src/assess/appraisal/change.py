@@ -154,23 +154,27 @@ def compare_periods(
     if agg is not None:
         check_choice(func, "agg", agg, AGGS)
     if denominator is not None and agg == "mean":
-        raise ParameterError(func, "agg", "None or 'sum' with a denominator (a ratio of sums)",
-                             agg)
+        raise ParameterError(func, "agg", "None or 'sum' with a denominator (a ratio of sums)", agg)
     if comparable and entity is None:
-        raise ParameterError(func, "entity", "a column naming the units compared (with "
-                             "comparable=True)", entity,
-                             zh=f"{func}：可比口径（comparable=True）须用 entity 指明比较单位"
-                                f"（如 'person_id'）")
+        raise ParameterError(
+            func,
+            "entity",
+            "a column naming the units compared (with comparable=True)",
+            entity,
+            zh=f"{func}：可比口径（comparable=True）须用 entity 指明比较单位（如 'person_id'）",
+        )
     keys = [by] if isinstance(by, str) else list(by)
     data = _columns(frame, keys, period, value, denominator, entity, func)
     qidx = data["_q"]
     if agg is None and denominator is None and data.duplicated([*keys, "_q"]).any():
         dup = data.loc[data.duplicated([*keys, "_q"], keep=False), [*keys, period]].head(3)
         raise ParameterError(
-            func, "agg", "'sum' or 'mean' when a group has several rows in a quarter",
+            func,
+            "agg",
+            "'sum' or 'mean' when a group has several rows in a quarter",
             dup.to_dict("records"),
             zh=f"{func}：同一分组同一季度有多行，请指定 agg='sum' 或 agg='mean'；"
-               f"例如 {dup.to_dict('records')}",
+            f"例如 {dup.to_dict('records')}",
         )
     valid = data["_v"].notna() & (data["_d"].notna() if denominator else True)
     present = pd.MultiIndex.from_arrays([data[entity], qidx])[valid] if comparable else None
@@ -185,11 +189,11 @@ def compare_periods(
             cur_rows = base_rows = data
         else:
             cur_rows = data[pd.MultiIndex.from_arrays([data[entity], qidx + shift]).isin(present)]
-            base_rows = data[pd.MultiIndex.from_arrays([data[entity], qidx - shift])
-                             .isin(present)]
+            base_rows = data[pd.MultiIndex.from_arrays([data[entity], qidx - shift]).isin(present)]
         cur = _aggregate(cur_rows, keys, agg, denominator is not None).reindex(groups)
-        base = _aggregate(base_rows.assign(_q=base_rows["_q"] - shift), keys, agg,
-                          denominator is not None)
+        base = _aggregate(
+            base_rows.assign(_q=base_rows["_q"] - shift), keys, agg, denominator is not None
+        )
         both = cur.add_suffix("_cur").join(base.add_suffix("_base"), how="left").reset_index()
         both["kind"] = k
         both["_k"] = len(out)
@@ -203,8 +207,13 @@ def compare_periods(
 
 
 def _columns(
-    frame: pd.DataFrame, keys: list[str], period: str, value: str, denominator: str | None,
-    entity: str | None, func: str,
+    frame: pd.DataFrame,
+    keys: list[str],
+    period: str,
+    value: str,
+    denominator: str | None,
+    entity: str | None,
+    func: str,
 ) -> pd.DataFrame:
     """The columns needed, with the quarter as an integer ``_q``, value ``_v``, denominator
     ``_d``."""
@@ -213,19 +222,28 @@ def _columns(
     needed = [*keys, period, value, *(c for c in (denominator, entity) if c is not None)]
     missing = [c for c in needed if c not in frame.columns]
     if missing:
-        raise ParameterError(func, "frame", f"a DataFrame with columns {needed}",
-                             f"missing {missing}")
+        raise ParameterError(
+            func, "frame", f"a DataFrame with columns {needed}", f"missing {missing}"
+        )
     for col in (value, denominator):
         if col is not None and not pd.api.types.is_numeric_dtype(frame[col]):
-            raise ParameterError(func, "value" if col == value else "denominator",
-                                 "a column of numbers", f"{col!r} of dtype {frame[col].dtype}")
+            raise ParameterError(
+                func,
+                "value" if col == value else "denominator",
+                "a column of numbers",
+                f"{col!r} of dtype {frame[col].dtype}",
+            )
     quarters = parse_quarters(frame[period])
     bad = quarters.isna()
     if bad.any():
-        raise ParameterError(func, "period", f"column {period!r} of quarters such as 2026Q3",
-                             list(frame.loc[bad, period].head(5)),
-                             zh=f"{func}：列 {period!r} 应为季度（如 2026Q3、2026年第3季度），"
-                                f"无法识别：{list(frame.loc[bad, period].head(5))}")
+        raise ParameterError(
+            func,
+            "period",
+            f"column {period!r} of quarters such as 2026Q3",
+            list(frame.loc[bad, period].head(5)),
+            zh=f"{func}：列 {period!r} 应为季度（如 2026Q3、2026年第3季度），"
+            f"无法识别：{list(frame.loc[bad, period].head(5))}",
+        )
     data = frame[list(dict.fromkeys([*keys, *(c for c in (entity,) if c)]))].copy()
     data[period] = quarters
     data["_q"] = _per_unique(quarters, quarter_index).astype(np.int64)
@@ -282,23 +300,25 @@ def _finish(
     en = np.asarray([v[1] for v in STATUSES.values()], dtype=object)[codes]
     if is_rate:
         zh[status == "up"] = _RATE_UP_ZH
-    out = pd.DataFrame({
-        **{k: res[k] for k in keys},
-        period: _per_unique(res["_q"], quarter_from_index),
-        "kind": res["kind"],
-        "base_period": _per_unique(res["_base_q"], quarter_from_index),
-        "current": cur,
-        "base": base,
-        "change": change,
-        "pct_change": pct,
-        "change_pp": change * scale if is_rate else np.nan,
-        "is_rate": is_rate,
-        "n_current": res["n_cur"].fillna(0).astype("Int64"),
-        "n_base": res["n_base"].fillna(0).astype("Int64"),
-        "status": status,
-        "status_zh": zh,
-        "status_en": en,
-    })
+    out = pd.DataFrame(
+        {
+            **{k: res[k] for k in keys},
+            period: _per_unique(res["_q"], quarter_from_index),
+            "kind": res["kind"],
+            "base_period": _per_unique(res["_base_q"], quarter_from_index),
+            "current": cur,
+            "base": base,
+            "change": change,
+            "pct_change": pct,
+            "change_pp": change * scale if is_rate else np.nan,
+            "is_rate": is_rate,
+            "n_current": res["n_cur"].fillna(0).astype("Int64"),
+            "n_base": res["n_base"].fillna(0).astype("Int64"),
+            "status": status,
+            "status_zh": zh,
+            "status_en": en,
+        }
+    )
     return out
 
 
@@ -313,14 +333,29 @@ def _status_codes(
     else:
         pos, neg = base > 0, base < 0
         conditions = [
-            no_base, no_cur,
-            (base == 0) & (cur > 0), (base == 0) & (cur < 0),
-            pos & (cur < 0), neg & (cur > 0),
-            neg & (change > 0), neg & (change < 0),
-            pos & (change > 0), pos & (change < 0),
+            no_base,
+            no_cur,
+            (base == 0) & (cur > 0),
+            (base == 0) & (cur < 0),
+            pos & (cur < 0),
+            neg & (cur > 0),
+            neg & (change > 0),
+            neg & (change < 0),
+            pos & (change > 0),
+            pos & (change < 0),
         ]
-        choices = ["no_base", "no_current", "new", "zero_base", "to_negative", "turnaround",
-                   "loss_narrowed", "loss_widened", "up", "down"]
+        choices = [
+            "no_base",
+            "no_current",
+            "new",
+            "zero_base",
+            "to_negative",
+            "turnaround",
+            "loss_narrowed",
+            "loss_widened",
+            "up",
+            "down",
+        ]
     order = list(STATUSES)
     return np.select(conditions, [order.index(c) for c in choices], default=order.index("flat"))
 
@@ -328,12 +363,14 @@ def _status_codes(
 def _half_up(x: float, decimals: int) -> str:
     # Chinese reports round half up (四舍五入); format(x, ".1f") would round half to even on
     # the binary value (12.25 -> "12.2").
-    return str(Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-decimals),
-                                                 rounding=ROUND_HALF_UP))
+    return str(
+        Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    )
 
 
-def format_change(row: Mapping[str, Any] | pd.Series, *, lang: str = "zh",
-                  decimals: int = 1) -> str:
+def format_change(
+    row: Mapping[str, Any] | pd.Series, *, lang: str = "zh", decimals: int = 1
+) -> str:
     """The display text of one comparison: ``↑12.3%``, ``↓1.5个百分点``, ``扭亏为盈``.
 
     Parameters
@@ -365,8 +402,9 @@ def format_change(row: Mapping[str, Any] | pd.Series, *, lang: str = "zh",
     check_choice("format_change", "lang", lang, ("zh", "en"))
     status = row["status"]
     if status not in STATUSES:
-        raise ParameterError("format_change", "row['status']",
-                             "one of " + ", ".join(STATUSES), status)
+        raise ParameterError(
+            "format_change", "row['status']", "one of " + ", ".join(STATUSES), status
+        )
     if status not in ("up", "down"):
         return STATUSES[status][0 if lang == "zh" else 1]
     arrow = "↑" if status == "up" else "↓"
@@ -394,15 +432,19 @@ def format_changes(frame: pd.DataFrame, *, lang: str = "zh", decimals: int = 1) 
     status = frame["status"].astype(object)
     unknown = set(status.unique()) - set(STATUSES)
     if unknown:
-        raise ParameterError("format_changes", "frame['status']",
-                             "one of " + ", ".join(STATUSES), sorted(unknown)[0])
+        raise ParameterError(
+            "format_changes", "frame['status']", "one of " + ", ".join(STATUSES), sorted(unknown)[0]
+        )
     words = status.map({k: v[0 if lang == "zh" else 1] for k, v in STATUSES.items()})
     moving = status.isin(["up", "down"]).to_numpy()
     if not moving.any():
         return words.astype(object)
     is_rate = frame["is_rate"].fillna(False).astype(bool).to_numpy()
-    amount = np.where(is_rate, frame["change_pp"].to_numpy(dtype=float),
-                      frame["pct_change"].to_numpy(dtype=float) * 100)
+    amount = np.where(
+        is_rate,
+        frame["change_pp"].to_numpy(dtype=float),
+        frame["pct_change"].to_numpy(dtype=float) * 100,
+    )
     # Half up on the shortest decimal text, as _half_up does one value at a time.
     text = np.full(len(frame), "", dtype=object)
     text[moving] = _half_up_many(np.abs(amount[moving]), decimals)
@@ -438,10 +480,14 @@ def _half_up_many(values: np.ndarray, decimals: int) -> np.ndarray:
 
 _GROWTH_STATUSES = {
     "ok": ("可计算", "computed"),
-    "non_positive_start": ("期初值不为正，无法计算平均增长率",
-                           "start value not positive, average growth undefined"),
-    "non_positive_end": ("期末值不为正，无法计算平均增长率",
-                         "end value not positive, average growth undefined"),
+    "non_positive_start": (
+        "期初值不为正，无法计算平均增长率",
+        "start value not positive, average growth undefined",
+    ),
+    "non_positive_end": (
+        "期末值不为正，无法计算平均增长率",
+        "end value not positive, average growth undefined",
+    ),
     "missing": ("数据缺失，无法计算平均增长率", "missing value, average growth undefined"),
 }
 
@@ -482,17 +528,26 @@ class AverageGrowth(ResultDisplay):
 
     def to_frame(self) -> pd.DataFrame:
         """One row: ``estimate``, ``first``, ``last``, ``periods``, ``status``."""
-        return pd.DataFrame([{
-            "estimate": self.estimate, "first": self.first, "last": self.last,
-            "periods": self.periods, "status": self.status,
-        }])
+        return pd.DataFrame(
+            [
+                {
+                    "estimate": self.estimate,
+                    "first": self.first,
+                    "last": self.last,
+                    "periods": self.periods,
+                    "status": self.status,
+                }
+            ]
+        )
 
     def summary(self) -> str:
         """One sentence in Chinese, then in English."""
         if self.status != "ok":
-            return f"{self.status_zh}（期初 {self.first:g}，期末 {self.last:g}）。\n\n" \
-                   f"{self.status_en[0].upper()}{self.status_en[1:]} " \
-                   f"(start {self.first:g}, end {self.last:g})."
+            return (
+                f"{self.status_zh}（期初 {self.first:g}，期末 {self.last:g}）。\n\n"
+                f"{self.status_en[0].upper()}{self.status_en[1:]} "
+                f"(start {self.first:g}, end {self.last:g})."
+            )
         pct = _half_up(self.estimate * 100, 2)
         return (
             f"从 {self.first:g} 到 {self.last:g}，{self.periods} 期平均每期增长 {pct}%"
@@ -502,8 +557,9 @@ class AverageGrowth(ResultDisplay):
         )
 
 
-def average_growth(values: Sequence[float] | pd.Series, periods: int | None = None
-                   ) -> AverageGrowth:
+def average_growth(
+    values: Sequence[float] | pd.Series, periods: int | None = None
+) -> AverageGrowth:
     """Average growth per period as the geometric mean of the growth factors (水平法).
 
     Parameters
@@ -550,8 +606,7 @@ def average_growth(values: Sequence[float] | pd.Series, periods: int | None = No
     if isinstance(periods, bool) or not isinstance(periods, int | np.integer) or periods < 1:
         raise ParameterError(func, "periods", "a whole number >= 1", periods)
     if arr.size > 2 and periods != arr.size - 1:
-        raise ParameterError(func, "periods", f"{arr.size - 1} (the number of values − 1)",
-                             periods)
+        raise ParameterError(func, "periods", f"{arr.size - 1} (the number of values − 1)", periods)
     first, last = float(arr[0]), float(arr[-1])
     if np.isnan(first) or np.isnan(last):
         status = "missing"

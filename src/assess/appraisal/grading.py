@@ -67,8 +67,9 @@ _TIE_WORDS = {
 def _to_share(value: Any, field: str) -> Decimal:
     """A share in [0, 1] as an exact Decimal, read from its text."""
     if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
-        raise ParameterError("Quota", field, "a share such as '0.2', '20%' or Decimal('0.2')",
-                             value)
+        raise ParameterError(
+            "Quota", field, "a share such as '0.2', '20%' or Decimal('0.2')", value
+        )
     if isinstance(value, float):
         # repr() is the shortest text that round-trips: 0.07 -> '0.07', never the binary
         # expansion 0.07000000000000000666 that Decimal(0.07) would give.
@@ -114,8 +115,9 @@ class Quota:
         min_share = Decimal(0) if self.min_share is None else self.min_share
         object.__setattr__(self, "min_share", _to_share(min_share, "min_share"))
         if self.max_share is not None and self.min_share > self.max_share:
-            raise ParameterError("Quota", "min_share", f"at most max_share ({self.max_share})",
-                                 self.min_share)
+            raise ParameterError(
+                "Quota", "min_share", f"at most max_share ({self.max_share})", self.min_share
+            )
         object.__setattr__(self, "en", self.en or self.name)
 
 
@@ -187,30 +189,41 @@ def parse_quotas(quotas: Any) -> tuple[Quota, ...]:
         items = [_quota_from_mapping(name, spec) for name, spec in quotas.items()]
     elif isinstance(quotas, Sequence) and not isinstance(quotas, str):
         items = [
-            q if isinstance(q, Quota) else Quota(
-                getattr(q, "name", ""), getattr(q, "max_share", None),
-                getattr(q, "min_share", None) or Decimal(0), getattr(q, "en", "") or "",
+            q
+            if isinstance(q, Quota)
+            else Quota(
+                getattr(q, "name", ""),
+                getattr(q, "max_share", None),
+                getattr(q, "min_share", None) or Decimal(0),
+                getattr(q, "en", "") or "",
             )
             for q in quotas
         ]
     else:
-        raise ParameterError(func, "quotas", "a sequence of Quota or a mapping grade -> share",
-                             type(quotas).__name__)
+        raise ParameterError(
+            func, "quotas", "a sequence of Quota or a mapping grade -> share", type(quotas).__name__
+        )
     if not items:
         raise ParameterError(func, "quotas", "at least one grade", quotas)
     names = [q.name for q in items]
     if len(set(names)) != len(names):
         raise ParameterError(func, "quotas", "distinct grade names", names)
     if sum(q.min_share for q in items) > 1:
-        raise ParameterError(func, "quotas", "minimum shares adding up to at most 100%",
-                             [str(q.min_share) for q in items])
+        raise ParameterError(
+            func,
+            "quotas",
+            "minimum shares adding up to at most 100%",
+            [str(q.min_share) for q in items],
+        )
     bottom = items[-1]
     if bottom.max_share is not None and bottom.max_share < 1:
         raise ParameterError(
-            func, "quotas", "no cap on the bottom grade (it takes the members left over)",
+            func,
+            "quotas",
+            "no cap on the bottom grade (it takes the members left over)",
             f"{bottom.name}: {bottom.max_share}",
             zh=f"{func}：最低等次 {bottom.name!r} 不能设上限（它接收其余全部人员），"
-               f"实际为 {bottom.max_share}",
+            f"实际为 {bottom.max_share}",
         )
     return tuple(items)
 
@@ -219,10 +232,10 @@ def _quota_from_mapping(name: str, spec: Any) -> Quota:
     if isinstance(spec, Mapping):
         unknown = set(spec) - {"max", "min", "en"}
         if unknown:
-            raise ParameterError("parse_quotas", f"quotas[{name!r}]", "keys 'max', 'min', 'en'",
-                                 sorted(unknown))
-        return Quota(name, spec.get("max"), spec.get("min") or Decimal(0),
-                     spec.get("en", "") or "")
+            raise ParameterError(
+                "parse_quotas", f"quotas[{name!r}]", "keys 'max', 'min', 'en'", sorted(unknown)
+            )
+        return Quota(name, spec.get("max"), spec.get("min") or Decimal(0), spec.get("en", "") or "")
     return Quota(name, spec)
 
 
@@ -299,15 +312,21 @@ class GradeResult(ResultDisplay):
         """One row per member: group keys, ``score``, ``vetoed``, ``grade``."""
         parts = [] if self.groups is None else [self.groups]
         return pd.concat(
-            [*parts, self.scores.rename("score"), self.vetoed.rename("vetoed"),
-             self.grades.rename("grade")],
+            [
+                *parts,
+                self.scores.rename("score"),
+                self.vetoed.rename("vetoed"),
+                self.grades.rename("grade"),
+            ],
             axis=1,
         )
 
     def _totals(self) -> pd.DataFrame:
         names = [q.name for q in self.quotas]
         tab = self.compliance.groupby("grade", sort=False, observed=True).agg(
-            count=("count", "sum"), cap=("cap", "sum"), min=("min", "sum"),
+            count=("count", "sum"),
+            cap=("cap", "sum"),
+            min=("min", "sum"),
             capped=("cap", "count"),
         )
         tab = tab.reindex(names)
@@ -318,49 +337,68 @@ class GradeResult(ResultDisplay):
     def summary(self) -> str:
         """What was graded, how, the counts against the quotas, and what failed (zh, en)."""
         n = int(self.grades.notna().sum())
-        n_groups = 1 if self.groups is None else int(
-            self.compliance.drop_duplicates(list(self.groups.columns)).shape[0])
+        n_groups = (
+            1
+            if self.groups is None
+            else int(self.compliance.drop_duplicates(list(self.groups.columns)).shape[0])
+        )
         n_veto = int(self.vetoed.sum())
-        scope_zh = ("全体合并计算名额" if self.groups is None
-                    else f"按 {'、'.join(self.groups.columns)} 分 {n_groups} 组分别计算名额")
-        scope_en = ("quotas pooled over everybody" if self.groups is None
-                    else f"quotas per group of {', '.join(self.groups.columns)} "
-                         f"({n_groups} groups)")
+        scope_zh = (
+            "全体合并计算名额"
+            if self.groups is None
+            else f"按 {'、'.join(self.groups.columns)} 分 {n_groups} 组分别计算名额"
+        )
+        scope_en = (
+            "quotas pooled over everybody"
+            if self.groups is None
+            else f"quotas per group of {', '.join(self.groups.columns)} ({n_groups} groups)"
+        )
         tab = self._totals()
         cap_word = ("上限合计", "caps total") if self.groups is not None else ("上限", "cap")
         counts_zh, counts_en = [], []
-        for q, (count, cap, minimum) in zip(self.quotas, tab.itertuples(index=False),
-                                            strict=True):
+        for q, (count, cap, minimum) in zip(self.quotas, tab.itertuples(index=False), strict=True):
             bound_zh: list[str] = [] if pd.isna(cap) else [f"{cap_word[0]} {int(cap)}"]
             bound_en: list[str] = [] if pd.isna(cap) else [f"{cap_word[1]} {int(cap)}"]
             if minimum > 0:
                 bound_zh.append(f"下限 {int(minimum)}")
                 bound_en.append(f"minimum {int(minimum)}")
-            counts_zh.append(f"{q.name} {int(count)} 人"
-                             + (f"（{'，'.join(bound_zh)}）" if bound_zh else ""))
-            counts_en.append(f"{q.en} {int(count)}"
-                             + (f" ({', '.join(bound_en)})" if bound_en else ""))
+            counts_zh.append(
+                f"{q.name} {int(count)} 人" + (f"（{'，'.join(bound_zh)}）" if bound_zh else "")
+            )
+            counts_en.append(
+                f"{q.en} {int(count)}" + (f" ({', '.join(bound_en)})" if bound_en else "")
+            )
         bad = self.compliance.loc[~self.compliance["ok"]]
         if bad.empty:
             check_zh, check_en = "全部符合", "all quotas met"
         else:
             keys = ["group"] if self.groups is None else list(self.groups.columns)
             items = [
-                ("/".join(str(r[k]) for k in keys), r["grade"], int(r["count"]),
-                 r["cap"], int(r["min"]))
+                (
+                    "/".join(str(r[k]) for k in keys),
+                    r["grade"],
+                    int(r["count"]),
+                    r["cap"],
+                    int(r["min"]),
+                )
                 for _, r in bad.head(5).iterrows()
             ]
             check_zh = f"{len(bad)} 项不符合：" + "；".join(
                 f"{g} {gr} {c} 人（上限 {'无' if pd.isna(cap) else int(cap)}，下限 {m}）"
-                for g, gr, c, cap, m in items)
+                for g, gr, c, cap, m in items
+            )
             check_en = f"{len(bad)} not met: " + "; ".join(
                 f"{g} {gr} {c} (cap {'none' if pd.isna(cap) else int(cap)}, minimum {m})"
-                for g, gr, c, cap, m in items)
+                for g, gr, c, cap, m in items
+            )
         tied = int(self.compliance["tied_at_cap"].sum())
         tie_zh = tie_en = ""
         if tied:
-            moved = ("整体降入下一等次", "went down whole") if self.tie_policy == "strict" else (
-                "整体计入较高等次", "went up whole")
+            moved = (
+                ("整体降入下一等次", "went down whole")
+                if self.tie_policy == "strict"
+                else ("整体计入较高等次", "went up whole")
+            )
             tie_zh = f"{tied} 名同分人员跨越上限，{moved[0]}。"
             tie_en = f"{tied} tied members straddled a cap and {moved[1]}. "
         veto_zh, veto_en = _veto_words(self.veto_effect)
@@ -388,13 +426,28 @@ class GradeResult(ResultDisplay):
         ax.bar_label(bars, padding=2)
         cap_word = ("上限合计", "caps total") if self.groups is not None else ("上限", "cap")
         if tab["cap"].notna().any():
-            ax.scatter(x, tab["cap"], marker="_", s=900, linewidths=3, color="#C44E52",
-                       label=label(*cap_word), zorder=3)
+            ax.scatter(
+                x,
+                tab["cap"],
+                marker="_",
+                s=900,
+                linewidths=3,
+                color="#C44E52",
+                label=label(*cap_word),
+                zorder=3,
+            )
         if (tab["min"] > 0).any():
-            ax.scatter(x, tab["min"].where(tab["min"] > 0), marker="_", s=900, linewidths=3,
-                       color="#55A868", label=label("下限", "minimum"), zorder=3)
-        ax.set_xticks(x, [f"{q.name}\n{q.en}" if q.en != q.name else q.name
-                          for q in self.quotas])
+            ax.scatter(
+                x,
+                tab["min"].where(tab["min"] > 0),
+                marker="_",
+                s=900,
+                linewidths=3,
+                color="#55A868",
+                label=label("下限", "minimum"),
+                zorder=3,
+            )
+        ax.set_xticks(x, [f"{q.name}\n{q.en}" if q.en != q.name else q.name for q in self.quotas])
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(label("人数", "members"))
         ax.set_title(label("各等次人数与名额", "members per grade against quotas"))
@@ -421,9 +474,11 @@ def _veto_best(effect: Any, names: list[str], func: str) -> tuple[int, bool]:
     if isinstance(effect, str) and effect.startswith("cap:") and effect[4:] in names[1:]:
         return names.index(effect[4:]), False
     raise ParameterError(
-        func, "veto_effect",
+        func,
+        "veto_effect",
         "'exclude-top', 'zero' or 'cap:<grade>' naming a grade below the top "
-        f"({', '.join(names[1:])})", effect,
+        f"({', '.join(names[1:])})",
+        effect,
     )
 
 
@@ -525,11 +580,19 @@ def assign_grades(
     if not isinstance(scores, pd.Series) or not (
         pd.api.types.is_numeric_dtype(scores) and not pd.api.types.is_bool_dtype(scores)
     ):
-        raise ParameterError(func, "scores", "a pandas Series of numbers",
-                             getattr(scores, "dtype", type(scores).__name__))
+        raise ParameterError(
+            func,
+            "scores",
+            "a pandas Series of numbers",
+            getattr(scores, "dtype", type(scores).__name__),
+        )
     if not scores.index.is_unique:
-        raise ParameterError(func, "scores", "a Series with a unique index (one row per member)",
-                             list(scores.index[scores.index.duplicated()][:5]))
+        raise ParameterError(
+            func,
+            "scores",
+            "a Series with a unique index (one row per member)",
+            list(scores.index[scores.index.duplicated()][:5]),
+        )
     qs = parse_quotas(quotas)
     names = [q.name for q in qs]
     index = scores.index
@@ -550,20 +613,33 @@ def assign_grades(
     straddled = np.zeros((len(starts), len(qs)), dtype=np.int64)
     for g, (a, n) in enumerate(zip(starts, sizes, strict=True)):
         caps, mins = counts[n]
-        got[a:a + n], straddled[g] = _fill(blocks[a:a + n], best[members[a:a + n]], caps, mins,
-                                           tie_policy)
+        got[a : a + n], straddled[g] = _fill(
+            blocks[a : a + n], best[members[a : a + n]], caps, mins, tie_policy
+        )
     grade_codes = np.full(len(index), -1, dtype=np.int64)
     grade_codes[members] = got
     group_of = np.repeat(np.arange(len(starts)), sizes)
     keys_frame = (
-        pd.DataFrame({"group": [POOLED] * len(starts)}) if group_frame is None
+        pd.DataFrame({"group": [POOLED] * len(starts)})
+        if group_frame is None
         else group_frame.iloc[members[starts]].reset_index(drop=True)
     )
     comp = _compliance_table(keys_frame, qs, sizes, counts, got, group_of, straddled)
-    border = _borderline_table(keys_frame, names, index.to_numpy(dtype=object)[members],
-                               score_arr[members], got, flags[members], group_of, epsilon)
-    grades = pd.Series(pd.Categorical.from_codes(grade_codes, categories=pd.Index(names)),
-                       index=index, name="grade")
+    border = _borderline_table(
+        keys_frame,
+        names,
+        index.to_numpy(dtype=object)[members],
+        score_arr[members],
+        got,
+        flags[members],
+        group_of,
+        epsilon,
+    )
+    grades = pd.Series(
+        pd.Categorical.from_codes(grade_codes, categories=pd.Index(names)),
+        index=index,
+        name="grade",
+    )
     return GradeResult(
         grades=grades,
         scores=graded,
@@ -585,21 +661,22 @@ def _veto_flags(vetoed: pd.Series | None, index: pd.Index, func: str) -> np.ndar
         return np.zeros(len(index), dtype=bool)
     flags = align(vetoed, index, func, "vetoed")
     if flags.isna().any() or not pd.api.types.is_bool_dtype(flags):
-        raise ParameterError(func, "vetoed", "a boolean Series with no missing values",
-                             flags.dtype)
+        raise ParameterError(func, "vetoed", "a boolean Series with no missing values", flags.dtype)
     return flags.to_numpy(dtype=bool)
 
 
 def _veto_rules(
-    flags: np.ndarray, veto_effect: str | pd.Series, names: list[str], index: pd.Index,
+    flags: np.ndarray,
+    veto_effect: str | pd.Series,
+    names: list[str],
+    index: pd.Index,
     func: str,
 ) -> tuple[np.ndarray, np.ndarray, str]:
     """Per member: best grade index allowed, whether the score becomes 0, and a label."""
     best = np.zeros(len(index), dtype=np.int64)
     zero = np.zeros(len(index), dtype=bool)
     if len(names) < 2 and flags.any():
-        raise ParameterError(func, "quotas", "at least two grades when members are vetoed",
-                             names)
+        raise ParameterError(func, "quotas", "at least two grades when members are vetoed", names)
     if not isinstance(veto_effect, pd.Series):
         best[flags], zero[flags] = _veto_best(veto_effect, names, func)
         return best, zero, veto_effect
@@ -611,7 +688,10 @@ def _veto_rules(
 
 
 def _fill(
-    blocks: np.ndarray, best: np.ndarray, caps: list[int | None], mins: list[int],
+    blocks: np.ndarray,
+    best: np.ndarray,
+    caps: list[int | None],
+    mins: list[int],
     tie_policy: str,
 ) -> tuple[np.ndarray, list[int]]:
     """Grade codes for one group's members, given in best-first order with tie-block ids.
@@ -630,7 +710,7 @@ def _fill(
         # Where whole blocks of tied members end (0 and the pool size included): the only
         # cut points that never split a tie. Block ids are never -1.
         cuts = np.flatnonzero(np.diff(blocks[pool], prepend=-1, append=-1))
-        room = int(remaining.sum()) - sum(mins[k + 1:])
+        room = int(remaining.sum()) - sum(mins[k + 1 :])
         take = int(cuts[np.searchsorted(cuts, room, side="right") - 1]) if room >= 0 else 0
         cap = caps[k]
         if cap is not None:
@@ -650,21 +730,27 @@ def _counts(
     qs: tuple[Quota, ...], n: int, rounding: str, min_rounding: str
 ) -> tuple[list[int | None], list[int]]:
     """Caps (None: no cap) and minimums of every grade for a group of ``n``."""
-    caps = [None if q.max_share is None else quota_count(q.max_share, n, rounding=rounding)
-            for q in qs]
+    caps = [
+        None if q.max_share is None else quota_count(q.max_share, n, rounding=rounding) for q in qs
+    ]
     return caps, [quota_count(q.min_share, n, rounding=min_rounding) for q in qs]
 
 
 def _compliance_table(
-    keys: pd.DataFrame, qs: tuple[Quota, ...], sizes: np.ndarray,
-    counts: dict[Any, tuple[list[int | None], list[int]]], got: np.ndarray,
-    group_of: np.ndarray, straddled: np.ndarray,
+    keys: pd.DataFrame,
+    qs: tuple[Quota, ...],
+    sizes: np.ndarray,
+    counts: dict[Any, tuple[list[int | None], list[int]]],
+    got: np.ndarray,
+    group_of: np.ndarray,
+    straddled: np.ndarray,
 ) -> pd.DataFrame:
     """One row per group and grade: cap, minimum, count, share, tied members, ok."""
     n_groups, k = len(sizes), len(qs)
     count = np.bincount(group_of * k + got, minlength=n_groups * k).reshape(n_groups, k)
-    caps = np.array([[np.nan if c is None else c for c in counts[n][0]] for n in sizes],
-                    dtype=float).reshape(n_groups, k)
+    caps = np.array(
+        [[np.nan if c is None else c for c in counts[n][0]] for n in sizes], dtype=float
+    ).reshape(n_groups, k)
     mins = np.array([counts[n][1] for n in sizes], dtype=np.int64).reshape(n_groups, k)
     table = keys.iloc[np.repeat(np.arange(n_groups), k)].reset_index(drop=True)
     with np.errstate(invalid="ignore"):
@@ -672,8 +758,9 @@ def _compliance_table(
     table = table.assign(
         grade=np.tile([q.name for q in qs], n_groups),
         n=np.repeat(sizes, k),
-        max_share=np.tile([np.nan if q.max_share is None else float(q.max_share) for q in qs],
-                          n_groups),
+        max_share=np.tile(
+            [np.nan if q.max_share is None else float(q.max_share) for q in qs], n_groups
+        ),
         cap=pd.array(caps.ravel(), dtype="Float64").astype("Int64"),
         min_share=np.tile([float(q.min_share) for q in qs], n_groups),
         min=mins.ravel(),
@@ -686,8 +773,14 @@ def _compliance_table(
 
 
 def _borderline_table(
-    keys: pd.DataFrame, names: list[str], members: np.ndarray, scores: np.ndarray,
-    got: np.ndarray, flags: np.ndarray, group_of: np.ndarray, epsilon: float,
+    keys: pd.DataFrame,
+    names: list[str],
+    members: np.ndarray,
+    scores: np.ndarray,
+    got: np.ndarray,
+    flags: np.ndarray,
+    group_of: np.ndarray,
+    epsilon: float,
 ) -> pd.DataFrame:
     """Members of grade k or below whose score lies within ``epsilon`` of grade k's cut-off.
 
@@ -712,13 +805,17 @@ def _borderline_table(
     order = np.lexsort((pos, kk, group_of[pos]))
     pos, kk, cut, low = pos[order], kk[order], cut[order], low[order]
     grade_names = np.asarray([*names, None], dtype=object)
-    return keys.iloc[group_of[pos]].reset_index(drop=True).assign(
-        member=members[pos],
-        score=scores[pos],
-        grade=grade_names[got[pos]],
-        vetoed=flags[pos],
-        upper_grade=grade_names[kk],
-        lower_grade=grade_names[low],
-        cutoff=cut,
-        distance=scores[pos] - cut,
+    return (
+        keys.iloc[group_of[pos]]
+        .reset_index(drop=True)
+        .assign(
+            member=members[pos],
+            score=scores[pos],
+            grade=grade_names[got[pos]],
+            vetoed=flags[pos],
+            upper_grade=grade_names[kk],
+            lower_grade=grade_names[low],
+            cutoff=cut,
+            distance=scores[pos] - cut,
+        )
     )

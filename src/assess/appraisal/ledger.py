@@ -46,9 +46,7 @@ _LEDGER_DTYPES = {
 
 def _empty_ledger() -> pd.DataFrame:
     """A ledger without rows, typed as one with rows (sums over it are numbers)."""
-    return pd.DataFrame(
-        {c: pd.Series(dtype=_LEDGER_DTYPES.get(c, "str")) for c in LEDGER_COLUMNS}
-    )
+    return pd.DataFrame({c: pd.Series(dtype=_LEDGER_DTYPES.get(c, "str")) for c in LEDGER_COLUMNS})
 
 
 def members_in_quarter(staff: pd.DataFrame, quarter: str) -> pd.DataFrame:

@@ -74,28 +74,53 @@ def _named_cells(cells: list[str]) -> str:
 def _indicator_matrix(func: str, frame: Any, name: str = "frame") -> np.ndarray:
     """The float matrix of an indicator table, after checking it is one."""
     if not isinstance(frame, pd.DataFrame):
-        raise _param_error(func, name, "DataFrame（行为对象，列为指标）",
-                           "a DataFrame (rows are members, columns indicators)",
-                           type(frame).__name__)
+        raise _param_error(
+            func,
+            name,
+            "DataFrame（行为对象，列为指标）",
+            "a DataFrame (rows are members, columns indicators)",
+            type(frame).__name__,
+        )
     if frame.shape[0] == 0 or frame.shape[1] == 0:
-        raise _param_error(func, name, "至少一行一列的表", "a table with at least one row and "
-                           "one column", f"shape {frame.shape}")
+        raise _param_error(
+            func,
+            name,
+            "至少一行一列的表",
+            "a table with at least one row and one column",
+            f"shape {frame.shape}",
+        )
     if not frame.columns.is_unique:
         dup = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
-        raise _param_error(func, name, "列名互不相同的表", "a table with unique column names",
-                           f"duplicated columns {dup}")
+        raise _param_error(
+            func,
+            name,
+            "列名互不相同的表",
+            "a table with unique column names",
+            f"duplicated columns {dup}",
+        )
     bad = [str(c) for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
     if bad:
-        raise _param_error(func, name, "全部为数值列的表", "a table of numeric columns",
-                           f"non-numeric columns {bad}")
+        raise _param_error(
+            func,
+            name,
+            "全部为数值列的表",
+            "a table of numeric columns",
+            f"non-numeric columns {bad}",
+        )
     x = frame.to_numpy(dtype=float)
     rows, cols = np.nonzero(~np.isfinite(x))
     if rows.size:
-        cells = [f"({frame.index[r]!s}, {frame.columns[c]!s})"
-                 for r, c in zip(rows.tolist(), cols.tolist(), strict=True)]
-        raise _param_error(func, name, "每格都是有限数值（无缺失）",
-                           "finite numbers in every cell (no missing values)",
-                           f"missing or infinite at {_named_cells(cells)}")
+        cells = [
+            f"({frame.index[r]!s}, {frame.columns[c]!s})"
+            for r, c in zip(rows.tolist(), cols.tolist(), strict=True)
+        ]
+        raise _param_error(
+            func,
+            name,
+            "每格都是有限数值（无缺失）",
+            "finite numbers in every cell (no missing values)",
+            f"missing or infinite at {_named_cells(cells)}",
+        )
     return x
 
 
@@ -105,16 +130,24 @@ def _direction_mask(func: str, columns: pd.Index, directions: Any) -> np.ndarray
         check_choice(func, "directions", directions, DIRECTIONS)
         return np.full(len(columns), directions == "positive")
     if not isinstance(directions, Mapping | pd.Series):
-        raise _param_error(func, "directions", "'positive'、'negative'，或 指标→方向 的映射",
-                           "'positive', 'negative' or a mapping indicator → direction",
-                           directions)
+        raise _param_error(
+            func,
+            "directions",
+            "'positive'、'negative'，或 指标→方向 的映射",
+            "'positive', 'negative' or a mapping indicator → direction",
+            directions,
+        )
     given = dict(directions.items())
     missing = [str(c) for c in columns if c not in given]
     extra = [str(k) for k in given if k not in columns]
     if missing or extra:
-        raise _param_error(func, "directions", "覆盖每个指标且只含这些指标的映射",
-                           "a mapping covering exactly the indicators",
-                           f"missing {missing}, unknown {extra}")
+        raise _param_error(
+            func,
+            "directions",
+            "覆盖每个指标且只含这些指标的映射",
+            "a mapping covering exactly the indicators",
+            f"missing {missing}, unknown {extra}",
+        )
     for key, value in given.items():
         check_choice(func, f"directions[{key!r}]", value, DIRECTIONS)
     return np.array([given[c] == "positive" for c in columns])
@@ -123,14 +156,22 @@ def _direction_mask(func: str, columns: pd.Index, directions: Any) -> np.ndarray
 def _goalpost_bounds(func: str, columns: pd.Index, goalposts: Any) -> np.ndarray:
     """An (n, 2) array of (lower, upper) goalposts in column order."""
     if not isinstance(goalposts, Mapping):
-        raise _param_error(func, "goalposts",
-                           "指标→(下限, 上限) 的映射（method='goalpost' 时必填）",
-                           "a mapping indicator → (lower, upper) (required by method='goalpost')",
-                           goalposts)
+        raise _param_error(
+            func,
+            "goalposts",
+            "指标→(下限, 上限) 的映射（method='goalpost' 时必填）",
+            "a mapping indicator → (lower, upper) (required by method='goalpost')",
+            goalposts,
+        )
     missing = [str(c) for c in columns if c not in goalposts]
     if missing:
-        raise _param_error(func, "goalposts", "每个指标的 (下限, 上限)",
-                           "(lower, upper) for every indicator", f"missing {missing}")
+        raise _param_error(
+            func,
+            "goalposts",
+            "每个指标的 (下限, 上限)",
+            "(lower, upper) for every indicator",
+            f"missing {missing}",
+        )
     bounds = np.empty((len(columns), 2))
     for k, col in enumerate(columns):
         pair = goalposts[col]
@@ -139,8 +180,13 @@ def _goalpost_bounds(func: str, columns: pd.Index, goalposts: Any) -> np.ndarray
         except (TypeError, ValueError):
             lower = upper = np.nan
         if not (np.isfinite(lower) and np.isfinite(upper) and lower < upper):
-            raise _param_error(func, f"goalposts[{col!r}]", "满足 下限 < 上限 的两个有限数",
-                               "two finite numbers with lower < upper", pair)
+            raise _param_error(
+                func,
+                f"goalposts[{col!r}]",
+                "满足 下限 < 上限 的两个有限数",
+                "two finite numbers with lower < upper",
+                pair,
+            )
         bounds[k] = lower, upper
     return bounds
 
@@ -213,10 +259,14 @@ class NormalisedResult(ResultDisplay):
         n_neg = int((p["direction"] == "negative").sum())
         const = [str(c) for c in p.index[p["constant"]]]
         clipped = int(p["clipped"].sum())
-        zh = (f"{zh_m}：{len(self.normalised):,} 个对象 × {len(p)} 项指标，"
-              f"其中负向指标 {n_neg} 项已反向（数值越高越好）。")
-        en = (f"{en_m} normalisation of {len(self.normalised):,} rows × {len(p)} indicators; "
-              f"{n_neg} negative indicators reversed so that higher is better.")
+        zh = (
+            f"{zh_m}：{len(self.normalised):,} 个对象 × {len(p)} 项指标，"
+            f"其中负向指标 {n_neg} 项已反向（数值越高越好）。"
+        )
+        en = (
+            f"{en_m} normalisation of {len(self.normalised):,} rows × {len(p)} indicators; "
+            f"{n_neg} negative indicators reversed so that higher is better."
+        )
         if const:
             v = CONSTANT_VALUE[self.method]
             zh += f"无差异（常数）指标 {'、'.join(const)} 统一取 {v:g}。"
@@ -229,8 +279,9 @@ class NormalisedResult(ResultDisplay):
     def plot(self, ax: Axes | None = None) -> Axes:
         """Box plot of each normalised indicator."""
         ax = new_axes(ax)
-        ax.boxplot(self.normalised.to_numpy(), tick_labels=[str(c) for c in
-                                                           self.normalised.columns])
+        ax.boxplot(
+            self.normalised.to_numpy(), tick_labels=[str(c) for c in self.normalised.columns]
+        )
         ax.set_ylabel(label("标准化值", "normalised value"))
         ax.set_title(label(_METHOD_TEXT[self.method][0], _METHOD_TEXT[self.method][1]))
         ax.tick_params(axis="x", labelrotation=45)
@@ -326,26 +377,44 @@ def _weight_vector(func: str, columns: pd.Index, weights: Any, name: str = "weig
     ):
         weights = weights.weights
     if not isinstance(weights, pd.Series | Mapping):
-        raise _param_error(func, name, "指标→权重 的 Series 或映射",
-                           "a Series or mapping indicator → weight", type(weights).__name__)
+        raise _param_error(
+            func,
+            name,
+            "指标→权重 的 Series 或映射",
+            "a Series or mapping indicator → weight",
+            type(weights).__name__,
+        )
     given = dict(weights.items())
     missing = [str(c) for c in columns if c not in given]
     extra = [str(k) for k in given if k not in columns]
     if missing or extra:
-        raise _param_error(func, name, "恰好覆盖每个指标的权重",
-                           "one weight for each indicator, no others",
-                           f"missing {missing}, unknown {extra}")
+        raise _param_error(
+            func,
+            name,
+            "恰好覆盖每个指标的权重",
+            "one weight for each indicator, no others",
+            f"missing {missing}, unknown {extra}",
+        )
     w = np.array([given[c] for c in columns], dtype=float)
     if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
         given_text = dict(zip(map(str, columns), w.tolist(), strict=True))
-        raise _param_error(func, name, "非负有限数且总和为正",
-                           "finite, non-negative and with a positive sum", given_text)
+        raise _param_error(
+            func,
+            name,
+            "非负有限数且总和为正",
+            "finite, non-negative and with a positive sum",
+            given_text,
+        )
     return w / w.sum()
 
 
 def _geometric_logs(
-    func: str, z: np.ndarray, used: np.ndarray, zero_guard: Any,
-    rows: pd.Index, columns: pd.Index,
+    func: str,
+    z: np.ndarray,
+    used: np.ndarray,
+    zero_guard: Any,
+    rows: pd.Index,
+    columns: pd.Index,
 ) -> tuple[np.ndarray, np.ndarray, float, int]:
     """log(z + shift) for a weighted geometric mean over the ``used`` columns.
 
@@ -353,10 +422,13 @@ def _geometric_logs(
     whose score is 0 under ``zero_guard="zero"``, the shift and the number of zero cells.
     """
     if np.any(z[:, used] < 0):
-        raise _param_error(func, "normalised",
-                           "非负值（几何平均须用 minmax、rank 或 goalpost 标准化）",
-                           "non-negative values (a geometric mean needs minmax, rank or "
-                           "goalpost normalisation)", f"minimum {z[:, used].min():.4g}")
+        raise _param_error(
+            func,
+            "normalised",
+            "非负值（几何平均须用 minmax、rank 或 goalpost 标准化）",
+            "non-negative values (a geometric mean needs minmax, rank or goalpost normalisation)",
+            f"minimum {z[:, used].min():.4g}",
+        )
     is_zero = (z == 0) & used
     n_zero = int(is_zero.sum())
     shift = 0.0
@@ -367,21 +439,31 @@ def _geometric_logs(
             cells_zh = [f"{rows[i]!s} 的 {columns[j]!s}" for i, j in cells]
             cells_en = [f"({rows[i]!s}, {columns[j]!s})" for i, j in cells]
             raise ParameterError(
-                func, "zero_guard",
+                func,
+                "zero_guard",
                 "'zero' (a zero indicator makes the score 0) or a shift ε > 0 (shifted "
                 f"geometric mean) when the data hold zeros; zeros at {_named_cells(cells_en)}",
                 zero_guard,
-                zh=(f"{func}：几何平均遇到 0 值：{_named_cells(cells_zh)}；请显式选择 "
+                zh=(
+                    f"{func}：几何平均遇到 0 值：{_named_cells(cells_zh)}；请显式选择 "
                     "zero_guard='zero'（任一指标为 0 则得分为 0）"
-                    "或 zero_guard=ε>0（平移几何平均）"),
+                    "或 zero_guard=ε>0（平移几何平均）"
+                ),
             )
-    elif isinstance(zero_guard, int | float) and not isinstance(zero_guard, bool) and (
-        np.isfinite(zero_guard) and zero_guard > 0
+    elif (
+        isinstance(zero_guard, int | float)
+        and not isinstance(zero_guard, bool)
+        and (np.isfinite(zero_guard) and zero_guard > 0)
     ):
         shift = float(zero_guard)
     else:
-        raise _param_error(func, "zero_guard", "'error'、'zero' 或正数 ε",
-                           "'error', 'zero' or a positive number ε", zero_guard)
+        raise _param_error(
+            func,
+            "zero_guard",
+            "'error'、'zero' 或正数 ε",
+            "'error', 'zero' or a positive number ε",
+            zero_guard,
+        )
     # Logs only where they enter the score; elsewhere log(1) = 0 keeps NaN and −∞ out.
     taken = used & (~is_zero if shift == 0 else True)
     logs = np.log(np.where(taken, z + shift, 1.0))
@@ -435,15 +517,21 @@ class AggregateResult(ResultDisplay):
         """Method, formula, zero handling and the spread of scores, Chinese then English."""
         zh_m, en_m = _METHOD_TEXT[self.method]
         s = self.scores
-        zh = (f"{zh_m}（{self.formula}），{len(s):,} 个对象，{len(self.weights)} 项指标；"
-              f"得分中位数 {s.median():.4g}，范围 {s.min():.4g}–{s.max():.4g}。")
-        en = (f"{en_m} ({self.formula}) of {len(self.weights)} indicators for {len(s):,} rows; "
-              f"median score {s.median():.4g}, range {s.min():.4g}–{s.max():.4g}.")
+        zh = (
+            f"{zh_m}（{self.formula}），{len(s):,} 个对象，{len(self.weights)} 项指标；"
+            f"得分中位数 {s.median():.4g}，范围 {s.min():.4g}–{s.max():.4g}。"
+        )
+        en = (
+            f"{en_m} ({self.formula}) of {len(self.weights)} indicators for {len(s):,} rows; "
+            f"median score {s.median():.4g}, range {s.min():.4g}–{s.max():.4g}."
+        )
         if self.method == "geometric" and self.zero_cells:
             if self.shift > 0:
                 zh += f"{self.zero_cells} 个 0 值按平移几何平均处理（ε = {self.shift:g}）。"
-                en += (f" {self.zero_cells} zero values handled by the shifted geometric mean "
-                       f"(ε = {self.shift:g}).")
+                en += (
+                    f" {self.zero_cells} zero values handled by the shifted geometric mean "
+                    f"(ε = {self.shift:g})."
+                )
             else:
                 zh += f"{self.zero_cells} 个 0 值使所在对象得分为 0。"
                 en += f" {self.zero_cells} zero values make their rows score 0."
@@ -526,7 +614,8 @@ def aggregate(
     else:
         used = w > 0
         logs, zero_rows, shift, n_zero = _geometric_logs(
-            func, z, used, zero_guard, frame.index, frame.columns)
+            func, z, used, zero_guard, frame.index, frame.columns
+        )
         scores = np.exp(logs @ w) - shift
         scores[zero_rows] = 0.0
     return AggregateResult(

@@ -92,8 +92,9 @@ def rank(
     codes, _ = group_codes(groups, index, func)
     keys = order_keys(values, tie_break, ascending, tie_break_ascending, func)
     if method == "ordinal":
-        keys.append(_badness(pd.Series(index, index=index), ascending=True, func=func,
-                             name="index"))
+        keys.append(
+            _badness(pd.Series(index, index=index), ascending=True, func=func, name="index")
+        )
     ranks = np.zeros(len(index), dtype=np.int64)
     sel = np.flatnonzero(valid)
     order, new_group, new_block = sorted_blocks(codes[sel], [k[sel] for k in keys])
@@ -145,8 +146,13 @@ def group_codes(
     frame.columns = [c if isinstance(c, str) else "group" for c in frame.columns]
     if frame.isna().any(axis=None):
         missing = list(frame.index[frame.isna().any(axis=1)][:5])
-        raise ParameterError(func, "groups", "a group for every member", f"missing for {missing}",
-                             zh=f"{func}：参数 'groups' 中以下成员缺少分组：{missing}")
+        raise ParameterError(
+            func,
+            "groups",
+            "a group for every member",
+            f"missing for {missing}",
+            zh=f"{func}：参数 'groups' 中以下成员缺少分组：{missing}",
+        )
     per_column = [_codes(frame[c]) for c in frame.columns]
     if len(per_column) == 1:
         return per_column[0], frame
@@ -187,12 +193,16 @@ def order_keys(
     else:
         directions = list(tie_break_ascending)
         if len(directions) != len(extra):
-            raise ParameterError(func, "tie_break_ascending",
-                                 f"a bool or {len(extra)} bools (one per tie-break key)",
-                                 tie_break_ascending)
+            raise ParameterError(
+                func,
+                "tie_break_ascending",
+                f"a bool or {len(extra)} bools (one per tie-break key)",
+                tie_break_ascending,
+            )
     for i, (key, asc) in enumerate(zip(extra, directions, strict=True)):
-        series = align(key if isinstance(key, pd.Series) else pd.Series(key), index, func,
-                       f"tie_break[{i}]")
+        series = align(
+            key if isinstance(key, pd.Series) else pd.Series(key), index, func, f"tie_break[{i}]"
+        )
         keys.append(_badness(series, ascending=asc, func=func, name=f"tie_break[{i}]"))
     return keys
 
@@ -205,19 +215,20 @@ def align(obj: Any, index: pd.Index, func: str, name: str) -> Any:
     if not isinstance(obj, pd.Series | pd.DataFrame):
         arr = np.asarray(obj)
         if arr.ndim != 1 or len(arr) != len(index):
-            raise ParameterError(func, name, f"{len(index)} values aligned with the scores",
-                                 f"shape {arr.shape}")
+            raise ParameterError(
+                func, name, f"{len(index)} values aligned with the scores", f"shape {arr.shape}"
+            )
         return pd.Series(arr, index=index)
     if obj.index.equals(index):
         return obj
-    if (
-        len(obj.index) == len(index)
-        and obj.index.is_unique
-        and obj.index.isin(index).all()
-    ):
+    if len(obj.index) == len(index) and obj.index.is_unique and obj.index.isin(index).all():
         return obj.reindex(index)
-    raise ParameterError(func, name, "a Series/DataFrame with the same index labels as the scores",
-                         "different index labels")
+    raise ParameterError(
+        func,
+        name,
+        "a Series/DataFrame with the same index labels as the scores",
+        "different index labels",
+    )
 
 
 def _unique_index(values: pd.Series, func: str) -> pd.Index:
@@ -225,8 +236,12 @@ def _unique_index(values: pd.Series, func: str) -> pd.Index:
         raise ParameterError(func, "values", "a pandas Series", type(values).__name__)
     if not values.index.is_unique:
         dup = list(values.index[values.index.duplicated()][:5])
-        raise ParameterError(func, "values", "a Series with a unique index (one row per member)",
-                             f"duplicate labels {dup}")
+        raise ParameterError(
+            func,
+            "values",
+            "a Series with a unique index (one row per member)",
+            f"duplicate labels {dup}",
+        )
     return values.index
 
 

@@ -120,23 +120,33 @@ class RobustnessResult(ResultDisplay):
     def _settings_text(self) -> tuple[str, str]:
         m, n, d = len(self.table), len(self.base_weights), len(self.draw_weights)
         if self.weight_scheme == "dirichlet":
-            zh_w = (f"权重按 Dirichlet 分布扰动（集中度 κ = {self.concentration:.4g}，"
-                    f"平均大小权重的变异系数 {self.spread:.0%}）")
-            en_w = (f"weights drawn from a Dirichlet distribution (concentration κ = "
-                    f"{self.concentration:.4g}, coefficient of variation {self.spread:.0%} for "
-                    "a weight of average size)")
+            zh_w = (
+                f"权重按 Dirichlet 分布扰动（集中度 κ = {self.concentration:.4g}，"
+                f"平均大小权重的变异系数 {self.spread:.0%}）"
+            )
+            en_w = (
+                f"weights drawn from a Dirichlet distribution (concentration κ = "
+                f"{self.concentration:.4g}, coefficient of variation {self.spread:.0%} for "
+                "a weight of average size)"
+            )
         else:
             zh_w = f"权重在基准值的 ±{self.spread:.0%} 内均匀扰动后归一化"
             en_w = f"weights varied uniformly within ±{self.spread:.0%} of the base, renormalised"
-        combos_zh = "、".join(f"{_METHOD_TEXT[a][0]}+{_METHOD_TEXT[b][0]}"
-                             for a, b in self.combinations)
+        combos_zh = "、".join(
+            f"{_METHOD_TEXT[a][0]}+{_METHOD_TEXT[b][0]}" for a, b in self.combinations
+        )
         combos_en = ", ".join(f"{a}+{b}" for a, b in self.combinations)
-        zh = (f"排名稳健性：{m:,} 个对象 × {n} 项指标，{d:,} 次抽样；{zh_w}；每次从 "
-              f"{len(self.combinations)} 种方法组合（{combos_zh}）中随机选一种")
-        en = (f"Rank robustness: {m:,} rows × {n} indicators, {d:,} draws; {en_w}; each draw "
-              f"uses one of {len(self.combinations)} method combinations ({combos_en}) at random")
+        zh = (
+            f"排名稳健性：{m:,} 个对象 × {n} 项指标，{d:,} 次抽样；{zh_w}；每次从 "
+            f"{len(self.combinations)} 种方法组合（{combos_zh}）中随机选一种"
+        )
+        en = (
+            f"Rank robustness: {m:,} rows × {n} indicators, {d:,} draws; {en_w}; each draw "
+            f"uses one of {len(self.combinations)} method combinations ({combos_en}) at random"
+        )
         if any(b == "geometric" for _, b in self.combinations) and not isinstance(
-                self.zero_guard, str):
+            self.zero_guard, str
+        ):
             zh += f"，几何平均对 0 值平移 ε = {self.zero_guard:g}"
             en += f", the geometric mean shifted by ε = {self.zero_guard:g} for zeros"
         base_zh = f"{_METHOD_TEXT[self.base[0]][0]}+{_METHOD_TEXT[self.base[1]][0]}"
@@ -155,34 +165,49 @@ class RobustnessResult(ResultDisplay):
         widest = t.sort_values("band_width", ascending=False, kind="stable").head(_WIDEST)
         named = [f"{r.Index}（{r.rank_p05}–{r.rank_p95}）" for r in widest.itertuples()]
         named_en = [f"{r.Index} ({r.rank_p05}–{r.rank_p95})" for r in widest.itertuples()]
-        zh += (f"\n名次 5%–95% 区间宽度的中位数为 {t['band_width'].median():g} 名；"
-               f"区间最宽的是 {'、'.join(named)}。")
-        en += (f"\nThe median width of the 5–95% rank band is {t['band_width'].median():g}; "
-               f"the widest are {', '.join(named_en)}.")
+        zh += (
+            f"\n名次 5%–95% 区间宽度的中位数为 {t['band_width'].median():g} 名；"
+            f"区间最宽的是 {'、'.join(named)}。"
+        )
+        en += (
+            f"\nThe median width of the 5–95% rank band is {t['band_width'].median():g}; "
+            f"the widest are {', '.join(named_en)}."
+        )
         if self.grade_shares:
             stable = int((t["p_base_grade"] >= STABLE_PROBABILITY).sum())
-            zh += (f"\n{stable:,} 个对象（{stable / len(t):.1%}）在至少 {STABLE_PROBABILITY:.0%} "
-                   f"的抽样中保持基准等级；其余 {len(t) - stable:,} 个的等级随权重与方法变化，"
-                   "将名次或等级与绩效挂钩前宜复核。")
-            en += (f"\n{stable:,} rows ({stable / len(t):.1%}) keep their base grade in at least "
-                   f"{STABLE_PROBABILITY:.0%} of draws; the grade of the other "
-                   f"{len(t) - stable:,} changes with the weights and methods and should be "
-                   "reviewed before pay is tied to it.")
+            zh += (
+                f"\n{stable:,} 个对象（{stable / len(t):.1%}）在至少 {STABLE_PROBABILITY:.0%} "
+                f"的抽样中保持基准等级；其余 {len(t) - stable:,} 个的等级随权重与方法变化，"
+                "将名次或等级与绩效挂钩前宜复核。"
+            )
+            en += (
+                f"\n{stable:,} rows ({stable / len(t):.1%}) keep their base grade in at least "
+                f"{STABLE_PROBABILITY:.0%} of draws; the grade of the other "
+                f"{len(t) - stable:,} changes with the weights and methods and should be "
+                "reviewed before pay is tied to it."
+            )
         return f"{zh}\n\n{en}"
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Median rank with the 5–95 % band per row, sorted by median rank; x = base rank."""
         t = self.table
-        keys = ["group", "median_rank", "base_rank"] if "group" in t else ["median_rank",
-                                                                           "base_rank"]
+        keys = (
+            ["group", "median_rank", "base_rank"] if "group" in t else ["median_rank", "base_rank"]
+        )
         t = t.sort_values(keys, kind="stable")
         ax = new_axes(ax, figsize=(7.0, max(4.0, min(12.0, 0.2 * len(t)))))
         y = np.arange(len(t))
         median = t["median_rank"].to_numpy()
-        ax.errorbar(median, y, xerr=[median - t["rank_p05"].to_numpy(),
-                                     t["rank_p95"].to_numpy() - median],
-                    fmt="o", ms=3, lw=1, capsize=0, label=label("中位名次与 5–95% 区间",
-                                                                "median rank, 5–95% band"))
+        ax.errorbar(
+            median,
+            y,
+            xerr=[median - t["rank_p05"].to_numpy(), t["rank_p95"].to_numpy() - median],
+            fmt="o",
+            ms=3,
+            lw=1,
+            capsize=0,
+            label=label("中位名次与 5–95% 区间", "median rank, 5–95% band"),
+        )
         ax.plot(t["base_rank"].to_numpy(), y, "x", ms=4, label=label("基准名次", "base rank"))
         if len(t) <= _MAX_LABELLED_ROWS:
             ax.set_yticks(y, [str(k) for k in t.index])
@@ -198,8 +223,13 @@ class RobustnessResult(ResultDisplay):
 
 def _method_list(func: str, name: str, values: Any, choices: tuple[str, ...]) -> tuple[str, ...]:
     if isinstance(values, str) or not isinstance(values, Sequence) or not values:
-        raise _param_error(func, name, f"非空序列，元素取自 {choices}",
-                           f"a non-empty sequence of {choices}", values)
+        raise _param_error(
+            func,
+            name,
+            f"非空序列，元素取自 {choices}",
+            f"a non-empty sequence of {choices}",
+            values,
+        )
     for v in values:
         check_choice(func, name, v, choices)
     if len(set(values)) != len(values):
@@ -211,19 +241,35 @@ def _grade_list(func: str, shares: Any) -> tuple[tuple[str, float], ...]:
     if shares is None:
         return ()
     if not isinstance(shares, Mapping) or not shares:
-        raise _param_error(func, "grade_shares", "等级→比例 的映射（最好的在前）",
-                           "a mapping grade → share, best grade first", shares)
+        raise _param_error(
+            func,
+            "grade_shares",
+            "等级→比例 的映射（最好的在前）",
+            "a mapping grade → share, best grade first",
+            shares,
+        )
     for key, share in shares.items():
         if not isinstance(key, str) or not f"p_{key}".isidentifier():
-            raise _param_error(func, "grade_shares", "可作列名的等级名称（如 优秀、A）",
-                               "grade names usable in column names (such as 优秀 or A)", key)
+            raise _param_error(
+                func,
+                "grade_shares",
+                "可作列名的等级名称（如 优秀、A）",
+                "grade names usable in column names (such as 优秀 or A)",
+                key,
+            )
         if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
-            raise _param_error(func, f"grade_shares[{key!r}]", "0 到 1 之间的比例",
-                               "a share between 0 and 1", share)
+            raise _param_error(
+                func,
+                f"grade_shares[{key!r}]",
+                "0 到 1 之间的比例",
+                "a share between 0 and 1",
+                share,
+            )
     total = sum((Decimal(str(s)) for s in shares.values()), Decimal(0))
     if abs(total - 1) > Decimal("1e-9"):
-        raise _param_error(func, "grade_shares", "总和为 1 的比例", "shares summing to 1",
-                           f"sum {total}")
+        raise _param_error(
+            func, "grade_shares", "总和为 1 的比例", "shares summing to 1", f"sum {total}"
+        )
     return tuple((k, float(v)) for k, v in shares.items())
 
 
@@ -240,8 +286,9 @@ def _grade_cuts(grades: tuple[tuple[str, float], ...], sizes: np.ndarray) -> np.
     return cuts
 
 
-def _group_rows(func: str, index: pd.Index, groups: Any) -> tuple[np.ndarray | None,
-                                                                  list[np.ndarray] | None]:
+def _group_rows(
+    func: str, index: pd.Index, groups: Any
+) -> tuple[np.ndarray | None, list[np.ndarray] | None]:
     """Group label per row and the row positions of each group (None without groups)."""
     if groups is None:
         return None, None
@@ -249,16 +296,24 @@ def _group_rows(func: str, index: pd.Index, groups: Any) -> tuple[np.ndarray | N
         values = groups.reindex(index)
         if values.isna().any() or not groups.index.is_unique:
             missing = [str(k) for k in index[values.isna()]][:5]
-            raise _param_error(func, "groups", "覆盖每一行的组别（Series 的索引与指标表相同）",
-                               "a group for every row (a Series indexed like the indicators)",
-                               f"missing for {missing}")
+            raise _param_error(
+                func,
+                "groups",
+                "覆盖每一行的组别（Series 的索引与指标表相同）",
+                "a group for every row (a Series indexed like the indicators)",
+                f"missing for {missing}",
+            )
         labels = values.to_numpy()
     else:
         labels = np.asarray(groups, dtype=object)
         if labels.shape != (len(index),) or pd.isna(labels).any():
-            raise _param_error(func, "groups", f"长度为 {len(index)} 且无缺失的组别",
-                               f"{len(index)} group labels without missing values",
-                               f"shape {labels.shape}")
+            raise _param_error(
+                func,
+                "groups",
+                f"长度为 {len(index)} 且无缺失的组别",
+                f"{len(index)} group labels without missing values",
+                f"shape {labels.shape}",
+            )
     codes, uniques = pd.factorize(labels)
     return labels, [np.flatnonzero(codes == k) for k in range(len(uniques))]
 
@@ -377,9 +432,9 @@ def rank_robustness(
     "inverted_cdf"``), so they are ranks that occurred. A geometric mean is ranked by
     Σ w ln(z + ε), a monotone transform of the score. Checked against a plain loop over
     the recorded draws with :func:`assess.appraisal.normalise.normalise`,
-    :func:`assess.appraisal.normalise.aggregate` and ``pandas.Series.rank(method="min")``. Sensitivity analysis of
-    composite indicators by Monte Carlo follows the OECD/JRC Handbook on Constructing
-    Composite Indicators (2008), §7.
+    :func:`assess.appraisal.normalise.aggregate` and ``pandas.Series.rank(method="min")``.
+    Sensitivity analysis of composite indicators by Monte Carlo follows the OECD/JRC
+    Handbook on Constructing Composite Indicators (2008), §7.
 
     Examples
     --------
@@ -399,51 +454,82 @@ def rank_robustness(
     x = _indicator_matrix(func, indicators, "indicators")
     if not indicators.index.is_unique:
         dup = [str(k) for k in indicators.index[indicators.index.duplicated()]][:5]
-        raise _param_error(func, "indicators", "行索引互不相同的表", "a table with a unique "
-                           "row index", f"duplicated rows {dup}")
+        raise _param_error(
+            func,
+            "indicators",
+            "行索引互不相同的表",
+            "a table with a unique row index",
+            f"duplicated rows {dup}",
+        )
     columns = indicators.columns
     positive = _direction_mask(func, columns, directions)
     w0 = _weight_vector(func, columns, weights)
     used = w0 > 0
     if used.sum() < 2:
-        raise _param_error(func, "weights", "至少两个正权重", "at least two positive weights",
-                           dict(zip(map(str, columns), w0.tolist(), strict=True)))
+        raise _param_error(
+            func,
+            "weights",
+            "至少两个正权重",
+            "at least two positive weights",
+            dict(zip(map(str, columns), w0.tolist(), strict=True)),
+        )
     if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 1:
         raise _param_error(func, "draws", "正整数", "a positive integer", draws)
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise _param_error(func, "seed", "非负整数", "a non-negative integer", seed)
     check_choice(func, "weight_scheme", weight_scheme, WEIGHT_SCHEMES)
     if isinstance(spread, bool) or not isinstance(spread, int | float) or not 0 <= spread < 1:
-        raise _param_error(func, "spread", "0 ≤ spread < 1 的数", "a number with 0 ≤ spread < 1",
-                           spread)
+        raise _param_error(
+            func, "spread", "0 ≤ spread < 1 的数", "a number with 0 ≤ spread < 1", spread
+        )
     k = int(used.sum())
     kappa: float | None = None
     if weight_scheme == "uniform":
         if concentration is not None:
-            raise _param_error(func, "concentration", "None（仅用于 dirichlet）",
-                               "None (used by weight_scheme='dirichlet' only)", concentration)
+            raise _param_error(
+                func,
+                "concentration",
+                "None（仅用于 dirichlet）",
+                "None (used by weight_scheme='dirichlet' only)",
+                concentration,
+            )
     elif concentration is not None:
-        if (isinstance(concentration, bool) or not isinstance(concentration, int | float)
-                or not 0 < concentration < math.inf):
+        if (
+            isinstance(concentration, bool)
+            or not isinstance(concentration, int | float)
+            or not 0 < concentration < math.inf
+        ):
             raise _param_error(func, "concentration", "正数", "a positive number", concentration)
         kappa = float(concentration)
     else:
         kappa = (k - 1) / spread**2 - 1 if spread > 0 else -1.0
         if kappa <= 0:
-            raise _param_error(func, "spread", f"0 < spread < {math.sqrt(k - 1):.3g}（或给出 "
-                               "concentration）", f"0 < spread < {math.sqrt(k - 1):.3g} (or give "
-                               "concentration)", spread)
+            raise _param_error(
+                func,
+                "spread",
+                f"0 < spread < {math.sqrt(k - 1):.3g}（或给出 concentration）",
+                f"0 < spread < {math.sqrt(k - 1):.3g} (or give concentration)",
+                spread,
+            )
     if kappa is not None:
         spread = math.sqrt((k - 1) / (kappa + 1))
     norms = _method_list(func, "normalisations", normalisations, NORMALISATIONS)
     aggs = _method_list(func, "aggregations", aggregations, AGGREGATIONS)
-    combos = tuple((nm, ag) for nm in norms for ag in aggs
-                   if ag == "arithmetic" or nm in BOUNDED_NORMALISATIONS)
+    combos = tuple(
+        (nm, ag)
+        for nm in norms
+        for ag in aggs
+        if ag == "arithmetic" or nm in BOUNDED_NORMALISATIONS
+    )
     if not combos:
-        raise _param_error(func, "aggregations", "至少一种可与所选标准化搭配的集成方法（几何平均需 "
-                           "minmax、rank 或 goalpost）", "at least one aggregation that fits the "
-                           "normalisations (a geometric mean needs minmax, rank or goalpost)",
-                           aggs)
+        raise _param_error(
+            func,
+            "aggregations",
+            "至少一种可与所选标准化搭配的集成方法（几何平均需 minmax、rank 或 goalpost）",
+            "at least one aggregation that fits the "
+            "normalisations (a geometric mean needs minmax, rank or goalpost)",
+            aggs,
+        )
     bounds = _goalpost_bounds(func, columns, goalposts) if "goalpost" in norms else None
     grades = _grade_list(func, grade_shares)
     group_labels, group_rows = _group_rows(func, indicators.index, groups)
@@ -456,8 +542,9 @@ def rank_robustness(
             matrices.append(normalised[nm])
             zero_rows.append(None)
         else:
-            logs, rows_at_zero, _, _ = _geometric_logs(func, normalised[nm], used, zero_guard,
-                                                       indicators.index, columns)
+            logs, rows_at_zero, _, _ = _geometric_logs(
+                func, normalised[nm], used, zero_guard, indicators.index, columns
+            )
             matrices.append(logs)
             zero_rows.append(rows_at_zero if rows_at_zero.any() else None)
 
@@ -471,7 +558,7 @@ def rank_robustness(
     for c, matrix in enumerate(matrices):
         selected = np.flatnonzero(combo_of_draw == c)
         for start in range(0, selected.size, chunk):
-            cols = selected[start:start + chunk]
+            cols = selected[start : start + chunk]
             scores = matrix @ w[cols].T
             if zero_rows[c] is not None:
                 scores[zero_rows[c]] = -np.inf
@@ -481,8 +568,9 @@ def rank_robustness(
         base_scores[zero_rows[0]] = -np.inf
     base_rank = _competition_ranks(base_scores[:, None], group_rows)[:, 0]
 
-    p05, median, p95 = np.quantile(ranks, [BAND[0], 0.5, BAND[1]], axis=1,
-                                   method="inverted_cdf").astype(np.int64)
+    p05, median, p95 = np.quantile(
+        ranks, [BAND[0], 0.5, BAND[1]], axis=1, method="inverted_cdf"
+    ).astype(np.int64)
     table = pd.DataFrame(index=indicators.index)
     if group_labels is not None:
         table["group"] = group_labels
@@ -513,8 +601,12 @@ def rank_robustness(
         table=table,
         draw_weights=pd.DataFrame(w, index=draw_index, columns=columns),
         draw_methods=pd.DataFrame(
-            {"normalisation": [combos[c][0] for c in combo_of_draw],
-             "aggregation": [combos[c][1] for c in combo_of_draw]}, index=draw_index),
+            {
+                "normalisation": [combos[c][0] for c in combo_of_draw],
+                "aggregation": [combos[c][1] for c in combo_of_draw],
+            },
+            index=draw_index,
+        ),
         base_weights=pd.Series(w0, index=columns, name="weight"),
         base=combos[0],
         combinations=combos,

@@ -57,18 +57,31 @@ COMBINATIONS: tuple[str, ...] = ("additive", "multiplicative")
 _RI_VALUES: dict[str, tuple[float, ...]] = {
     # Saaty, T. L. (1980). The Analytic Hierarchy Process. McGraw-Hill. The table printed
     # in most Chinese AHP textbooks; n = 12 (1.48) is below n = 11 as in the original.
-    "saaty": (0, 0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49, 1.51, 1.48, 1.56, 1.57,
-              1.59),
+    "saaty": (0, 0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49, 1.51, 1.48, 1.56, 1.57, 1.59),
     # 1,000 random matrices per order, as tabulated in Chinese AHP course material
     # (e.g. the 0.52, 0.89, 1.12, 1.26, … table of 数学建模 textbooks); the original
     # publication is not verified here. Kept so published Chinese results can be redone.
-    "cn-1000": (0, 0, 0.52, 0.89, 1.12, 1.26, 1.36, 1.41, 1.46, 1.49, 1.52, 1.54, 1.56, 1.58,
-                1.59),
+    "cn-1000": (0, 0, 0.52, 0.89, 1.12, 1.26, 1.36, 1.41, 1.46, 1.49, 1.52, 1.54, 1.56, 1.58, 1.59),
     # Alonso, J. A. & Lamata, M. T. (2006). Consistency in the analytic hierarchy process:
     # a new approach. Int. J. Uncertainty, Fuzziness and Knowledge-Based Systems 14(4),
     # 445–459, table of 100,000 random matrices per order.
-    "alonso-lamata": (0, 0, 0.5245, 0.8815, 1.1086, 1.2479, 1.3417, 1.4056, 1.4499, 1.4854,
-                      1.5141, 1.5365, 1.5551, 1.5713, 1.5838),
+    "alonso-lamata": (
+        0,
+        0,
+        0.5245,
+        0.8815,
+        1.1086,
+        1.2479,
+        1.3417,
+        1.4056,
+        1.4499,
+        1.4854,
+        1.5141,
+        1.5365,
+        1.5551,
+        1.5713,
+        1.5838,
+    ),
 }
 #: Selectable RI tables; ``alonso-lamata-formula`` is Alonso & Lamata's (2006) linear fit
 #: of the mean random λmax, 2.7699 n − 4.3513, i.e. RI(n) = (1.7699 n − 4.3513)/(n − 1),
@@ -78,8 +91,10 @@ _RI_TEXT: dict[str, tuple[str, str]] = {
     "saaty": ("Saaty（1980）表", "Saaty (1980) table"),
     "cn-1000": ("国内教材 1000 次模拟表", "Chinese textbook 1,000-matrix table"),
     "alonso-lamata": ("Alonso–Lamata（2006）表", "Alonso–Lamata (2006) table"),
-    "alonso-lamata-formula": ("Alonso–Lamata（2006）线性公式",
-                              "Alonso–Lamata (2006) linear formula"),
+    "alonso-lamata-formula": (
+        "Alonso–Lamata（2006）线性公式",
+        "Alonso–Lamata (2006) linear formula",
+    ),
 }
 _AHP_METHOD_TEXT: dict[str, tuple[str, str]] = {
     "eigenvector": ("特征向量法", "principal eigenvector"),
@@ -112,13 +127,17 @@ class InconsistentJudgmentsError(AssessError):
     def __init__(self, result: AHPResult) -> None:
         self.result = result
         zh_pairs, en_pairs = result._pair_text()
-        zh = (f"判断矩阵一致性比率 CR = {result.cr:.3f} > {CR_THRESHOLD:.2f}"
-              f"（n = {result.n}，{_RI_TEXT[result.ri_table][0]} RI = {result.ri:.4g}）。"
-              f"最不一致的比较：{zh_pairs}。请修改这些判断；确有理由时可设 allow_inconsistent=True")
-        en = (f"pairwise comparisons have consistency ratio CR = {result.cr:.3f} > "
-              f"{CR_THRESHOLD:.2f} (n = {result.n}, {_RI_TEXT[result.ri_table][1]} RI = "
-              f"{result.ri:.4g}). Most inconsistent comparisons: {en_pairs}. Revise them, or "
-              "pass allow_inconsistent=True when there is a reason to keep them")
+        zh = (
+            f"判断矩阵一致性比率 CR = {result.cr:.3f} > {CR_THRESHOLD:.2f}"
+            f"（n = {result.n}，{_RI_TEXT[result.ri_table][0]} RI = {result.ri:.4g}）。"
+            f"最不一致的比较：{zh_pairs}。请修改这些判断；确有理由时可设 allow_inconsistent=True"
+        )
+        en = (
+            f"pairwise comparisons have consistency ratio CR = {result.cr:.3f} > "
+            f"{CR_THRESHOLD:.2f} (n = {result.n}, {_RI_TEXT[result.ri_table][1]} RI = "
+            f"{result.ri:.4g}). Most inconsistent comparisons: {en_pairs}. Revise them, or "
+            "pass allow_inconsistent=True when there is a reason to keep them"
+        )
         super().__init__(bilingual(zh, en))
 
 
@@ -161,8 +180,7 @@ class WeightResult(ResultDisplay):
         shown = w if len(w) <= _SUMMARY_WEIGHTS else w.sort_values(ascending=False).head(5)
         items = [f"{k} {v:.3f}" for k, v in shown.items()]
         if len(shown) < len(w):
-            return (f"最大的 5 项为 {'、'.join(items)}",
-                    f"the five largest are {', '.join(items)}")
+            return (f"最大的 5 项为 {'、'.join(items)}", f"the five largest are {', '.join(items)}")
         return "、".join(items), ", ".join(items)
 
     def summary(self) -> str:
@@ -236,10 +254,14 @@ class AHPResult(WeightResult):
     def _pair_text(self) -> tuple[str, str]:
         top = self.comparisons.head(_TOP_PAIRS)
         top = top[top["ci_contribution"] > _NEGLIGIBLE]
-        zh = "、".join(f"{r.row} 对 {r.column}（给定 {r.given:.3g}，权重比 {r.implied:.3g}）"
-                      for r in top.itertuples())
-        en = "; ".join(f"{r.row} vs {r.column} (given {r.given:.3g}, weight ratio "
-                       f"{r.implied:.3g})" for r in top.itertuples())
+        zh = "、".join(
+            f"{r.row} 对 {r.column}（给定 {r.given:.3g}，权重比 {r.implied:.3g}）"
+            for r in top.itertuples()
+        )
+        en = "; ".join(
+            f"{r.row} vs {r.column} (given {r.given:.3g}, weight ratio {r.implied:.3g})"
+            for r in top.itertuples()
+        )
         return zh or "无", en or "none"
 
     def summary(self) -> str:
@@ -249,23 +271,34 @@ class AHPResult(WeightResult):
         zh_w, en_w = self._weights_text()
         zh_p, en_p = self._pair_text()
         sign = "≤" if self.consistent else ">"
-        verdict_zh = "通过一致性检验" if self.consistent else (
-            "未通过一致性检验（按 allow_inconsistent=True 保留）")
-        verdict_en = "passes the consistency check" if self.consistent else (
-            "fails the consistency check (kept because allow_inconsistent=True)")
-        zh = (f"层次分析法（{zh_m}）：n = {self.n}，λmax = {self.lambda_max:.4f}，"
-              f"CI = {self.ci:.4f}，RI = {self.ri:.4g}（{zh_t}），CR = {self.cr:.4f} {sign} "
-              f"{CR_THRESHOLD:.2f}，{verdict_zh}。最不一致的比较：{zh_p}。权重：{zh_w}。")
-        en = (f"AHP ({en_m}): n = {self.n}, λmax = {self.lambda_max:.4f}, CI = {self.ci:.4f}, "
-              f"RI = {self.ri:.4g} ({en_t}), CR = {self.cr:.4f} {sign} {CR_THRESHOLD:.2f}: "
-              f"{verdict_en}. Most inconsistent comparisons: {en_p}. Weights: {en_w}.")
+        verdict_zh = (
+            "通过一致性检验"
+            if self.consistent
+            else ("未通过一致性检验（按 allow_inconsistent=True 保留）")
+        )
+        verdict_en = (
+            "passes the consistency check"
+            if self.consistent
+            else ("fails the consistency check (kept because allow_inconsistent=True)")
+        )
+        zh = (
+            f"层次分析法（{zh_m}）：n = {self.n}，λmax = {self.lambda_max:.4f}，"
+            f"CI = {self.ci:.4f}，RI = {self.ri:.4g}（{zh_t}），CR = {self.cr:.4f} {sign} "
+            f"{CR_THRESHOLD:.2f}，{verdict_zh}。最不一致的比较：{zh_p}。权重：{zh_w}。"
+        )
+        en = (
+            f"AHP ({en_m}): n = {self.n}, λmax = {self.lambda_max:.4f}, CI = {self.ci:.4f}, "
+            f"RI = {self.ri:.4g} ({en_t}), CR = {self.cr:.4f} {sign} {CR_THRESHOLD:.2f}: "
+            f"{verdict_en}. Most inconsistent comparisons: {en_p}. Weights: {en_w}."
+        )
         return f"{zh}\n\n{en}"
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Bar chart of the weights, with CR in the title."""
         ax = super().plot(ax)
-        ax.set_title(label(f"层次分析法权重（CR = {self.cr:.3f}）",
-                           f"AHP weights (CR = {self.cr:.3f})"))
+        ax.set_title(
+            label(f"层次分析法权重（CR = {self.cr:.3f}）", f"AHP weights (CR = {self.cr:.3f})")
+        )
         return ax
 
 
@@ -313,17 +346,23 @@ def random_index(n: int, *, table: str = "saaty") -> float:
     values = _RI_VALUES[table]
     if n > len(values):
         raise _param_error(
-            func, "n", f"不超过 {len(values)} 的阶数（{table} 表的范围；更大的矩阵请用 "
+            func,
+            "n",
+            f"不超过 {len(values)} 的阶数（{table} 表的范围；更大的矩阵请用 "
             "table='alonso-lamata-formula'）",
             f"at most {len(values)} for table {table!r} (use table='alonso-lamata-formula' "
-            "for larger matrices)", n)
+            "for larger matrices)",
+            n,
+        )
     return float(values[n - 1])
 
 
 def _judgment(func: str, value: Any, cell: str) -> float:
     """One cell of a judgment matrix as a float: a number, "1/3" or "3"; NaN when empty."""
-    if value is None or value is pd.NA or (
-        isinstance(value, float | np.floating) and np.isnan(value)
+    if (
+        value is None
+        or value is pd.NA
+        or (isinstance(value, float | np.floating) and np.isnan(value))
     ):
         return np.nan
     if isinstance(value, str):
@@ -332,9 +371,13 @@ def _judgment(func: str, value: Any, cell: str) -> float:
         try:
             return float(Fraction(value.strip()))
         except (ValueError, ZeroDivisionError):
-            raise _param_error(func, "matrix", f"{cell} 为正数或分数（如 3 或 \"1/3\"）",
-                               f"{cell} a positive number or fraction such as 3 or \"1/3\"",
-                               value) from None
+            raise _param_error(
+                func,
+                "matrix",
+                f'{cell} 为正数或分数（如 3 或 "1/3"）',
+                f'{cell} a positive number or fraction such as 3 or "1/3"',
+                value,
+            ) from None
     if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
         raise _param_error(func, "matrix", f"{cell} 为正数", f"{cell} a positive number", value)
     return float(value)
@@ -350,19 +393,28 @@ def _judgment_matrix(func: str, matrix: Any, name: str = "matrix") -> tuple[np.n
     if isinstance(matrix, pd.DataFrame):
         labels = [str(c) for c in matrix.columns]
         if [str(i) for i in matrix.index] != labels:
-            raise _param_error(func, name, "行标签与列标签相同（且顺序一致）的方阵",
-                               "a square table whose row labels equal its column labels",
-                               f"rows {list(map(str, matrix.index))}, columns {labels}")
+            raise _param_error(
+                func,
+                name,
+                "行标签与列标签相同（且顺序一致）的方阵",
+                "a square table whose row labels equal its column labels",
+                f"rows {list(map(str, matrix.index))}, columns {labels}",
+            )
         cells = matrix.to_numpy(dtype=object)
     else:
         cells = np.array(matrix, dtype=object)
         labels = [f"C{i + 1}" for i in range(cells.shape[0])] if cells.ndim == 2 else []
     if cells.ndim != 2 or cells.shape[0] != cells.shape[1] or cells.shape[0] == 0:
-        raise _param_error(func, name, "非空方阵", "a non-empty square matrix",
-                           f"shape {cells.shape}")
+        raise _param_error(
+            func, name, "非空方阵", "a non-empty square matrix", f"shape {cells.shape}"
+        )
     n = cells.shape[0]
-    a = np.array([[_judgment(func, cells[i, j], f"[{labels[i]}, {labels[j]}]")
-                   for j in range(n)] for i in range(n)])
+    a = np.array(
+        [
+            [_judgment(func, cells[i, j], f"[{labels[i]}, {labels[j]}]") for j in range(n)]
+            for i in range(n)
+        ]
+    )
     problems_zh: list[str] = []
     problems_en: list[str] = []
 
@@ -384,9 +436,11 @@ def _judgment_matrix(func: str, matrix: Any, name: str = "matrix") -> tuple[np.n
             upper, lower = a[i, j], a[j, i]
             if np.isnan(upper) and np.isnan(lower):
                 problems_zh.append(
-                    f"[{labels[i]}, {labels[j]}] 与 [{labels[j]}, {labels[i]}] 都缺失")
-                problems_en.append(f"[{labels[i]}, {labels[j]}] and [{labels[j]}, {labels[i]}] "
-                                   "are both missing")
+                    f"[{labels[i]}, {labels[j]}] 与 [{labels[j]}, {labels[i]}] 都缺失"
+                )
+                problems_en.append(
+                    f"[{labels[i]}, {labels[j]}] and [{labels[j]}, {labels[i]}] are both missing"
+                )
             elif np.isnan(upper):
                 a[i, j] = 1.0 / lower
             elif not np.isnan(lower) and abs(upper * lower - 1) > _RECIPROCAL_TOLERANCE:
@@ -394,11 +448,12 @@ def _judgment_matrix(func: str, matrix: Any, name: str = "matrix") -> tuple[np.n
                 problems_en.append(f"{cell(i, j)} and {cell(j, i)} are not reciprocal")
     if problems_en:
         raise ParameterError(
-            func, name,
+            func,
+            name,
             "a positive reciprocal matrix (a_ii = 1, a_ji = 1/a_ij): " + "; ".join(problems_en),
             f"{n}×{n} matrix",
-            zh=f"{func}：参数 {name!r} 应为正互反判断矩阵（a_ii = 1，a_ji = 1/a_ij）：" + "；".join(
-                problems_zh),
+            zh=f"{func}：参数 {name!r} 应为正互反判断矩阵（a_ii = 1，a_ji = 1/a_ij）："
+            + "；".join(problems_zh),
         )
     iu, ju = np.triu_indices(n, 1)
     a[ju, iu] = 1.0 / a[iu, ju]
@@ -479,8 +534,7 @@ def ahp_weights(
         w /= w.sum()
         lambda_max = float(values[k].real)
     else:
-        w = (a / a.sum(axis=0)).mean(axis=1) if method == "sum" else np.exp(
-            np.log(a).mean(axis=1))
+        w = (a / a.sum(axis=0)).mean(axis=1) if method == "sum" else np.exp(np.log(a).mean(axis=1))
         w /= w.sum()
         lambda_max = float(np.mean(a @ w / w))
     # λmax ≥ n for every positive reciprocal matrix (Saaty 1977); rounding can put a
@@ -491,25 +545,35 @@ def ahp_weights(
     eps = a[iu, ju] * w[ju] / w[iu]
     contribution = (eps + 1 / eps - 2) / (n * (n - 1)) if n > 1 else eps
     total = contribution.sum()
-    comparisons = pd.DataFrame({
-        "row": [labels[i] for i in iu],
-        "column": [labels[j] for j in ju],
-        "given": a[iu, ju],
-        "implied": w[iu] / w[ju],
-        "epsilon": eps,
-        "ci_contribution": contribution,
-        "ci_share": contribution / total if total > 0 else np.zeros_like(contribution),
-    }).sort_values("ci_contribution", ascending=False, kind="stable").reset_index(drop=True)
+    comparisons = (
+        pd.DataFrame(
+            {
+                "row": [labels[i] for i in iu],
+                "column": [labels[j] for j in ju],
+                "given": a[iu, ju],
+                "implied": w[iu] / w[ju],
+                "epsilon": eps,
+                "ci_contribution": contribution,
+                "ci_share": contribution / total if total > 0 else np.zeros_like(contribution),
+            }
+        )
+        .sort_values("ci_contribution", ascending=False, kind="stable")
+        .reset_index(drop=True)
+    )
     aw = a @ w
     zh_m, en_m = _AHP_METHOD_TEXT[method]
     zh_t, en_t = _RI_TEXT[ri_table]
     result = AHPResult(
         weights=pd.Series(w, index=labels, name="weight"),
         method="ahp",
-        convention_zh=(f"层次分析法，{zh_m}；CI = (λmax − n)/(n − 1)，CR = CI/RI，RI 取{zh_t}；"
-                       f"CR ≤ {CR_THRESHOLD:.2f} 为通过。"),
-        convention_en=(f"AHP by {en_m}; CI = (λmax − n)/(n − 1), CR = CI/RI with RI from the "
-                       f"{en_t}; CR ≤ {CR_THRESHOLD:.2f} passes."),
+        convention_zh=(
+            f"层次分析法，{zh_m}；CI = (λmax − n)/(n − 1)，CR = CI/RI，RI 取{zh_t}；"
+            f"CR ≤ {CR_THRESHOLD:.2f} 为通过。"
+        ),
+        convention_en=(
+            f"AHP by {en_m}; CI = (λmax − n)/(n − 1), CR = CI/RI with RI from the "
+            f"{en_t}; CR ≤ {CR_THRESHOLD:.2f} passes."
+        ),
         details=pd.DataFrame({"aw": aw, "aw_over_w": aw / w}, index=labels),
         matrix=pd.DataFrame(a, index=labels, columns=labels),
         ahp_method=method,
@@ -565,22 +629,41 @@ def ahp_group(
     """
     func = "ahp_group"
     if isinstance(matrices, str | bytes) or not isinstance(matrices, Sequence) or not matrices:
-        raise _param_error(func, "matrices", "非空的判断矩阵列表", "a non-empty list of judgment "
-                           "matrices", type(matrices).__name__)
+        raise _param_error(
+            func,
+            "matrices",
+            "非空的判断矩阵列表",
+            "a non-empty list of judgment matrices",
+            type(matrices).__name__,
+        )
     parsed = [_judgment_matrix(func, m, f"matrices[{k}]") for k, m in enumerate(matrices)]
     labels = parsed[0][1]
     for k, (_, other) in enumerate(parsed):
         if other != labels:
-            raise _param_error(func, f"matrices[{k}]", f"与第一个矩阵相同的准则 {labels}",
-                               f"the criteria of the first matrix {labels}", other)
+            raise _param_error(
+                func,
+                f"matrices[{k}]",
+                f"与第一个矩阵相同的准则 {labels}",
+                f"the criteria of the first matrix {labels}",
+                other,
+            )
     if weights is None:
         lam = np.full(len(parsed), 1 / len(parsed))
     else:
         lam = np.asarray(weights, dtype=float)
-        if (lam.shape != (len(parsed),) or not np.all(np.isfinite(lam)) or np.any(lam < 0)
-                or lam.sum() <= 0):
-            raise _param_error(func, "weights", f"{len(parsed)} 个非负数且总和为正",
-                               f"{len(parsed)} non-negative numbers with a positive sum", weights)
+        if (
+            lam.shape != (len(parsed),)
+            or not np.all(np.isfinite(lam))
+            or np.any(lam < 0)
+            or lam.sum() <= 0
+        ):
+            raise _param_error(
+                func,
+                "weights",
+                f"{len(parsed)} 个非负数且总和为正",
+                f"{len(parsed)} non-negative numbers with a positive sum",
+                weights,
+            )
         lam = lam / lam.sum()
     logs = np.stack([np.log(a) for a, _ in parsed])
     group = np.exp(np.tensordot(lam, logs, axes=1))
@@ -591,8 +674,9 @@ def _minmax(func: str, frame: pd.DataFrame, directions: Any) -> tuple[np.ndarray
     """Direction-aware min–max matrix and the constant-column mask, for objective weights."""
     x = _indicator_matrix(func, frame)
     if x.shape[0] < 2:
-        raise _param_error(func, "frame", "至少两行（对象）", "at least two rows",
-                           f"{x.shape[0]} row")
+        raise _param_error(
+            func, "frame", "至少两行（对象）", "at least two rows", f"{x.shape[0]} row"
+        )
     positive = _direction_mask(func, frame.columns, directions)
     z, _, _, constant, _ = _normalise_array(x, positive, "minmax")
     return z, constant
@@ -601,9 +685,14 @@ def _minmax(func: str, frame: pd.DataFrame, directions: Any) -> tuple[np.ndarray
 def _warn_constant(func: str, columns: pd.Index, constant: np.ndarray) -> None:
     if constant.any():
         names = ", ".join(str(c) for c in columns[constant])
-        warnings.warn(bilingual(f"{func}：指标 {names} 无差异（常数），权重设为 0",
-                                f"{func}: indicators {names} are constant; their weight is set "
-                                "to 0"), UserWarning, stacklevel=3)
+        warnings.warn(
+            bilingual(
+                f"{func}：指标 {names} 无差异（常数），权重设为 0",
+                f"{func}: indicators {names} are constant; their weight is set to 0",
+            ),
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def entropy_weights(frame: pd.DataFrame, *, directions: str | Mapping[str, str]) -> WeightResult:
@@ -651,8 +740,13 @@ def entropy_weights(frame: pd.DataFrame, *, directions: str | Mapping[str, str])
     func = "entropy_weights"
     z, constant = _minmax(func, frame, directions)
     if constant.all():
-        raise _param_error(func, "frame", "至少一个有差异的指标", "at least one indicator that "
-                           "varies", "every indicator constant")
+        raise _param_error(
+            func,
+            "frame",
+            "至少一个有差异的指标",
+            "at least one indicator that varies",
+            "every indicator constant",
+        )
     _warn_constant(func, frame.columns, constant)
     entropy = stats.entropy(z, axis=0) / np.log(z.shape[0])
     divergence = np.where(constant, 0.0, 1.0 - entropy)
@@ -660,15 +754,21 @@ def entropy_weights(frame: pd.DataFrame, *, directions: str | Mapping[str, str])
     return WeightResult(
         weights=pd.Series(w, index=frame.columns, name="weight"),
         method="entropy",
-        convention_zh=("熵权法（教科书约定）：按方向极差标准化到 [0, 1]，p_ij = x_ij/Σ_i x_ij，"
-                       "e_j = −(1/ln m) Σ_i p_ij ln p_ij（0·ln 0 = 0），d_j = 1 − e_j，"
-                       "w_j = d_j/Σ d；常数指标 d_j = 0、权重为 0。"),
-        convention_en=("Entropy weights, textbook convention: direction-aware min–max to "
-                       "[0, 1], p_ij = x_ij/Σ_i x_ij, e_j = −(1/ln m) Σ_i p_ij ln p_ij with "
-                       "0·ln 0 = 0, d_j = 1 − e_j, w_j = d_j/Σ d; a constant indicator has "
-                       "d_j = 0 and weight 0."),
-        details=pd.DataFrame({"entropy": entropy, "divergence": divergence,
-                              "constant": constant}, index=frame.columns),
+        convention_zh=(
+            "熵权法（教科书约定）：按方向极差标准化到 [0, 1]，p_ij = x_ij/Σ_i x_ij，"
+            "e_j = −(1/ln m) Σ_i p_ij ln p_ij（0·ln 0 = 0），d_j = 1 − e_j，"
+            "w_j = d_j/Σ d；常数指标 d_j = 0、权重为 0。"
+        ),
+        convention_en=(
+            "Entropy weights, textbook convention: direction-aware min–max to "
+            "[0, 1], p_ij = x_ij/Σ_i x_ij, e_j = −(1/ln m) Σ_i p_ij ln p_ij with "
+            "0·ln 0 = 0, d_j = 1 − e_j, w_j = d_j/Σ d; a constant indicator has "
+            "d_j = 0 and weight 0."
+        ),
+        details=pd.DataFrame(
+            {"entropy": entropy, "divergence": divergence, "constant": constant},
+            index=frame.columns,
+        ),
     )
 
 
@@ -718,27 +818,43 @@ def critic_weights(frame: pd.DataFrame, *, directions: str | Mapping[str, str]) 
     z, constant = _minmax(func, frame, directions)
     varying = ~constant
     if varying.sum() < 2:
-        raise _param_error(func, "frame", "至少两个有差异的指标", "at least two indicators that "
-                           "vary", f"{int(varying.sum())}")
+        raise _param_error(
+            func,
+            "frame",
+            "至少两个有差异的指标",
+            "at least two indicators that vary",
+            f"{int(varying.sum())}",
+        )
     _warn_constant(func, frame.columns, constant)
     std = z.std(axis=0, ddof=1)
     conflict = np.zeros(z.shape[1])
     conflict[varying] = (1 - np.corrcoef(z[:, varying], rowvar=False)).sum(axis=0)
     information = std * conflict
     if information.sum() <= 0:
-        raise _param_error(func, "frame", "并非完全相关的指标", "indicators that are not all "
-                           "perfectly correlated", "no conflict between indicators")
+        raise _param_error(
+            func,
+            "frame",
+            "并非完全相关的指标",
+            "indicators that are not all perfectly correlated",
+            "no conflict between indicators",
+        )
     return WeightResult(
         weights=pd.Series(information / information.sum(), index=frame.columns, name="weight"),
         method="critic",
-        convention_zh=("CRITIC 法（Diakoulaki 等，1995）：按方向极差标准化，"
-                       "C_j = σ_j Σ_k (1 − r_jk)，w_j = C_j/Σ C；"
-                       "常数指标权重为 0，且不计入其他指标的冲突性。"),
-        convention_en=("CRITIC (Diakoulaki et al. 1995): direction-aware min–max, C_j = σ_j "
-                       "Σ_k (1 − r_jk), w_j = C_j/Σ C; constant indicators get weight 0 and are "
-                       "left out of the conflict sums."),
-        details=pd.DataFrame({"std": std, "conflict": conflict, "information": information,
-                              "constant": constant}, index=frame.columns),
+        convention_zh=(
+            "CRITIC 法（Diakoulaki 等，1995）：按方向极差标准化，"
+            "C_j = σ_j Σ_k (1 − r_jk)，w_j = C_j/Σ C；"
+            "常数指标权重为 0，且不计入其他指标的冲突性。"
+        ),
+        convention_en=(
+            "CRITIC (Diakoulaki et al. 1995): direction-aware min–max, C_j = σ_j "
+            "Σ_k (1 − r_jk), w_j = C_j/Σ C; constant indicators get weight 0 and are "
+            "left out of the conflict sums."
+        ),
+        details=pd.DataFrame(
+            {"std": std, "conflict": conflict, "information": information, "constant": constant},
+            index=frame.columns,
+        ),
     )
 
 
@@ -788,28 +904,46 @@ def combine_weights(
     check_choice(func, "method", method, COMBINATIONS)
     s_in = subjective.weights if isinstance(subjective, WeightResult) else subjective
     if not isinstance(s_in, pd.Series | Mapping):
-        raise _param_error(func, "subjective", "WeightResult、Series 或映射",
-                           "a WeightResult, Series or mapping", type(s_in).__name__)
+        raise _param_error(
+            func,
+            "subjective",
+            "WeightResult、Series 或映射",
+            "a WeightResult, Series or mapping",
+            type(s_in).__name__,
+        )
     index = pd.Index(list(s_in.keys()))
     s = _weight_vector(func, index, s_in, "subjective")
     o = _weight_vector(func, index, objective, "objective")
     if method == "additive":
         if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 <= alpha <= 1:
-            raise _param_error(func, "alpha", "0 到 1 之间的数（加法组合必填）",
-                               "a number between 0 and 1 (required by the additive rule)", alpha)
+            raise _param_error(
+                func,
+                "alpha",
+                "0 到 1 之间的数（加法组合必填）",
+                "a number between 0 and 1 (required by the additive rule)",
+                alpha,
+            )
         w = alpha * s + (1 - alpha) * o
         zh = f"组合赋权（加法）：w = α·主观 + (1 − α)·客观，α = {alpha:g}。"
         en = f"Additive combination w = α·subjective + (1 − α)·objective with α = {alpha:g}."
     else:
         if alpha is not None:
-            raise _param_error(func, "alpha", "None（乘法组合不用 α）",
-                               "None (the multiplicative rule has no α)", alpha)
+            raise _param_error(
+                func,
+                "alpha",
+                "None（乘法组合不用 α）",
+                "None (the multiplicative rule has no α)",
+                alpha,
+            )
         product = s * o
         if product.sum() <= 0:
-            raise _param_error(func, "objective", "与主观权重至少有一项同时为正的权重",
-                               "weights positive for at least one indicator the subjective "
-                               "weights also weight",
-                               dict(zip(map(str, index), o.tolist(), strict=True)))
+            raise _param_error(
+                func,
+                "objective",
+                "与主观权重至少有一项同时为正的权重",
+                "weights positive for at least one indicator the subjective weights also weight",
+                dict(zip(map(str, index), o.tolist(), strict=True)),
+            )
         w = product
         zh = "组合赋权（乘法）：w = 主观·客观 / Σ 主观·客观。"
         en = "Multiplicative combination w = subjective·objective / Σ subjective·objective."
@@ -847,8 +981,13 @@ def given_weights(weights: pd.Series | Mapping[str, float]) -> WeightResult:
     """
     func = "given_weights"
     if not isinstance(weights, pd.Series | Mapping):
-        raise _param_error(func, "weights", "指标→权重 的 Series 或映射",
-                           "a Series or mapping indicator → weight", type(weights).__name__)
+        raise _param_error(
+            func,
+            "weights",
+            "指标→权重 的 Series 或映射",
+            "a Series or mapping indicator → weight",
+            type(weights).__name__,
+        )
     index = pd.Index(list(weights.keys()))
     w = _weight_vector(func, index, weights)
     return WeightResult(

@@ -15,10 +15,12 @@ SM_ALTERNATIVE = {"two-sided": "two-sided", "less": "smaller", "greater": "large
 
 
 def check_confidence(func: str, confidence: Any) -> float:
-    if isinstance(confidence, bool) or not isinstance(confidence, int | float) \
-            or not 0.0 < float(confidence) < 1.0:
-        raise ParameterError(func, "confidence", "a number between 0 and 1, e.g. 0.95",
-                             confidence)
+    if (
+        isinstance(confidence, bool)
+        or not isinstance(confidence, int | float)
+        or not 0.0 < float(confidence) < 1.0
+    ):
+        raise ParameterError(func, "confidence", "a number between 0 and 1, e.g. 0.95", confidence)
     return float(confidence)
 
 
@@ -32,10 +34,19 @@ def check_count(func: str, name: str, value: Any) -> int:
         number = float(value)
     except (TypeError, ValueError):
         number = math.nan
-    if isinstance(value, bool) or not math.isfinite(number) or number < 0 \
-            or number != round(number):
-        raise ParameterError(func, name, "a whole number ≥ 0 (an event count)", value,
-                             zh=f"{func}：参数 {name!r} 应为非负整数（事件数），实际为 {value!r}")
+    if (
+        isinstance(value, bool)
+        or not math.isfinite(number)
+        or number < 0
+        or number != round(number)
+    ):
+        raise ParameterError(
+            func,
+            name,
+            "a whole number ≥ 0 (an event count)",
+            value,
+            zh=f"{func}：参数 {name!r} 应为非负整数（事件数），实际为 {value!r}",
+        )
     return int(number)
 
 
@@ -46,10 +57,13 @@ def check_exposure(func: str, name: str, value: Any) -> float:
     except (TypeError, ValueError):
         number = math.nan
     if isinstance(value, bool) or not math.isfinite(number) or number <= 0:
-        raise ParameterError(func, name, "a finite number > 0 (person-months, tickets, ...)",
-                             value,
-                             zh=f"{func}：参数 {name!r} 应为大于 0 的有限数（暴露量），"
-                                f"实际为 {value!r}")
+        raise ParameterError(
+            func,
+            name,
+            "a finite number > 0 (person-months, tickets, ...)",
+            value,
+            zh=f"{func}：参数 {name!r} 应为大于 0 的有限数（暴露量），实际为 {value!r}",
+        )
     return number
 
 
@@ -59,10 +73,13 @@ def check_counts(func: str, name: str, values: Any) -> np.ndarray:
     bad = ~np.isfinite(array) | (array < 0) | (array != np.round(array))
     if array.ndim != 1 or array.size == 0 or bad.any():
         shown = array[bad][:5].tolist() if array.ndim == 1 else values
-        raise ParameterError(func, name, "a non-empty 1-d sequence of whole numbers ≥ 0",
-                             shown,
-                             zh=f"{func}：参数 {name!r} 应为非负整数序列（事件数），"
-                                f"问题值 {shown!r}")
+        raise ParameterError(
+            func,
+            name,
+            "a non-empty 1-d sequence of whole numbers ≥ 0",
+            shown,
+            zh=f"{func}：参数 {name!r} 应为非负整数序列（事件数），问题值 {shown!r}",
+        )
     return array
 
 
@@ -70,13 +87,17 @@ def check_exposures(func: str, name: str, values: Any, size: int) -> np.ndarray:
     """A 1-d array of exposures > 0, as long as the counts."""
     array = np.asarray(values, dtype=float)
     if array.ndim != 1 or array.size != size:
-        raise ParameterError(func, name, f"a 1-d sequence of length {size} (one per count)",
-                             f"shape {array.shape}")
+        raise ParameterError(
+            func, name, f"a 1-d sequence of length {size} (one per count)", f"shape {array.shape}"
+        )
     bad = ~np.isfinite(array) | (array <= 0)
     if bad.any():
         shown = array[bad][:5].tolist()
-        raise ParameterError(func, name, "finite numbers > 0 (zero exposure has no rate)",
-                             shown,
-                             zh=f"{func}：参数 {name!r} 应全部大于 0（暴露量为 0 时无法计算率），"
-                                f"问题值 {shown!r}")
+        raise ParameterError(
+            func,
+            name,
+            "finite numbers > 0 (zero exposure has no rate)",
+            shown,
+            zh=f"{func}：参数 {name!r} 应全部大于 0（暴露量为 0 时无法计算率），问题值 {shown!r}",
+        )
     return array

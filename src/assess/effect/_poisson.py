@@ -20,8 +20,7 @@ import numpy as np
 
 from assess.core.errors import ParameterError
 
-__all__ = ["FEPoissonFit", "BatchFit", "fit_fe_poisson", "fit_fe_poisson_batch",
-           "SE_CONVENTION"]
+__all__ = ["FEPoissonFit", "BatchFit", "fit_fe_poisson", "fit_fe_poisson_batch", "SE_CONVENTION"]
 
 #: How the cluster-robust covariance is scaled, quoted in every result table.
 SE_CONVENTION = (
@@ -146,8 +145,9 @@ class FEPoissonFit:
         return float(np.log(total)), grad
 
 
-def _prune(y: np.ndarray, mask: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray,
-                                                                     np.ndarray]:
+def _prune(
+    y: np.ndarray, mask: np.ndarray, X: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Drop what has no finite maximum likelihood: units or periods without events, and
     cells of a non-negative regressor whose cells hold no events (separation).
 
@@ -174,8 +174,9 @@ def _prune(y: np.ndarray, mask: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, 
     return mask, present, separated
 
 
-def _profile(eta: np.ndarray, ym: np.ndarray, m: np.ndarray, ysum: np.ndarray
-             ) -> tuple[np.ndarray, np.ndarray]:
+def _profile(
+    eta: np.ndarray, ym: np.ndarray, m: np.ndarray, ysum: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Concentrated log-likelihood per batch (up to a constant) and the fitted means
     ``μ_it = Y_i · exp(η_it) / Σ_s exp(η_is)`` (the unit effects concentrated out)."""
     eta_m = np.where(m, eta, -np.inf)
@@ -190,9 +191,17 @@ def _profile(eta: np.ndarray, ym: np.ndarray, m: np.ndarray, ysum: np.ndarray
     return ll, mu
 
 
-def _newton(y: np.ndarray, off: np.ndarray, m: np.ndarray, X: np.ndarray,
-            free: np.ndarray, *, tol: float, max_iter: int, theta0: np.ndarray | None = None
-            ) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
+def _newton(
+    y: np.ndarray,
+    off: np.ndarray,
+    m: np.ndarray,
+    X: np.ndarray,
+    free: np.ndarray,
+    *,
+    tol: float,
+    max_iter: int,
+    theta0: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
     """Maximise the concentrated likelihood for a batch of panels.
 
     ``y, off, m``: (B, N, T); ``X``: (B, N, T, k); ``free``: (B, k + T) bool, the
@@ -239,10 +248,10 @@ def _newton(y: np.ndarray, off: np.ndarray, m: np.ndarray, X: np.ndarray,
         if k:
             grad_b = np.matmul(resid.reshape(nb, 1, -1), flat)[:, 0]
             ux = np.einsum("bnt,bntk->bnk", mu, X)
-            info_bb = np.matmul(np.swapaxes(flat * mu.reshape(nb, -1, 1), 1, 2), flat) \
-                - np.matmul(np.swapaxes(ux * inv_y[..., None], 1, 2), ux)
-            info_bg = np.einsum("bnt,bntk->bkt", mu, X) \
-                - np.matmul(np.swapaxes(ux, 1, 2), mu_y)
+            info_bb = np.matmul(np.swapaxes(flat * mu.reshape(nb, -1, 1), 1, 2), flat) - np.matmul(
+                np.swapaxes(ux * inv_y[..., None], 1, 2), ux
+            )
+            info_bg = np.einsum("bnt,bntk->bkt", mu, X) - np.matmul(np.swapaxes(ux, 1, 2), mu_y)
             info = np.block([[info_bb, info_bg], [np.swapaxes(info_bg, 1, 2), info_gg]])
             grad = np.concatenate([grad_b, resid.sum(axis=1)], axis=1)
         else:
@@ -254,10 +263,13 @@ def _newton(y: np.ndarray, off: np.ndarray, m: np.ndarray, X: np.ndarray,
             step = np.linalg.solve(solve_info, np.where(free, grad, 0.0)[..., None])[..., 0]
         except np.linalg.LinAlgError as err:
             raise ParameterError(
-                "fit_fe_poisson", "X", "regressors the data identify (no dummy confounded "
-                "with the fixed effects)", "a singular information matrix",
+                "fit_fe_poisson",
+                "X",
+                "regressors the data identify (no dummy confounded with the fixed effects)",
+                "a singular information matrix",
                 zh="fit_fe_poisson：回归变量与固定效应共线或被数据完全分离，无法估计；"
-                   "请合并期间或单位后再分析") from err
+                "请合并期间或单位后再分析",
+            ) from err
         scale = np.ones(nb)
         for _ in range(_STEP_HALVINGS):
             trial = theta + scale[:, None] * step
@@ -352,8 +364,8 @@ def fit_fe_poisson(
     offz = np.where(mask, offset, 0.0)
     Xk = np.where(mask[..., None], X[:, :, beta_index], 0.0)
     theta, mu, n_iter, info_full = _newton(
-        yz[None], offz[None], mask[None], Xk[None], free[None], tol=tol,
-        max_iter=max_iter)
+        yz[None], offz[None], mask[None], Xk[None], free[None], tol=tol, max_iter=max_iter
+    )
     theta, mu = theta[0], mu[0]
     k = len(beta_index)
     params = np.concatenate([np.arange(k), k + gamma_index])
@@ -369,9 +381,21 @@ def fit_fe_poisson(
         alpha = np.where(ysum > 0, np.log(ysum) - log_m, -np.inf)
     n_clusters = int((ysum > 0).sum())
     fit = FEPoissonFit(
-        beta=beta, gamma=gamma, alpha=alpha, mu=np.where(mask, mu, 0.0), mask=mask,
-        cov=np.zeros_like(info), info=info, beta_index=beta_index, gamma_index=gamma_index,
-        n_obs=int(mask.sum()), n_clusters=n_clusters, n_iter=n_iter, y=y, offset=offset, X=X,
+        beta=beta,
+        gamma=gamma,
+        alpha=alpha,
+        mu=np.where(mask, mu, 0.0),
+        mask=mask,
+        cov=np.zeros_like(info),
+        info=info,
+        beta_index=beta_index,
+        gamma_index=gamma_index,
+        n_obs=int(mask.sum()),
+        n_clusters=n_clusters,
+        n_iter=n_iter,
+        y=y,
+        offset=offset,
+        X=X,
     )
     psi = fit.influence()
     cov = psi.T @ psi * (n_clusters / (n_clusters - 1.0) if n_clusters > 1 else np.nan)
@@ -446,15 +470,23 @@ def fit_fe_poisson_batch(
         sep = np.zeros(nb, dtype=bool)
     else:
         d = rest[0]
-        sep = (np.where(mask, d * y, 0.0).sum(axis=(1, 2)) == 0)
+        sep = np.where(mask, d * y, 0.0).sum(axis=(1, 2)) == 0
         mask &= ~(sep[:, None, None] & (d != 0))
         X = np.where(sep[:, None, None], 0.0, d)[..., None]
     k = X.shape[-1]
     periods_in = mask.any(axis=1)
     free = np.concatenate([np.broadcast_to(~sep[:, None], (nb, k)), periods_in], axis=1)
     free[np.arange(nb), k + periods_in.argmax(axis=1)] = False
-    theta, _, _, _ = _newton(np.where(mask, y, 0.0), np.where(mask, offset, 0.0), mask, X,
-                             free, tol=tol, max_iter=max_iter, theta0=theta0)
+    theta, _, _, _ = _newton(
+        np.where(mask, y, 0.0),
+        np.where(mask, offset, 0.0),
+        mask,
+        X,
+        free,
+        tol=tol,
+        max_iter=max_iter,
+        theta0=theta0,
+    )
     beta = np.where(sep, -np.inf, theta[:, 0]) if k else np.full(nb, np.nan)
     gamma = np.where(dead_periods, -np.inf, theta[:, k:])
     eta = offset + gamma[:, None, :]

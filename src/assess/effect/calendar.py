@@ -22,19 +22,51 @@ __all__ = ["SPRING_FESTIVAL", "spring_festival", "spring_festival_share"]
 # `lunardate` 0.3.0 packages (``LunarDate(year, 1, 1)`` to the Gregorian date); the two
 # agree on every year 2000–2040. tests/test_effect_calendar.py pins well-known dates.
 _DATES = (
-    "2000-02-05", "2001-01-24", "2002-02-12", "2003-02-01", "2004-01-22", "2005-02-09",
-    "2006-01-29", "2007-02-18", "2008-02-07", "2009-01-26", "2010-02-14", "2011-02-03",
-    "2012-01-23", "2013-02-10", "2014-01-31", "2015-02-19", "2016-02-08", "2017-01-28",
-    "2018-02-16", "2019-02-05", "2020-01-25", "2021-02-12", "2022-02-01", "2023-01-22",
-    "2024-02-10", "2025-01-29", "2026-02-17", "2027-02-06", "2028-01-26", "2029-02-13",
-    "2030-02-03", "2031-01-23", "2032-02-11", "2033-01-31", "2034-02-19", "2035-02-08",
-    "2036-01-28", "2037-02-15", "2038-02-04", "2039-01-24", "2040-02-12",
+    "2000-02-05",
+    "2001-01-24",
+    "2002-02-12",
+    "2003-02-01",
+    "2004-01-22",
+    "2005-02-09",
+    "2006-01-29",
+    "2007-02-18",
+    "2008-02-07",
+    "2009-01-26",
+    "2010-02-14",
+    "2011-02-03",
+    "2012-01-23",
+    "2013-02-10",
+    "2014-01-31",
+    "2015-02-19",
+    "2016-02-08",
+    "2017-01-28",
+    "2018-02-16",
+    "2019-02-05",
+    "2020-01-25",
+    "2021-02-12",
+    "2022-02-01",
+    "2023-01-22",
+    "2024-02-10",
+    "2025-01-29",
+    "2026-02-17",
+    "2027-02-06",
+    "2028-01-26",
+    "2029-02-13",
+    "2030-02-03",
+    "2031-01-23",
+    "2032-02-11",
+    "2033-01-31",
+    "2034-02-19",
+    "2035-02-08",
+    "2036-01-28",
+    "2037-02-15",
+    "2038-02-04",
+    "2039-01-24",
+    "2040-02-12",
 )
 
 #: Gregorian date of the Spring Festival (正月初一) by year, 2000–2040.
-SPRING_FESTIVAL: dict[int, dt.date] = {
-    int(d[:4]): dt.date.fromisoformat(d) for d in _DATES
-}
+SPRING_FESTIVAL: dict[int, dt.date] = {int(d[:4]): dt.date.fromisoformat(d) for d in _DATES}
 
 
 def spring_festival(year: int) -> dt.date:
@@ -46,14 +78,16 @@ def spring_festival(year: int) -> dt.date:
     datetime.date(2026, 2, 17)
     """
     if year not in SPRING_FESTIVAL:
-        raise ParameterError("spring_festival", "year",
-                             f"a year from {min(SPRING_FESTIVAL)} to {max(SPRING_FESTIVAL)}",
-                             year)
+        raise ParameterError(
+            "spring_festival",
+            "year",
+            f"a year from {min(SPRING_FESTIVAL)} to {max(SPRING_FESTIVAL)}",
+            year,
+        )
     return SPRING_FESTIVAL[year]
 
 
-def spring_festival_share(months: Iterable[str], *, before: int = 7, after: int = 7
-                          ) -> np.ndarray:
+def spring_festival_share(months: Iterable[str], *, before: int = 7, after: int = 7) -> np.ndarray:
     """Share of the Spring Festival window that falls in each month.
 
     Parameters
@@ -102,10 +136,13 @@ def spring_festival_share(months: Iterable[str], *, before: int = 7, after: int 
         year, mon = int(month[:4]), int(month[5:])
         festival = SPRING_FESTIVAL.get(year)
         if festival is None:
-            raise ParameterError(func, "months",
-                                 f"months of the years {min(SPRING_FESTIVAL)}–"
-                                 f"{max(SPRING_FESTIVAL)} (the table of festival dates)",
-                                 value)
+            raise ParameterError(
+                func,
+                "months",
+                f"months of the years {min(SPRING_FESTIVAL)}–"
+                f"{max(SPRING_FESTIVAL)} (the table of festival dates)",
+                value,
+            )
         first = festival - dt.timedelta(days=before)
         days = [first + dt.timedelta(days=i) for i in range(length)]
         shares.append(sum(d.month == mon and d.year == year for d in days) / length)

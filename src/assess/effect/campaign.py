@@ -142,10 +142,13 @@ class CampaignResult(ResultDisplay):
         """Every outcome's verdict, Chinese first, then English."""
         zh = [f"【{EVENT_TYPES[o]}】{r.verdict.zh}" for o, r in self.results.items()]
         en = [f"[{o}] {r.verdict.en}" for o, r in self.results.items()]
-        head_zh = f"活动“{self.campaign_name}”（{self.campaign_id}）成效分析" \
+        head_zh = (
+            f"活动“{self.campaign_name}”（{self.campaign_id}）成效分析"
             f"（按{_LEVEL_ZH[self.level]}汇总）"
-        head_en = f"Effect of the campaign {self.campaign_name} ({self.campaign_id}, " \
-            f"by {self.level})"
+        )
+        head_en = (
+            f"Effect of the campaign {self.campaign_name} ({self.campaign_id}, by {self.level})"
+        )
         notes = [n.split(" / ", 1) for n in self.notes]
         zh += [f"说明：{n[0]}" for n in notes]
         en += [f"Note: {n[-1]}" for n in notes]
@@ -189,8 +192,9 @@ MIN_UNITS = 20
 
 def _auto_level(dataset: Dataset, campaign_id: str | None) -> str:
     for level in ("city", "county"):
-        panel, _ = campaign_panel(dataset, outcome="complaint", level=level,
-                                  campaign_id=campaign_id)
+        panel, _ = campaign_panel(
+            dataset, outcome="complaint", level=level, campaign_id=campaign_id
+        )
         if panel["unit"].nunique() >= MIN_UNITS:
             return level
     return "branch"
@@ -296,5 +300,7 @@ def analyse_campaign(
 
 def _outcome_note(message: str, outcomes: list[str]) -> str:
     zh, _, en = message.partition(" / ")
-    return bilingual(f"【{'、'.join(EVENT_TYPES[o] for o in outcomes)}】{zh}",
-                     f"[{', '.join(outcomes)}] {en or zh}")
+    return bilingual(
+        f"【{'、'.join(EVENT_TYPES[o] for o in outcomes)}】{zh}",
+        f"[{', '.join(outcomes)}] {en or zh}",
+    )

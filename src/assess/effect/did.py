@@ -28,20 +28,36 @@ from assess.effect._poisson import SE_CONVENTION, FEPoissonFit, fit_fe_poisson
 from assess.effect.panel import Panel
 from assess.effect.verdict import Verdict, write_verdict
 
-__all__ = ["DiDResult", "TwoByTwoResult", "fit_did", "did_2x2", "DID_ASSUMPTIONS",
-           "TWO_BY_TWO_MODELS", "event_study_frame", "counterfactual_frame", "wald_leads",
-           "max_leads", "identified_dummies"]
+__all__ = [
+    "DiDResult",
+    "TwoByTwoResult",
+    "fit_did",
+    "did_2x2",
+    "DID_ASSUMPTIONS",
+    "TWO_BY_TWO_MODELS",
+    "event_study_frame",
+    "counterfactual_frame",
+    "wald_leads",
+    "max_leads",
+    "identified_dummies",
+]
 
 DID_ASSUMPTIONS: tuple[tuple[str, str], ...] = (
-    ("平行趋势：若无活动，试点单位与对照单位的事件率会按相同比例变化",
-     "parallel trends: without the campaign, the event rates of pilot and comparison units "
-     "would have changed by the same proportion"),
-    ("对照单位未受活动影响（无溢出），且活动前没有提前反应",
-     "comparison units were not affected by the campaign (no spill-over) and nothing "
-     "changed in anticipation of it"),
-    ("同一单位不同月份的事件可以相关，按单位聚类的标准误已考虑这一点",
-     "events of one unit may be correlated over months; standard errors clustered by unit "
-     "allow for it"),
+    (
+        "平行趋势：若无活动，试点单位与对照单位的事件率会按相同比例变化",
+        "parallel trends: without the campaign, the event rates of pilot and comparison units "
+        "would have changed by the same proportion",
+    ),
+    (
+        "对照单位未受活动影响（无溢出），且活动前没有提前反应",
+        "comparison units were not affected by the campaign (no spill-over) and nothing "
+        "changed in anticipation of it",
+    ),
+    (
+        "同一单位不同月份的事件可以相关，按单位聚类的标准误已考虑这一点",
+        "events of one unit may be correlated over months; standard errors clustered by unit "
+        "allow for it",
+    ),
 )
 
 #: ``"linear"``: OLS on the outcome (a difference); ``"poisson"``: Poisson GLM with the
@@ -54,30 +70,53 @@ def _t_interval(b: float, se: float, df: float, conf: float) -> tuple[float, flo
     return b - crit * se, b + crit * se, float(2 * stats.t.sf(abs(b / se), df))
 
 
-def event_study_frame(fit: FEPoissonFit, rel: np.ndarray, conf: float,
-                      reference: int = -1) -> pd.DataFrame:
+def event_study_frame(
+    fit: FEPoissonFit, rel: np.ndarray, conf: float, reference: int = -1
+) -> pd.DataFrame:
     """Rate ratio by period relative to the start (``rel[j]`` for slope ``j``), CR1, t(G−1).
 
     The reference period gets ratio 1 and no interval.
     """
     df = fit.n_clusters - 1
-    rows = [{"rel_period": reference, "estimate": 1.0, "ci_low": np.nan, "ci_high": np.nan,
-             "p_value": np.nan}]
+    rows = [
+        {
+            "rel_period": reference,
+            "estimate": 1.0,
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+            "p_value": np.nan,
+        }
+    ]
     se = fit.se_beta
     for j, e in enumerate(rel):
         b = fit.beta[j]
         if not np.isfinite(b) or not np.isfinite(se[j]):
-            rows.append({"rel_period": int(e), "estimate": math.exp(b) if b == -np.inf
-                         else np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan})
+            rows.append(
+                {
+                    "rel_period": int(e),
+                    "estimate": math.exp(b) if b == -np.inf else np.nan,
+                    "ci_low": np.nan,
+                    "ci_high": np.nan,
+                    "p_value": np.nan,
+                }
+            )
             continue
         low, high, p = _t_interval(b, se[j], df, conf)
-        rows.append({"rel_period": int(e), "estimate": math.exp(b), "ci_low": math.exp(low),
-                     "ci_high": math.exp(high), "p_value": p})
+        rows.append(
+            {
+                "rel_period": int(e),
+                "estimate": math.exp(b),
+                "ci_low": math.exp(low),
+                "ci_high": math.exp(high),
+                "p_value": p,
+            }
+        )
     return pd.DataFrame(rows).sort_values("rel_period").reset_index(drop=True)
 
 
-def counterfactual_frame(panel: Panel, fit: FEPoissonFit, units: np.ndarray, conf: float
-                         ) -> pd.DataFrame:
+def counterfactual_frame(
+    panel: Panel, fit: FEPoissonFit, units: np.ndarray, conf: float
+) -> pd.DataFrame:
     """Observed and counterfactual (no-treatment) totals of ``units`` per period.
 
     The counterfactual total ``Σ_i exp(α_i + γ_t + o_it)`` has a delta-method interval
@@ -93,24 +132,51 @@ def counterfactual_frame(panel: Panel, fit: FEPoissonFit, units: np.ndarray, con
             continue
         log_c, grad = fit.log_total(cells, effects=False)
         se = math.sqrt(grad @ fit.cov @ grad) if np.isfinite(log_c) else np.nan
-        rows.append({"period": period, "observed": float(panel.counts[cells].sum()),
-                     "counterfactual": math.exp(log_c),
-                     "cf_low": math.exp(log_c - crit * se), "cf_high": math.exp(log_c + crit * se),
-                     "post": bool(panel.post[cells].any())})
+        rows.append(
+            {
+                "period": period,
+                "observed": float(panel.counts[cells].sum()),
+                "counterfactual": math.exp(log_c),
+                "cf_low": math.exp(log_c - crit * se),
+                "cf_high": math.exp(log_c + crit * se),
+                "post": bool(panel.post[cells].any()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def plot_counterfactual(frame: pd.DataFrame, conf: float, ax: Axes | None, title: tuple[str, str]
-                        ) -> Axes:
+def plot_counterfactual(
+    frame: pd.DataFrame, conf: float, ax: Axes | None, title: tuple[str, str]
+) -> Axes:
     """Observed totals and the counterfactual with its band, for panel designs."""
     ax = new_axes(ax)
     x = np.arange(len(frame))
-    ax.plot(x, frame["observed"], "o-", color="0.2", ms=3.5, lw=1,
-            label=label("处理单位实际", "treated units, observed"))
-    ax.plot(x, frame["counterfactual"], color="C3", ls="--", lw=1.5,
-            label=label("反事实（无活动）", "counterfactual (no campaign)"))
-    ax.fill_between(x, frame["cf_low"], frame["cf_high"], color="C3", alpha=0.2, lw=0,
-                    label=label(f"{conf:.0%} 置信带", f"{conf:.0%} band"))
+    ax.plot(
+        x,
+        frame["observed"],
+        "o-",
+        color="0.2",
+        ms=3.5,
+        lw=1,
+        label=label("处理单位实际", "treated units, observed"),
+    )
+    ax.plot(
+        x,
+        frame["counterfactual"],
+        color="C3",
+        ls="--",
+        lw=1.5,
+        label=label("反事实（无活动）", "counterfactual (no campaign)"),
+    )
+    ax.fill_between(
+        x,
+        frame["cf_low"],
+        frame["cf_high"],
+        color="C3",
+        alpha=0.2,
+        lw=0,
+        label=label(f"{conf:.0%} 置信带", f"{conf:.0%} band"),
+    )
     post = frame["post"].to_numpy()
     if post.any():
         ax.axvline(np.flatnonzero(post)[0] - 0.5, color="0.5", lw=1)
@@ -130,9 +196,16 @@ def plot_event_study(frame: pd.DataFrame, conf: float, ax: Axes | None) -> Axes:
     est = shown["estimate"].to_numpy()
     lower = np.where(np.isfinite(err[:, 0]), est - err[:, 0], 0.0)
     upper = np.where(np.isfinite(err[:, 1]), err[:, 1] - est, 0.0)
-    ax.errorbar(shown["rel_period"], est, yerr=[lower, upper], fmt="o", color="C0", ms=4,
-                capsize=2, label=label(f"率比及 {conf:.0%} 置信区间",
-                                       f"rate ratio and {conf:.0%} interval"))
+    ax.errorbar(
+        shown["rel_period"],
+        est,
+        yerr=[lower, upper],
+        fmt="o",
+        color="C0",
+        ms=4,
+        capsize=2,
+        label=label(f"率比及 {conf:.0%} 置信区间", f"rate ratio and {conf:.0%} interval"),
+    )
     ax.axhline(1.0, color="0.3", lw=1)
     ax.axvline(-0.5, color="0.5", lw=1, ls=":")
     ax.set_yscale("log")
@@ -204,11 +277,19 @@ class DiDResult(ResultDisplay):
     def to_frame(self) -> pd.DataFrame:
         """One row ``did``: ``estimate``, ``ci_low``, ``ci_high``, ``p_value``, ``n``,
         ``design``, ``se_convention``, ``pretrend_p``."""
-        return pd.DataFrame({
-            "estimate": self.estimate, "ci_low": self.ci_low, "ci_high": self.ci_high,
-            "p_value": self.p_value, "n": self.n, "design": "did",
-            "se_convention": self.se_convention, "pretrend_p": self.pretrend_p,
-        }, index=pd.Index(["did"], name="term"))
+        return pd.DataFrame(
+            {
+                "estimate": self.estimate,
+                "ci_low": self.ci_low,
+                "ci_high": self.ci_high,
+                "p_value": self.p_value,
+                "n": self.n,
+                "design": "did",
+                "se_convention": self.se_convention,
+                "pretrend_p": self.pretrend_p,
+            },
+            index=pd.Index(["did"], name="term"),
+        )
 
     def summary(self) -> str:
         """The verdict, Chinese then English."""
@@ -216,9 +297,15 @@ class DiDResult(ResultDisplay):
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Treated units' observed totals against the counterfactual with its band."""
-        return plot_counterfactual(self.counterfactual, self.confidence, ax,
-                                   ("双重差分：处理单位实际与反事实",
-                                    "difference-in-differences: observed vs counterfactual"))
+        return plot_counterfactual(
+            self.counterfactual,
+            self.confidence,
+            ax,
+            (
+                "双重差分：处理单位实际与反事实",
+                "difference-in-differences: observed vs counterfactual",
+            ),
+        )
 
     def plot_event_study(self, ax: Axes | None = None) -> Axes:
         """Leads and lags as rate ratios with intervals."""
@@ -228,16 +315,24 @@ class DiDResult(ResultDisplay):
 def check_panel_design(func: str, panel: Panel, *, staggered: bool) -> None:
     """Raise when a panel cannot carry the design: no comparison units, or several starts."""
     if not staggered and len(panel.cohorts) > 1:
-        raise ParameterError(func, "panel", "treated units sharing one start",
-                             len(panel.cohorts),
-                             zh=f"{func}：处理单位有 {len(panel.cohorts)} 个不同的开始时间；"
-                                "请改用分批推行设计（design='staggered'）")
+        raise ParameterError(
+            func,
+            "panel",
+            "treated units sharing one start",
+            len(panel.cohorts),
+            zh=f"{func}：处理单位有 {len(panel.cohorts)} 个不同的开始时间；"
+            "请改用分批推行设计（design='staggered'）",
+        )
     if not staggered and panel.treated.all():
-        raise ParameterError(func, "panel", "some units never treated (a comparison group)",
-                             "all units treated",
-                             zh=f"{func}：所有单位都在同一时间开始活动，没有对照组，无法做双重"
-                                "差分；请加入未参加活动的单位，或改用中断时间序列"
-                                "（design='its'）")
+        raise ParameterError(
+            func,
+            "panel",
+            "some units never treated (a comparison group)",
+            "all units treated",
+            zh=f"{func}：所有单位都在同一时间开始活动，没有对照组，无法做双重"
+            "差分；请加入未参加活动的单位，或改用中断时间序列"
+            "（design='its'）",
+        )
 
 
 def treatment_fit(panel: Panel) -> FEPoissonFit:
@@ -245,10 +340,14 @@ def treatment_fit(panel: Panel) -> FEPoissonFit:
     X = panel.post[:, :, None].astype(float)
     fit = fit_fe_poisson(panel.counts, offset=panel.offset, X=X, mask=panel.observed)
     if fit.beta[0] == -np.inf:
-        raise ParameterError("fit_did", "count", "at least one event in treated units after "
-                             "the start", 0,
-                             zh="fit_did：处理单位在活动开始后没有任何事件，率比为 0，"
-                                "模型无法给出区间；请用同比核查（design='yoy'）的精确区间")
+        raise ParameterError(
+            "fit_did",
+            "count",
+            "at least one event in treated units after the start",
+            0,
+            zh="fit_did：处理单位在活动开始后没有任何事件，率比为 0，"
+            "模型无法给出区间；请用同比核查（design='yoy'）的精确区间",
+        )
     return fit
 
 
@@ -312,15 +411,35 @@ def fit_did(
     low, high, p = _t_interval(b, se, fit.n_clusters - 1, conf)
     study, rel_fit, f_stat, f_p, f_df = _event_study(panel, conf)
     frame = counterfactual_frame(panel, rel_fit, np.flatnonzero(panel.treated), conf)
-    verdict = write_verdict(math.exp(b), math.exp(low), math.exp(high), p_value=p,
-                            confidence=conf, design="did", outcome=outcome,
-                            assumptions=DID_ASSUMPTIONS)
+    verdict = write_verdict(
+        math.exp(b),
+        math.exp(low),
+        math.exp(high),
+        p_value=p,
+        confidence=conf,
+        design="did",
+        outcome=outcome,
+        assumptions=DID_ASSUMPTIONS,
+    )
     return DiDResult(
-        estimate=math.exp(b), ci_low=math.exp(low), ci_high=math.exp(high), p_value=p,
-        n=fit.n_obs, n_units=panel.n_units, n_treated=int(panel.treated.sum()),
-        n_clusters=fit.n_clusters, confidence=conf, log_rr=b, se=se,
-        se_convention=SE_CONVENTION, event_study=study, pretrend_f=f_stat,
-        pretrend_p=f_p, pretrend_df=f_df, counterfactual=frame, fit=fit,
+        estimate=math.exp(b),
+        ci_low=math.exp(low),
+        ci_high=math.exp(high),
+        p_value=p,
+        n=fit.n_obs,
+        n_units=panel.n_units,
+        n_treated=int(panel.treated.sum()),
+        n_clusters=fit.n_clusters,
+        confidence=conf,
+        log_rr=b,
+        se=se,
+        se_convention=SE_CONVENTION,
+        event_study=study,
+        pretrend_f=f_stat,
+        pretrend_p=f_p,
+        pretrend_df=f_df,
+        counterfactual=frame,
+        fit=fit,
         verdict=verdict,
     )
 
@@ -359,8 +478,9 @@ def max_leads(panel: Panel) -> int:
     return max(0, min(panel.periods_per_year // 2, int(panel.cohorts.min()) - 1))
 
 
-def _event_study(panel: Panel, conf: float
-                 ) -> tuple[pd.DataFrame, FEPoissonFit, float, float, tuple[int, int]]:
+def _event_study(
+    panel: Panel, conf: float
+) -> tuple[pd.DataFrame, FEPoissonFit, float, float, tuple[int, int]]:
     """Fit one dummy per relative period (reference −1); test the last leads jointly."""
     rel = np.arange(panel.n_periods)[None, :] - panel.start[:, None]
     treated_cells = panel.treated[:, None] & panel.observed
@@ -412,39 +532,63 @@ class TwoByTwoResult(ResultDisplay):
     def to_frame(self) -> pd.DataFrame:
         """One row: ``estimate``, ``ci_low``, ``ci_high``, ``p_value``, ``se``, ``n``,
         ``model``, ``se_convention``."""
-        return pd.DataFrame({"estimate": self.estimate, "ci_low": self.ci_low,
-                             "ci_high": self.ci_high, "p_value": self.p_value, "se": self.se,
-                             "n": self.n, "model": self.model,
-                             "se_convention": self.se_convention},
-                            index=pd.Index(["did_2x2"], name="term"))
+        return pd.DataFrame(
+            {
+                "estimate": self.estimate,
+                "ci_low": self.ci_low,
+                "ci_high": self.ci_high,
+                "p_value": self.p_value,
+                "se": self.se,
+                "n": self.n,
+                "model": self.model,
+                "se_convention": self.se_convention,
+            },
+            index=pd.Index(["did_2x2"], name="term"),
+        )
 
     def summary(self) -> str:
         """The estimate and interval in words, Chinese then English."""
         conf = f"{self.confidence:.0%}"
-        what_zh, what_en = (("差值之差", "difference of differences") if self.model == "linear"
-                            else ("率比之比", "ratio of rate ratios"))
+        what_zh, what_en = (
+            ("差值之差", "difference of differences")
+            if self.model == "linear"
+            else ("率比之比", "ratio of rate ratios")
+        )
         if math.isnan(self.ci_low):
-            return (f"两组两期双重差分：{what_zh}为 {self.estimate:.4g}；每格只有一个观测，"
-                    f"没有剩余自由度，无法给出置信区间。\n\n"
-                    f"Two-by-two difference-in-differences: the {what_en} is "
-                    f"{self.estimate:.4g}; with one observation per cell no degrees of freedom "
-                    "are left for an interval.")
-        return (f"两组两期双重差分：{what_zh}为 {self.estimate:.4g}（{conf} 置信区间 "
-                f"{self.ci_low:.4g} 至 {self.ci_high:.4g}，p = {self.p_value:.2g}；"
-                f"{self.se_convention}）。\n\n"
-                f"Two-by-two difference-in-differences: the {what_en} is {self.estimate:.4g} "
-                f"({conf} confidence interval {self.ci_low:.4g} to {self.ci_high:.4g}, "
-                f"p = {self.p_value:.2g}; {self.se_convention}).")
+            return (
+                f"两组两期双重差分：{what_zh}为 {self.estimate:.4g}；每格只有一个观测，"
+                f"没有剩余自由度，无法给出置信区间。\n\n"
+                f"Two-by-two difference-in-differences: the {what_en} is "
+                f"{self.estimate:.4g}; with one observation per cell no degrees of freedom "
+                "are left for an interval."
+            )
+        return (
+            f"两组两期双重差分：{what_zh}为 {self.estimate:.4g}（{conf} 置信区间 "
+            f"{self.ci_low:.4g} 至 {self.ci_high:.4g}，p = {self.p_value:.2g}；"
+            f"{self.se_convention}）。\n\n"
+            f"Two-by-two difference-in-differences: the {what_en} is {self.estimate:.4g} "
+            f"({conf} confidence interval {self.ci_low:.4g} to {self.ci_high:.4g}, "
+            f"p = {self.p_value:.2g}; {self.se_convention})."
+        )
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """The two groups' means (or rates) before and after."""
         ax = new_axes(ax)
         for name, zh, color in (("control", "对照组", "C0"), ("treated", "处理组", "C3")):
-            ax.plot([0, 1], self.cells.loc[name, ["before", "after"]], "o-", color=color,
-                    label=label(zh, f"{name} group"))
+            ax.plot(
+                [0, 1],
+                self.cells.loc[name, ["before", "after"]],
+                "o-",
+                color=color,
+                label=label(zh, f"{name} group"),
+            )
         ax.set_xticks([0, 1], [label("前期", "before"), label("后期", "after")])
-        ax.set_ylabel(label("均值" if self.model == "linear" else "率",
-                            "mean" if self.model == "linear" else "rate"))
+        ax.set_ylabel(
+            label(
+                "均值" if self.model == "linear" else "率",
+                "mean" if self.model == "linear" else "rate",
+            )
+        )
         ax.set_title(label("两组两期对比", "two groups, two periods"))
         ax.legend(loc="best", fontsize="small")
         return ax
@@ -452,12 +596,14 @@ class TwoByTwoResult(ResultDisplay):
 
 def _binary(func: str, data: pd.DataFrame, name: str) -> np.ndarray:
     if not isinstance(name, str) or name not in data.columns:
-        raise ParameterError(func, name if isinstance(name, str) else "column",
-                             "a column of the table", name)
+        raise ParameterError(
+            func, name if isinstance(name, str) else "column", "a column of the table", name
+        )
     values = pd.to_numeric(data[name], errors="coerce").to_numpy(dtype=float)
     if not np.isin(values, (0.0, 1.0)).all() or len(np.unique(values)) != 2:
-        raise ParameterError(func, name, "a 0/1 column with both values present",
-                             sorted(pd.unique(data[name]))[:5])
+        raise ParameterError(
+            func, name, "a 0/1 column with both values present", sorted(pd.unique(data[name]))[:5]
+        )
     return values
 
 
@@ -530,8 +676,11 @@ def did_2x2(
     if model == "poisson":
         if (y < 0).any():
             raise ParameterError(func, "outcome", "counts ≥ 0 for model='poisson'", outcome)
-        expo = np.ones_like(y) if exposure is None else \
-            pd.to_numeric(data[exposure], errors="coerce").to_numpy(dtype=float)
+        expo = (
+            np.ones_like(y)
+            if exposure is None
+            else pd.to_numeric(data[exposure], errors="coerce").to_numpy(dtype=float)
+        )
         if not (np.isfinite(expo) & (expo > 0)).all():
             raise ParameterError(func, "exposure", "numbers > 0 in every row", exposure)
         fitter = sm.GLM(y, X, family=sm.families.Poisson(), offset=np.log(expo))
@@ -544,7 +693,7 @@ def did_2x2(
             raise ParameterError(func, "cluster", "a column of the table", cluster)
         groups = pd.factorize(data[cluster])[0]
         kwargs = {"cov_type": "cluster", "cov_kwds": {"groups": groups}, "use_t": True}
-        convention = ("CR1 clustered by " + cluster + ": G/(G−1)·(N−1)/(N−K), t with G−1 df")
+        convention = "CR1 clustered by " + cluster + ": G/(G−1)·(N−1)/(N−K), t with G−1 df"
     elif se == "hc1":
         kwargs = {"cov_type": "HC1", "use_t": True}
         convention = "HC1 heteroskedasticity-robust, t with N−4 df"
@@ -555,15 +704,32 @@ def did_2x2(
         kwargs = {}
         convention = "classical OLS, t with N−4 df"
     cells = pd.DataFrame(
-        [[y[(g == a) & (t == b)].sum() / expo[(g == a) & (t == b)].sum() for b in (0, 1)]
-         for a in (0, 1)], index=["control", "treated"], columns=["before", "after"])
+        [
+            [y[(g == a) & (t == b)].sum() / expo[(g == a) & (t == b)].sum() for b in (0, 1)]
+            for a in (0, 1)
+        ],
+        index=["control", "treated"],
+        columns=["before", "after"],
+    )
     if df_resid <= 0 and model == "linear":
-        estimate = float(cells.loc["treated", "after"] - cells.loc["treated", "before"]
-                         - cells.loc["control", "after"] + cells.loc["control", "before"])
-        return TwoByTwoResult(estimate=estimate, ci_low=math.nan, ci_high=math.nan,
-                              p_value=math.nan, se=math.nan, n=len(y), model=model,
-                              se_convention="none: one observation per cell", confidence=conf,
-                              cells=cells)
+        estimate = float(
+            cells.loc["treated", "after"]
+            - cells.loc["treated", "before"]
+            - cells.loc["control", "after"]
+            + cells.loc["control", "before"]
+        )
+        return TwoByTwoResult(
+            estimate=estimate,
+            ci_low=math.nan,
+            ci_high=math.nan,
+            p_value=math.nan,
+            se=math.nan,
+            n=len(y),
+            model=model,
+            se_convention="none: one observation per cell",
+            confidence=conf,
+            cells=cells,
+        )
     with warnings.catch_warnings():
         # Four cells and four parameters fit each cell exactly: statsmodels calls that
         # "perfect prediction", which is what a saturated 2×2 model is.
@@ -577,5 +743,15 @@ def did_2x2(
     p = float(res.pvalues[3])
     if model == "poisson":
         b, low, high = math.exp(b), math.exp(low), math.exp(high)
-    return TwoByTwoResult(estimate=b, ci_low=low, ci_high=high, p_value=p, se=s, n=len(y),
-                          model=model, se_convention=convention, confidence=conf, cells=cells)
+    return TwoByTwoResult(
+        estimate=b,
+        ci_low=low,
+        ci_high=high,
+        p_value=p,
+        se=s,
+        n=len(y),
+        model=model,
+        se_convention=convention,
+        confidence=conf,
+        cells=cells,
+    )

@@ -40,8 +40,16 @@ from assess.effect.staggered import (
 )
 from assess.effect.verdict import Verdict, write_verdict
 
-__all__ = ["DESIGNS", "INFERENCES", "EffectResult", "analyse_effect", "choose_design",
-           "choose_inference", "naive_yoy", "PLOT_KINDS"]
+__all__ = [
+    "DESIGNS",
+    "INFERENCES",
+    "EffectResult",
+    "analyse_effect",
+    "choose_design",
+    "choose_inference",
+    "naive_yoy",
+    "PLOT_KINDS",
+]
 
 #: ``design=`` values: ``"auto"`` picks from the data shape (:func:`choose_design`).
 DESIGNS: tuple[str, ...] = ("auto", "yoy", "its", "did", "staggered")
@@ -49,8 +57,7 @@ DESIGNS: tuple[str, ...] = ("auto", "yoy", "its", "did", "staggered")
 #: (:func:`choose_inference`).
 INFERENCES: tuple[str, ...] = ("auto", "cluster", "randomisation", "wild")
 #: ``EffectResult.plot(kind=...)`` values.
-PLOT_KINDS: tuple[str, ...] = ("counterfactual", "event_study", "randomisation",
-                               "falsification")
+PLOT_KINDS: tuple[str, ...] = ("counterfactual", "event_study", "randomisation", "falsification")
 
 # Below these, large-sample cluster-robust inference is not trusted (issue 4, item 5).
 _MIN_TREATED = 10
@@ -58,9 +65,11 @@ _MIN_CLUSTERS = 20
 # Falsification re-runs the analysis many times: fewer re-assignments, no inversion.
 _FALSIFY_PERMUTATIONS = 199
 
-_RANDOM_ASSIGNMENT = ("哪些单位先开展活动可视为随机分配（随机化推断的前提）",
-                      "which units got the campaign (and when) is as good as random, the "
-                      "premise of randomisation inference")
+_RANDOM_ASSIGNMENT = (
+    "哪些单位先开展活动可视为随机分配（随机化推断的前提）",
+    "which units got the campaign (and when) is as good as random, the "
+    "premise of randomisation inference",
+)
 
 
 def choose_design(panel: Panel) -> str:
@@ -106,8 +115,7 @@ def choose_inference(design: str, n_treated: int, n_clusters: int) -> str:
         return "model"
     if design == "yoy":
         return "exact"
-    return "randomisation" if n_treated < _MIN_TREATED or n_clusters < _MIN_CLUSTERS \
-        else "cluster"
+    return "randomisation" if n_treated < _MIN_TREATED or n_clusters < _MIN_CLUSTERS else "cluster"
 
 
 def naive_yoy(panel: Panel) -> tuple[float, float]:
@@ -192,13 +200,22 @@ class EffectResult(ResultDisplay):
         """One row ``effect``: ``estimate``, ``ci_low``, ``ci_high``, ``p_value``, ``n``,
         ``design``, ``inference``, ``se_convention``, ``change_pct``, ``naive_ratio``,
         ``naive_change_pct``."""
-        return pd.DataFrame({
-            "estimate": self.estimate, "ci_low": self.ci_low, "ci_high": self.ci_high,
-            "p_value": self.p_value, "n": self.n, "design": self.design,
-            "inference": self.inference, "se_convention": self.se_convention,
-            "change_pct": (self.estimate - 1) * 100, "naive_ratio": self.naive_ratio,
-            "naive_change_pct": (self.naive_ratio - 1) * 100,
-        }, index=pd.Index(["effect"], name="term"))
+        return pd.DataFrame(
+            {
+                "estimate": self.estimate,
+                "ci_low": self.ci_low,
+                "ci_high": self.ci_high,
+                "p_value": self.p_value,
+                "n": self.n,
+                "design": self.design,
+                "inference": self.inference,
+                "se_convention": self.se_convention,
+                "change_pct": (self.estimate - 1) * 100,
+                "naive_ratio": self.naive_ratio,
+                "naive_change_pct": (self.naive_ratio - 1) * 100,
+            },
+            index=pd.Index(["effect"], name="term"),
+        )
 
     def summary(self) -> str:
         """The verdict and the falsification checks: Chinese, then English."""
@@ -216,22 +233,37 @@ class EffectResult(ResultDisplay):
             return float(x) if x is not None and math.isfinite(x) else None
 
         out: dict[str, Any] = {
-            "design": self.design, "inference": self.inference,
-            "rate_ratio": num(self.estimate), "ci_low": num(self.ci_low),
-            "ci_high": num(self.ci_high), "p_value": num(self.p_value), "n": self.n,
-            "n_units": self.n_units, "n_treated": self.n_treated,
-            "confidence": self.confidence, "se_convention": self.se_convention,
-            "naive_before": num(self.naive_before), "naive_after": num(self.naive_after),
-            "naive_change_pct": num((self.naive_ratio - 1) * 100), "seed": self.seed,
-            "evidence": self.verdict.evidence, "verdict_zh": self.verdict.zh,
+            "design": self.design,
+            "inference": self.inference,
+            "rate_ratio": num(self.estimate),
+            "ci_low": num(self.ci_low),
+            "ci_high": num(self.ci_high),
+            "p_value": num(self.p_value),
+            "n": self.n,
+            "n_units": self.n_units,
+            "n_treated": self.n_treated,
+            "confidence": self.confidence,
+            "se_convention": self.se_convention,
+            "naive_before": num(self.naive_before),
+            "naive_after": num(self.naive_after),
+            "naive_change_pct": num((self.naive_ratio - 1) * 100),
+            "seed": self.seed,
+            "evidence": self.verdict.evidence,
+            "verdict_zh": self.verdict.zh,
             "verdict_en": self.verdict.en,
         }
         if self.falsification is not None:
             table = self.falsification.table
             out["falsification"] = [
-                {"check": r.check, "status": r.status, "p_value": num(r.p_value),
-                 "detail_zh": r.detail_zh, "detail_en": r.detail_en}
-                for r in table.itertuples()]
+                {
+                    "check": r.check,
+                    "status": r.status,
+                    "p_value": num(r.p_value),
+                    "detail_zh": r.detail_zh,
+                    "detail_en": r.detail_en,
+                }
+                for r in table.itertuples()
+            ]
         return out
 
     def plot(self, ax: Axes | None = None, *, kind: str = "counterfactual") -> Axes:
@@ -242,19 +274,26 @@ class EffectResult(ResultDisplay):
             return self.detail.plot(ax)
         if kind == "event_study":
             if not isinstance(self.detail, DiDResult | StaggeredResult):
-                raise ParameterError("EffectResult.plot", "kind",
-                                     "'event_study' only for the did and staggered designs",
-                                     kind)
+                raise ParameterError(
+                    "EffectResult.plot",
+                    "kind",
+                    "'event_study' only for the did and staggered designs",
+                    kind,
+                )
             return self.detail.plot_event_study(ax)
         if kind == "randomisation":
             if self.randomisation is None:
-                raise ParameterError("EffectResult.plot", "kind",
-                                     "'randomisation' only with inference='randomisation'",
-                                     kind)
+                raise ParameterError(
+                    "EffectResult.plot",
+                    "kind",
+                    "'randomisation' only with inference='randomisation'",
+                    kind,
+                )
             return self.randomisation.plot(ax)
         if self.falsification is None:
-            raise ParameterError("EffectResult.plot", "kind",
-                                 "'falsification' only when the checks were run", kind)
+            raise ParameterError(
+                "EffectResult.plot", "kind", "'falsification' only when the checks were run", kind
+            )
         return self.falsification.plot(ax)
 
 
@@ -265,8 +304,9 @@ def _quiet(func: Any, *args: Any, **kwargs: Any) -> Any:
         return func(*args, **kwargs)
 
 
-def _design_fit(panel: Panel, design: str, conf: float, outcome: Any, its_options: dict
-                ) -> ITSResult | DiDResult | StaggeredResult:
+def _design_fit(
+    panel: Panel, design: str, conf: float, outcome: Any, its_options: dict
+) -> ITSResult | DiDResult | StaggeredResult:
     if design == "its":
         return fit_its(panel, confidence=conf, outcome=outcome, **its_options)
     if design == "did":
@@ -302,15 +342,21 @@ def _yoy(panel: Panel, conf: float, outcome: Any) -> RateComparison:
     count_before = float(np.where(before_cells, panel.counts, 0.0).sum())
     count_after = float(np.where(after_cells, panel.counts, 0.0).sum())
     if not before_cells.any() or count_before == 0:
-        raise ParameterError("analyse_effect", "design",
-                             "'yoy' with events in the same periods a year before the start",
-                             "yoy", zh="analyse_effect：同比核查需要开始前一年同期的事件数；"
-                                       "数据中没有（或为 0）")
+        raise ParameterError(
+            "analyse_effect",
+            "design",
+            "'yoy' with events in the same periods a year before the start",
+            "yoy",
+            zh="analyse_effect：同比核查需要开始前一年同期的事件数；数据中没有（或为 0）",
+        )
     return rate_ratio_test(
-        int(count_before), int(count_after),
+        int(count_before),
+        int(count_after),
         exposure_before=float(np.where(before_cells, panel.exposure, 0.0).sum()),
         exposure_after=float(np.where(after_cells, panel.exposure, 0.0).sum()),
-        confidence=conf, outcome=outcome)
+        confidence=conf,
+        outcome=outcome,
+    )
 
 
 def analyse_effect(
@@ -420,8 +466,15 @@ def analyse_effect(
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ParameterError(func, "seed", "a whole number ≥ 0", seed)
     options = dict(its_options or {})
-    columns = {"unit": unit, "period": period, "exposure": exposure, "treated": treated,
-               "treated_units": treated_units, "start": start, "starts": starts}
+    columns = {
+        "unit": unit,
+        "period": period,
+        "exposure": exposure,
+        "treated": treated,
+        "treated_units": treated_units,
+        "start": start,
+        "starts": starts,
+    }
     panel = make_panel(data, count=count, func=func, **columns)
     nc_counts = None
     if negative_control is not None:
@@ -438,64 +491,102 @@ def analyse_effect(
     effective = prepare_staggered(func, panel)[0] if chosen == "staggered" else panel
     n_treated = int(effective.treated.sum())
     if inference != "auto" and chosen in ("its", "yoy"):
-        raise ParameterError(func, "inference", f"'auto' for design {chosen!r} (model-based "
-                             "or exact inference)", inference)
-    how = choose_inference(chosen, n_treated, panel.n_units) if inference == "auto" \
-        else inference
+        raise ParameterError(
+            func,
+            "inference",
+            f"'auto' for design {chosen!r} (model-based or exact inference)",
+            inference,
+        )
+    how = choose_inference(chosen, n_treated, panel.n_units) if inference == "auto" else inference
     naive_before, naive_after = naive_yoy(panel)
     naive_ratio = naive_after / naive_before if naive_before > 0 else math.nan
 
     if chosen == "yoy":
         audit = _yoy(panel, conf, outcome)
         return EffectResult(
-            design="yoy", inference="exact", estimate=audit.estimate, ci_low=audit.ci_low,
-            ci_high=audit.ci_high, p_value=audit.p_value, n=audit.n, n_units=panel.n_units,
-            n_treated=n_treated, confidence=conf,
+            design="yoy",
+            inference="exact",
+            estimate=audit.estimate,
+            ci_low=audit.ci_low,
+            ci_high=audit.ci_high,
+            p_value=audit.p_value,
+            n=audit.n,
+            n_units=panel.n_units,
+            n_treated=n_treated,
+            confidence=conf,
             se_convention=f"{audit.method} Poisson rate-ratio test and interval",
-            naive_before=float(audit.count_before), naive_after=float(audit.count_after),
-            naive_ratio=audit.naive_ratio, detail=audit, randomisation=None, wild=None,
-            falsification=None, verdict=audit.verdict, seed=seed)
+            naive_before=float(audit.count_before),
+            naive_after=float(audit.count_after),
+            naive_ratio=audit.naive_ratio,
+            detail=audit,
+            randomisation=None,
+            wild=None,
+            falsification=None,
+            verdict=audit.verdict,
+            seed=seed,
+        )
 
     result = _design_fit(panel, chosen, conf, outcome, options)
-    estimate, low, high, p_value = result.estimate, result.ci_low, result.ci_high, \
-        result.p_value
+    estimate, low, high, p_value = result.estimate, result.ci_low, result.ci_high, result.p_value
     convention = result.se_convention if chosen != "its" else result.covariance
     perm = boot = None
-    assumptions = {"its": ITS_ASSUMPTIONS, "did": DID_ASSUMPTIONS,
-                   "staggered": STAGGERED_ASSUMPTIONS}[chosen]
+    assumptions = {
+        "its": ITS_ASSUMPTIONS,
+        "did": DID_ASSUMPTIONS,
+        "staggered": STAGGERED_ASSUMPTIONS,
+    }[chosen]
     if how == "randomisation":
-        perm = randomisation_test(panel, design=chosen, estimate=estimate,
-                                  n_permutations=n_permutations,
-                                  confidence=conf, seed=seed)
+        perm = randomisation_test(
+            panel,
+            design=chosen,
+            estimate=estimate,
+            n_permutations=n_permutations,
+            confidence=conf,
+            seed=seed,
+        )
         if math.isnan(perm.ci_low):
             how = "cluster"
-            warnings.warn(bilingual(
-                "随机化检验在设计估计值处即拒绝，无法围绕它求区间；区间和 p 值改用按单位聚类的"
-                "标准误",
-                "the randomisation test rejects at the design's own estimate, so no interval "
-                "can be inverted around it; the interval and p-value are cluster-robust "
-                "instead"), UserWarning, stacklevel=2)
+            warnings.warn(
+                bilingual(
+                    "随机化检验在设计估计值处即拒绝，无法围绕它求区间；区间和 p 值改用按单位聚类的"
+                    "标准误",
+                    "the randomisation test rejects at the design's own estimate, so no interval "
+                    "can be inverted around it; the interval and p-value are cluster-robust "
+                    "instead",
+                ),
+                UserWarning,
+                stacklevel=2,
+            )
         else:
             low, high, p_value = perm.ci_low, perm.ci_high, perm.p_value
             convention = perm.se_convention
             assumptions = (*assumptions, _RANDOM_ASSIGNMENT)
     elif how == "wild":
-        boot = wild_bootstrap(_influence(result), estimate, weights=wild_weights,
-                              confidence=conf, seed=seed)
-        low, high, p_value, convention = boot.ci_low, boot.ci_high, boot.p_value, \
-            boot.se_convention
+        boot = wild_bootstrap(
+            _influence(result), estimate, weights=wild_weights, confidence=conf, seed=seed
+        )
+        low, high, p_value, convention = boot.ci_low, boot.ci_high, boot.p_value, boot.se_convention
 
     checks = None
     if falsification:
-        pretrend = getattr(result, "pretrend_p", None), ("按单位聚类的 Wald 检验",
-                                                         "cluster-robust Wald test")
+        pretrend = (
+            getattr(result, "pretrend_p", None),
+            ("按单位聚类的 Wald 检验", "cluster-robust Wald test"),
+        )
         if how == "randomisation" and perm is not None:
             pretrend = perm.pretrend_p, ("随机化检验", "randomisation test")
         checks = falsify(
-            effective, test=_check_test(chosen, how, conf, seed, options, wild_weights),
-            point=_check_point(chosen, options), estimate=estimate, confidence=conf,
-            pretrend_p=pretrend[0], pretrend_test=pretrend[1], negative_control=nc_counts,
-            placebo_min_pre=2 * panel.periods_per_year if chosen == "its" else 2, seed=seed)
+            effective,
+            test=_check_test(chosen, how, conf, seed, options, wild_weights),
+            point=_check_point(chosen, options),
+            estimate=estimate,
+            confidence=conf,
+            pretrend_p=pretrend[0],
+            pretrend_test=pretrend[1],
+            negative_control=nc_counts,
+            placebo_min_pre=2 * panel.periods_per_year if chosen == "its" else 2,
+            seed=seed,
+        )
     would_change = None
     if checks is not None and not checks.passed:
         warned = checks.table[checks.table["status"] == "warn"]
@@ -503,17 +594,42 @@ def analyse_effect(
             "证伪检验有警示（" + "、".join(warned["name_zh"]) + "），结论的可信度因此降低；"
             "若这些问题得到解释或消除，结论才可靠。",
             "falsification checks warn (" + ", ".join(warned["name_en"]) + "), which lowers "
-            "the credibility of the result; it holds only if these are explained or removed.")
+            "the credibility of the result; it holds only if these are explained or removed.",
+        )
     verdict = write_verdict(
-        estimate, low, high, p_value=p_value, confidence=conf,
-        naive_ratio=None if math.isnan(naive_ratio) else naive_ratio, design=chosen,
-        outcome=outcome, assumptions=assumptions, would_change=would_change)
+        estimate,
+        low,
+        high,
+        p_value=p_value,
+        confidence=conf,
+        naive_ratio=None if math.isnan(naive_ratio) else naive_ratio,
+        design=chosen,
+        outcome=outcome,
+        assumptions=assumptions,
+        would_change=would_change,
+    )
     return EffectResult(
-        design=chosen, inference=how, estimate=estimate, ci_low=low, ci_high=high,
-        p_value=p_value, n=result.n, n_units=panel.n_units, n_treated=n_treated,
-        confidence=conf, se_convention=convention, naive_before=naive_before,
-        naive_after=naive_after, naive_ratio=naive_ratio, detail=result,
-        randomisation=perm, wild=boot, falsification=checks, verdict=verdict, seed=seed)
+        design=chosen,
+        inference=how,
+        estimate=estimate,
+        ci_low=low,
+        ci_high=high,
+        p_value=p_value,
+        n=result.n,
+        n_units=panel.n_units,
+        n_treated=n_treated,
+        confidence=conf,
+        se_convention=convention,
+        naive_before=naive_before,
+        naive_after=naive_after,
+        naive_ratio=naive_ratio,
+        detail=result,
+        randomisation=perm,
+        wild=boot,
+        falsification=checks,
+        verdict=verdict,
+        seed=seed,
+    )
 
 
 def _check_point(design: str, options: dict) -> Any:
@@ -527,18 +643,24 @@ def _check_point(design: str, options: dict) -> Any:
     return point
 
 
-def _check_test(design: str, how: str, conf: float, seed: int, options: dict,
-                weights: str) -> Any:
+def _check_test(design: str, how: str, conf: float, seed: int, options: dict, weights: str) -> Any:
     def test(panel: Panel) -> tuple[float, float, float, float]:
         result = _quiet(_design_fit, panel, design, conf, "event", options)
         if how == "randomisation":
-            perm = randomisation_test(panel, design=design, estimate=result.estimate,
-                                      n_permutations=_FALSIFY_PERMUTATIONS, confidence=conf,
-                                      seed=seed, invert=False)
+            perm = randomisation_test(
+                panel,
+                design=design,
+                estimate=result.estimate,
+                n_permutations=_FALSIFY_PERMUTATIONS,
+                confidence=conf,
+                seed=seed,
+                invert=False,
+            )
             return result.estimate, math.nan, math.nan, perm.p_value
         if how == "wild":
-            boot = wild_bootstrap(_influence(result), result.estimate, weights=weights,
-                                  confidence=conf, seed=seed)
+            boot = wild_bootstrap(
+                _influence(result), result.estimate, weights=weights, confidence=conf, seed=seed
+            )
             return boot.estimate, boot.ci_low, boot.ci_high, boot.p_value
         return result.estimate, result.ci_low, result.ci_high, result.p_value
 

@@ -35,18 +35,26 @@ CHECKS: dict[str, tuple[str, str]] = {
 
 #: Check keys → (Chinese, English) question each check asks, in plain words for reports.
 PURPOSES: dict[str, tuple[str, str]] = {
-    "pretrend": ("活动开始前，开展与未开展活动的单位走势是否一致",
-                 "before the start, did units with and without the campaign move alike?"),
-    "placebo_date": ("假装活动提前开始，活动前的数据是否也显示“效果”",
-                     "pretending the campaign started earlier: do pre-campaign data show an "
-                     "'effect'?"),
-    "placebo_units": ("从未开展活动的单位中随机挑选几个当作“开展了”，是否也显示“效果”",
-                      "picking units without the campaign at random as if they had it: is "
-                      "there an 'effect'?"),
-    "leave_one_out": ("每次去掉一个开展活动的单位，结论的方向是否改变",
-                      "dropping one campaign unit at a time: does the direction change?"),
-    "negative_control": ("活动不应影响的另一类事件，是否也显示“效果”",
-                         "does an outcome the campaign cannot affect show an 'effect'?"),
+    "pretrend": (
+        "活动开始前，开展与未开展活动的单位走势是否一致",
+        "before the start, did units with and without the campaign move alike?",
+    ),
+    "placebo_date": (
+        "假装活动提前开始，活动前的数据是否也显示“效果”",
+        "pretending the campaign started earlier: do pre-campaign data show an 'effect'?",
+    ),
+    "placebo_units": (
+        "从未开展活动的单位中随机挑选几个当作“开展了”，是否也显示“效果”",
+        "picking units without the campaign at random as if they had it: is there an 'effect'?",
+    ),
+    "leave_one_out": (
+        "每次去掉一个开展活动的单位，结论的方向是否改变",
+        "dropping one campaign unit at a time: does the direction change?",
+    ),
+    "negative_control": (
+        "活动不应影响的另一类事件，是否也显示“效果”",
+        "does an outcome the campaign cannot affect show an 'effect'?",
+    ),
 }
 
 #: ``status`` values → (Chinese, English) words for reports.
@@ -62,8 +70,10 @@ _WARNING_MEANS: dict[str, tuple[str, str]] = {
     "placebo_date": ("活动前就出现了“效果”", "an 'effect' appears before the start"),
     "placebo_units": ("推断可能偏乐观", "the inference may be too optimistic"),
     "leave_one_out": ("结论依赖个别单位", "the result hangs on single units"),
-    "negative_control": ("活动管不到的事件也“变了”",
-                         "an outcome the campaign cannot touch 'changed' too"),
+    "negative_control": (
+        "活动管不到的事件也“变了”",
+        "an outcome the campaign cannot touch 'changed' too",
+    ),
 }
 
 #: ``test(panel) -> (estimate, ci_low, ci_high, p_value)``: the main estimator and inference.
@@ -71,8 +81,18 @@ Test = Callable[[Panel], tuple[float, float, float, float]]
 #: ``point(panel) -> estimate``: the main estimator alone.
 Point = Callable[[Panel], float]
 
-_COLUMNS = ["check", "name_zh", "name_en", "estimate", "ci_low", "ci_high", "p_value",
-            "status", "detail_zh", "detail_en"]
+_COLUMNS = [
+    "check",
+    "name_zh",
+    "name_en",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "status",
+    "detail_zh",
+    "detail_en",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -128,23 +148,29 @@ class FalsificationResult(ResultDisplay):
         skipped = len(self.table) - len(done)
         warned = done.loc[done["status"] == "warn", "check"].tolist()
         if done.empty:
-            return ("各项证伪检验均无法进行，主要估计未经这些检验核对。\n\n"
-                    "No falsification check could be run, so none confirms or contradicts the "
-                    "main estimate.")
+            return (
+                "各项证伪检验均无法进行，主要估计未经这些检验核对。\n\n"
+                "No falsification check could be run, so none confirms or contradicts the "
+                "main estimate."
+            )
         rest_zh = f"；另有 {skipped} 项未做" if skipped else ""
         rest_en = f"; {skipped} more could not be run" if skipped else ""
         if not warned:
-            return (f"已做的 {len(done)} 项证伪检验均未发现问题，"
-                    f"没有一项与主要估计相矛盾{rest_zh}。"
-                    f"\n\nNo falsification check run ({len(done)} in all) contradicts the "
-                    f"main estimate{rest_en}.")
+            return (
+                f"已做的 {len(done)} 项证伪检验均未发现问题，"
+                f"没有一项与主要估计相矛盾{rest_zh}。"
+                f"\n\nNo falsification check run ({len(done)} in all) contradicts the "
+                f"main estimate{rest_en}."
+            )
         which_zh = "；".join(f"{CHECKS[c][0]}（{_WARNING_MEANS[c][0]}）" for c in warned)
         which_en = "; ".join(f"{CHECKS[c][1]} ({_WARNING_MEANS[c][1]})" for c in warned)
         verb = "warns" if len(warned) == 1 else "warn"
-        return (f"已做的 {len(done)} 项证伪检验中有 {len(warned)} 项发出警示：{which_zh}，"
-                f"主要估计需谨慎看待{rest_zh}。\n\n"
-                f"{len(warned)} of the {len(done)} falsification checks run {verb}: {which_en}, "
-                f"so treat the main estimate with caution{rest_en}.")
+        return (
+            f"已做的 {len(done)} 项证伪检验中有 {len(warned)} 项发出警示：{which_zh}，"
+            f"主要估计需谨慎看待{rest_zh}。\n\n"
+            f"{len(warned)} of the {len(done)} falsification checks run {verb}: {which_en}, "
+            f"so treat the main estimate with caution{rest_en}."
+        )
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """The checks' rate ratios with intervals (where they have one) on a log scale."""
@@ -155,8 +181,7 @@ class FalsificationResult(ResultDisplay):
         low = np.where(np.isfinite(shown["ci_low"].astype(float)), shown["ci_low"], est)
         high = np.where(np.isfinite(shown["ci_high"].astype(float)), shown["ci_high"], est)
         colors = ["C3" if s == "warn" else "C0" for s in shown["status"]]
-        ax.errorbar(est, y, xerr=[est - low, high - est], fmt="none", ecolor=colors,
-                    capsize=3)
+        ax.errorbar(est, y, xerr=[est - low, high - est], fmt="none", ecolor=colors, capsize=3)
         ax.scatter(est, y, color=colors, zorder=3)
         ax.axvline(1.0, color="0.3", lw=1)
         ax.set_xscale("log")
@@ -166,23 +191,42 @@ class FalsificationResult(ResultDisplay):
         return ax
 
 
-def _row(check: str, estimate: float = math.nan, ci_low: float = math.nan,
-         ci_high: float = math.nan, p_value: float = math.nan, status: str = "skipped",
-         zh: str = "", en: str = "") -> dict:
+def _row(
+    check: str,
+    estimate: float = math.nan,
+    ci_low: float = math.nan,
+    ci_high: float = math.nan,
+    p_value: float = math.nan,
+    status: str = "skipped",
+    zh: str = "",
+    en: str = "",
+) -> dict:
     name_zh, name_en = CHECKS[check]
-    return {"check": check, "name_zh": name_zh, "name_en": name_en, "estimate": estimate,
-            "ci_low": ci_low, "ci_high": ci_high, "p_value": p_value, "status": status,
-            "detail_zh": zh, "detail_en": en}
+    return {
+        "check": check,
+        "name_zh": name_zh,
+        "name_en": name_en,
+        "estimate": estimate,
+        "ci_low": ci_low,
+        "ci_high": ci_high,
+        "p_value": p_value,
+        "status": status,
+        "detail_zh": zh,
+        "detail_en": en,
+    }
 
 
-def _verdict_row(check: str, result: tuple[float, float, float, float], alpha: float,
-                 what: tuple[str, str]) -> dict:
+def _verdict_row(
+    check: str, result: tuple[float, float, float, float], alpha: float, what: tuple[str, str]
+) -> dict:
     est, low, high, p = result
     status = "warn" if p < alpha else "pass"
     if status == "warn":
         zh = f"{what[0]}检出了“效应”（率比 {est:.3g}，p = {p:.2g}），主结论需谨慎看待"
-        en = (f"{what[1]} shows an 'effect' (rate ratio {est:.3g}, p = {p:.2g}); treat the main "
-              "result with caution")
+        en = (
+            f"{what[1]} shows an 'effect' (rate ratio {est:.3g}, p = {p:.2g}); treat the main "
+            "result with caution"
+        )
     else:
         zh = f"{what[0]}未检出效应（率比 {est:.3g}，p = {p:.2g}）"
         en = f"{what[1]} shows no effect (rate ratio {est:.3g}, p = {p:.2g})"
@@ -193,14 +237,18 @@ def _placebo_date(panel: Panel, test: Test, alpha: float, min_pre: int) -> dict:
     pre = int(panel.start[panel.treated].min())
     shift = pre // 2
     if shift < 1 or pre < min_pre:
-        return _row("placebo_date", zh=f"开始前只有 {pre} 期（至少需要 {max(min_pre, 2)} 期），"
-                    "无法设置安慰剂时间",
-                    en=f"only {pre} periods before the start (at least {max(min_pre, 2)} "
-                    "needed): no room for a placebo date")
+        return _row(
+            "placebo_date",
+            zh=f"开始前只有 {pre} 期（至少需要 {max(min_pre, 2)} 期），无法设置安慰剂时间",
+            en=f"only {pre} periods before the start (at least {max(min_pre, 2)} "
+            "needed): no room for a placebo date",
+        )
     fake = np.where(panel.treated, panel.start - shift, panel.start)
     placebo = panel.drop_cells(panel.post & panel.observed).with_start(fake)
-    what = (f"把开始时间提前 {shift} 期、只用活动前数据时",
-            f"Moving the start {shift} periods earlier, using pre-campaign data only,")
+    what = (
+        f"把开始时间提前 {shift} 期、只用活动前数据时",
+        f"Moving the start {shift} periods earlier, using pre-campaign data only,",
+    )
     try:
         return _verdict_row("placebo_date", test(placebo), alpha, what)
     except AssessError as err:
@@ -211,8 +259,11 @@ def _placebo_units(panel: Panel, test: Test, alpha: float, draws: int, seed: int
     controls = np.flatnonzero(~panel.treated)
     n_fake = min(int(panel.treated.sum()), len(controls) // 2)
     if n_fake < 1 or len(controls) < 4:
-        return _row("placebo_units", zh="对照单位太少，无法抽取安慰剂处理组",
-                    en="too few comparison units to draw placebo treated groups")
+        return _row(
+            "placebo_units",
+            zh="对照单位太少，无法抽取安慰剂处理组",
+            en="too few comparison units to draw placebo treated groups",
+        )
     rng = np.random.default_rng(seed)
     sub = panel.select_units(controls)
     starts = panel.start[panel.treated]
@@ -229,16 +280,23 @@ def _placebo_units(panel: Panel, test: Test, alpha: float, draws: int, seed: int
         estimates.append(est)
         rejections += p < alpha
     if done == 0:
-        return _row("placebo_units", zh="安慰剂处理组均无法估计",
-                    en="no placebo treated group could be estimated")
+        return _row(
+            "placebo_units",
+            zh="安慰剂处理组均无法估计",
+            en="no placebo treated group could be estimated",
+        )
     binom_p = float(stats.binomtest(rejections, done, alpha, alternative="greater").pvalue)
     status = "warn" if binom_p < 0.05 else "pass"
     median = float(np.median(estimates))
-    zh = (f"在对照单位中随机指定 {n_fake} 个“处理单位”共 {done} 次，{rejections} 次检出“效应”"
-          f"（名义水平下预期约 {alpha * done:.1f} 次；率比中位数 {median:.3g}）")
-    en = (f"{done} random placebo groups of {n_fake} comparison units: {rejections} show an "
-          f"'effect' (about {alpha * done:.1f} expected by chance; median rate ratio "
-          f"{median:.3g})")
+    zh = (
+        f"在对照单位中随机指定 {n_fake} 个“处理单位”共 {done} 次，{rejections} 次检出“效应”"
+        f"（名义水平下预期约 {alpha * done:.1f} 次；率比中位数 {median:.3g}）"
+    )
+    en = (
+        f"{done} random placebo groups of {n_fake} comparison units: {rejections} show an "
+        f"'effect' (about {alpha * done:.1f} expected by chance; median rate ratio "
+        f"{median:.3g})"
+    )
     if status == "warn":
         zh += "，多于偶然预期，推断可能偏乐观"
         en += "; more than chance would give, so the inference may be too optimistic"
@@ -263,16 +321,23 @@ def _leave_one_out(panel: Panel, point: Point, full: float) -> dict:
     flips = [u for u, v in results.items() if (v - 1.0) * (full - 1.0) < 0]
     worst = min(results, key=lambda u: abs(math.log(results[u])))
     status = "warn" if flips else "pass"
-    zh = (f"逐一剔除 {len(results)} 个处理单位后率比在 {values.min():.3g} 至 {values.max():.3g} "
-          f"之间（全部单位为 {full:.3g}）")
-    en = (f"dropping each of {len(results)} treated units gives rate ratios from "
-          f"{values.min():.3g} to {values.max():.3g} (all units: {full:.3g})")
+    zh = (
+        f"逐一剔除 {len(results)} 个处理单位后率比在 {values.min():.3g} 至 {values.max():.3g} "
+        f"之间（全部单位为 {full:.3g}）"
+    )
+    en = (
+        f"dropping each of {len(results)} treated units gives rate ratios from "
+        f"{values.min():.3g} to {values.max():.3g} (all units: {full:.3g})"
+    )
     if flips:
         zh += f"；剔除 {'、'.join(map(str, flips[:3]))} 后变化方向相反，结论依赖个别单位"
-        en += (f"; dropping {', '.join(map(str, flips[:3]))} reverses the direction: the result "
-               "hangs on single units")
-    return _row("leave_one_out", results[worst], values.min(), values.max(), math.nan, status,
-                zh, en)
+        en += (
+            f"; dropping {', '.join(map(str, flips[:3]))} reverses the direction: the result "
+            "hangs on single units"
+        )
+    return _row(
+        "leave_one_out", results[worst], values.min(), values.max(), math.nan, status, zh, en
+    )
 
 
 def falsify(
@@ -348,35 +413,59 @@ def falsify(
     alpha = 1 - confidence
     rows = []
     if pretrend_p is None or math.isnan(pretrend_p):
-        rows.append(_row("pretrend", zh="本设计没有活动前各期的领先项检验",
-                         en="no test of leads for this design"))
+        rows.append(
+            _row(
+                "pretrend",
+                zh="本设计没有活动前各期的领先项检验",
+                en="no test of leads for this design",
+            )
+        )
     else:
         status = "warn" if pretrend_p < alpha else "pass"
-        rows.append(_row(
-            "pretrend", p_value=pretrend_p, status=status,
-            zh=f"活动前各期的联合检验（{pretrend_test[0]}）p = {pretrend_p:.2g}" +
-               ("，活动前已有差异，平行趋势假设可疑" if status == "warn" else ""),
-            en=f"joint test of the leads ({pretrend_test[1]}) p = {pretrend_p:.2g}" +
-               ("; differences before the start make parallel trends doubtful"
-                if status == "warn" else "")))
+        rows.append(
+            _row(
+                "pretrend",
+                p_value=pretrend_p,
+                status=status,
+                zh=f"活动前各期的联合检验（{pretrend_test[0]}）p = {pretrend_p:.2g}"
+                + ("，活动前已有差异，平行趋势假设可疑" if status == "warn" else ""),
+                en=f"joint test of the leads ({pretrend_test[1]}) p = {pretrend_p:.2g}"
+                + (
+                    "; differences before the start make parallel trends doubtful"
+                    if status == "warn"
+                    else ""
+                ),
+            )
+        )
     rows.append(_placebo_date(panel, test, alpha, placebo_min_pre))
     if panel.n_units > 1:
         rows.append(_placebo_units(panel, test, alpha, placebo_draws, seed))
         rows.append(_leave_one_out(panel, point, estimate))
     else:
-        rows.append(_row("placebo_units", zh="单一序列没有对照单位", en="a single series has no "
-                         "comparison units"))
+        rows.append(
+            _row(
+                "placebo_units",
+                zh="单一序列没有对照单位",
+                en="a single series has no comparison units",
+            )
+        )
         rows.append(_row("leave_one_out", zh="只有一个处理单位", en="only one treated unit"))
     if negative_control is None:
-        rows.append(_row("negative_control", zh="未提供阴性对照结果",
-                         en="no negative-control outcome given"))
+        rows.append(
+            _row(
+                "negative_control", zh="未提供阴性对照结果", en="no negative-control outcome given"
+            )
+        )
     else:
         what = ("阴性对照结果", "The negative-control outcome")
         try:
-            rows.append(_verdict_row("negative_control",
-                                     test(panel.with_counts(negative_control)), alpha, what))
+            rows.append(
+                _verdict_row(
+                    "negative_control", test(panel.with_counts(negative_control)), alpha, what
+                )
+            )
         except AssessError as err:
-            rows.append(_row("negative_control", zh=f"无法估计：{err}",
-                             en=f"could not be estimated: {err}"))
-    return FalsificationResult(table=pd.DataFrame(rows, columns=_COLUMNS),
-                               confidence=confidence)
+            rows.append(
+                _row("negative_control", zh=f"无法估计：{err}", en=f"could not be estimated: {err}")
+            )
+    return FalsificationResult(table=pd.DataFrame(rows, columns=_COLUMNS), confidence=confidence)

@@ -41,13 +41,19 @@ SEASONALITY: tuple[str, ...] = ("auto", "dummies", "fourier", "none")
 COVARIANCES: tuple[str, ...] = ("hac", "model")
 
 ITS_ASSUMPTIONS: tuple[tuple[str, str], ...] = (
-    ("若无活动，活动前的趋势和季节规律会延续到活动后",
-     "without the campaign, the pre-campaign trend and seasonal pattern would have continued"),
-    ("活动开始时没有其他同时发生的变化（政策、统计口径、人员）",
-     "nothing else changed when the campaign started (other measures, recording rules, staff)"),
-    ("单一序列无对照组，无法排除同期的共同冲击",
-     "a single series has no comparison group, so a shock common to all units at the same "
-     "time cannot be ruled out"),
+    (
+        "若无活动，活动前的趋势和季节规律会延续到活动后",
+        "without the campaign, the pre-campaign trend and seasonal pattern would have continued",
+    ),
+    (
+        "活动开始时没有其他同时发生的变化（政策、统计口径、人员）",
+        "nothing else changed when the campaign started (other measures, recording rules, staff)",
+    ),
+    (
+        "单一序列无对照组，无法排除同期的共同冲击",
+        "a single series has no comparison group, so a shock common to all units at the same "
+        "time cannot be ruled out",
+    ),
 )
 
 
@@ -104,9 +110,15 @@ class ITSResult(ResultDisplay):
         """Rows ``post_ratio`` (the headline), ``level_change``, ``slope_change``; columns
         ``estimate``, ``ci_low``, ``ci_high``, ``p_value``, ``n``, ``design``,
         ``se_convention``."""
-        head = pd.DataFrame({"estimate": self.estimate, "ci_low": self.ci_low,
-                             "ci_high": self.ci_high, "p_value": self.p_value},
-                            index=pd.Index(["post_ratio"], name="term"))
+        head = pd.DataFrame(
+            {
+                "estimate": self.estimate,
+                "ci_low": self.ci_low,
+                "ci_high": self.ci_high,
+                "p_value": self.p_value,
+            },
+            index=pd.Index(["post_ratio"], name="term"),
+        )
         frame = pd.concat([head, self.coefficients])
         frame["n"] = self.n
         frame["design"] = "its"
@@ -125,17 +137,32 @@ class ITSResult(ResultDisplay):
         ax.plot(x, s["observed"], "o", color="0.2", ms=3.5, label=label("实际", "observed"))
         ax.plot(x, s["fitted"], color="C0", lw=1.5, label=label("模型拟合", "fitted"))
         post = s["post"].to_numpy()
-        ax.plot(x[post], s["counterfactual"][post], color="C3", ls="--", lw=1.5,
-                label=label("反事实（无活动）", "counterfactual (no campaign)"))
-        ax.fill_between(x[post], s["cf_low"][post], s["cf_high"][post], color="C3",
-                        alpha=0.2, lw=0,
-                        label=label(f"{self.confidence:.0%} 置信带", f"{self.confidence:.0%} band"))
+        ax.plot(
+            x[post],
+            s["counterfactual"][post],
+            color="C3",
+            ls="--",
+            lw=1.5,
+            label=label("反事实（无活动）", "counterfactual (no campaign)"),
+        )
+        ax.fill_between(
+            x[post],
+            s["cf_low"][post],
+            s["cf_high"][post],
+            color="C3",
+            alpha=0.2,
+            lw=0,
+            label=label(f"{self.confidence:.0%} 置信带", f"{self.confidence:.0%} band"),
+        )
         ax.axvline(x[post][0] - 0.5, color="0.5", lw=1)
         step = max(1, len(s) // 8)
         ax.set_xticks(x[::step], s["period"].iloc[::step], rotation=45, ha="right")
         ax.set_ylabel(label("事件数", "events"))
-        ax.set_title(label("中断时间序列：实际与反事实", "interrupted time series: observed vs "
-                           "counterfactual"))
+        ax.set_title(
+            label(
+                "中断时间序列：实际与反事实", "interrupted time series: observed vs counterfactual"
+            )
+        )
         ax.legend(loc="best", fontsize="small")
         return ax
 
@@ -144,8 +171,9 @@ def _seasonal(periods: list[str], freq: str, seasonality: str, harmonics: int) -
     season = np.array([int(p[5:]) if freq == "month" else int(p[-1]) for p in periods])
     length = 12 if freq == "month" else 4
     if seasonality == "dummies":
-        frame = pd.get_dummies(pd.Categorical(season, categories=range(1, length + 1)),
-                               prefix="season", dtype=float)
+        frame = pd.get_dummies(
+            pd.Categorical(season, categories=range(1, length + 1)), prefix="season", dtype=float
+        )
         return frame.iloc[:, 1:]
     if seasonality == "fourier":
         columns = {}
@@ -158,20 +186,23 @@ def _seasonal(periods: list[str], freq: str, seasonality: str, harmonics: int) -
     return pd.DataFrame(index=range(len(periods)))
 
 
-def _design(periods: list[str], freq: str, start: int, seasonality: str, harmonics: int,
-            festival: bool) -> pd.DataFrame:
+def _design(
+    periods: list[str], freq: str, start: int, seasonality: str, harmonics: int, festival: bool
+) -> pd.DataFrame:
     t = np.arange(len(periods)) - start
     post = (t >= 0).astype(float)
-    frame = pd.DataFrame({"const": 1.0, "time": t.astype(float), "level_change": post,
-                          "slope_change": t * post})
+    frame = pd.DataFrame(
+        {"const": 1.0, "time": t.astype(float), "level_change": post, "slope_change": t * post}
+    )
     frame = pd.concat([frame, _seasonal(periods, freq, seasonality, harmonics)], axis=1)
     if festival:
         frame["spring_festival"] = spring_festival_share(periods)
     return frame
 
 
-def _fit(y: np.ndarray, X: pd.DataFrame, offset: np.ndarray, family: str, covariance: str,
-         maxlags: int) -> tuple[np.ndarray, np.ndarray, float, bool, str]:
+def _fit(
+    y: np.ndarray, X: pd.DataFrame, offset: np.ndarray, family: str, covariance: str, maxlags: int
+) -> tuple[np.ndarray, np.ndarray, float, bool, str]:
     """Coefficients, covariance, dispersion, whether to use t, and a description."""
     if family == "poisson":
         model = sm.GLM(y, X, family=sm.families.Poisson(), offset=offset)
@@ -188,12 +219,16 @@ def _fit(y: np.ndarray, X: pd.DataFrame, offset: np.ndarray, family: str, covari
     model = sm.GLM(y, X, family=sm.families.NegativeBinomial(alpha=alpha), offset=offset)
     if covariance == "hac":
         res = model.fit(cov_type="HAC", cov_kwds={"maxlags": maxlags})
-        desc = (f"negative binomial NB2, dispersion alpha = {alpha:.3g} by profile ML; HAC "
-                f"Newey–West (Bartlett, maxlags={maxlags}), normal")
+        desc = (
+            f"negative binomial NB2, dispersion alpha = {alpha:.3g} by profile ML; HAC "
+            f"Newey–West (Bartlett, maxlags={maxlags}), normal"
+        )
     else:
         res = model.fit()
-        desc = f"negative binomial NB2, dispersion alpha = {alpha:.3g} by profile ML; " \
-               "likelihood covariance, normal"
+        desc = (
+            f"negative binomial NB2, dispersion alpha = {alpha:.3g} by profile ML; "
+            "likelihood covariance, normal"
+        )
     return res.params.to_numpy(), res.cov_params().to_numpy(), alpha, False, desc
 
 
@@ -209,8 +244,9 @@ def _nb_alpha(y: np.ndarray, X: pd.DataFrame, offset: np.ndarray) -> float:
         family = sm.families.NegativeBinomial(alpha=math.exp(log_alpha))
         return -sm.GLM(y, X, family=family, offset=offset).fit().llf
 
-    found = optimize.minimize_scalar(loss, bounds=(-12.0, 3.0), method="bounded",
-                                     options={"xatol": 1e-4})
+    found = optimize.minimize_scalar(
+        loss, bounds=(-12.0, 3.0), method="bounded", options={"xatol": 1e-4}
+    )
     return float(math.exp(found.x))
 
 
@@ -296,9 +332,14 @@ def fit_its(
         raise ParameterError(func, "harmonics", "a whole number ≥ 1", harmonics)
     starts = np.unique(panel.start[panel.treated])
     if len(starts) != 1:
-        raise ParameterError(func, "panel", "treated units sharing one start", len(starts),
-                             zh=f"{func}：中断时间序列要求所有处理单位的开始时间相同，"
-                                f"实际有 {len(starts)} 个不同的开始时间；请改用分批推行设计")
+        raise ParameterError(
+            func,
+            "panel",
+            "treated units sharing one start",
+            len(starts),
+            zh=f"{func}：中断时间序列要求所有处理单位的开始时间相同，"
+            f"实际有 {len(starts)} 个不同的开始时间；请改用分批推行设计",
+        )
     treated = panel.treated
     observed = panel.observed[treated]
     y_all = np.where(observed, panel.counts[treated], 0.0).sum(axis=0)
@@ -317,14 +358,18 @@ def fit_its(
         festival = False
     n, k = X.shape
     if np.linalg.matrix_rank(X.to_numpy()) < k or n <= k or y.sum() == 0:
-        raise ParameterError(func, "panel", f"a series from which the {k} parameters (trend, "
-                             f"level and slope change, {seasonality} seasonality) can be "
-                             "estimated: a longer series, more periods before the start, or "
-                             "seasonality='fourier'/'none'", f"{n} periods, {start} before the "
-                             "start",
-                             zh=f"{func}：{n} 期数据（开始前 {start} 期）不足以估计模型的 {k} 个"
-                                "参数（趋势、水平与斜率变化、季节项）；请提供更长的序列或更长的"
-                                "前期，或使用 seasonality='fourier'/'none'")
+        raise ParameterError(
+            func,
+            "panel",
+            f"a series from which the {k} parameters (trend, "
+            f"level and slope change, {seasonality} seasonality) can be "
+            "estimated: a longer series, more periods before the start, or "
+            "seasonality='fourier'/'none'",
+            f"{n} periods, {start} before the start",
+            zh=f"{func}：{n} 期数据（开始前 {start} 期）不足以估计模型的 {k} 个"
+            "参数（趋势、水平与斜率变化、季节项）；请提供更长的序列或更长的"
+            "前期，或使用 seasonality='fourier'/'none'",
+        )
     lags = maxlags if maxlags is not None else int(math.floor(4 * (n / 100) ** (2 / 9)))
     offset = np.log(expo)
     params, cov, dispersion, use_t, desc = _fit(y, X, offset, family, covariance, lags)
@@ -350,22 +395,52 @@ def fit_its(
     for term in ("level_change", "slope_change"):
         j = X.columns.get_loc(term)
         b, se = params[j], math.sqrt(cov[j, j])
-        rows[term] = {"estimate": math.exp(b), "ci_low": math.exp(b - crit * se),
-                      "ci_high": math.exp(b + crit * se), "p_value": p_of(b / se)}
+        rows[term] = {
+            "estimate": math.exp(b),
+            "ci_low": math.exp(b - crit * se),
+            "ci_high": math.exp(b + crit * se),
+            "p_value": p_of(b / se),
+        }
     coefficients = pd.DataFrame.from_dict(rows, orient="index").rename_axis("term")
-    series = pd.DataFrame({
-        "period": periods, "observed": y, "exposure": expo, "post": post, "fitted": mu1,
-        "counterfactual": mu0, "cf_low": np.exp(eta0 - crit * se0),
-        "cf_high": np.exp(eta0 + crit * se0),
-    })
+    series = pd.DataFrame(
+        {
+            "period": periods,
+            "observed": y,
+            "exposure": expo,
+            "post": post,
+            "fitted": mu1,
+            "counterfactual": mu0,
+            "cf_low": np.exp(eta0 - crit * se0),
+            "cf_high": np.exp(eta0 + crit * se0),
+        }
+    )
     estimate = math.exp(log_r)
     low, high = math.exp(log_r - crit * se_r), math.exp(log_r + crit * se_r)
     p_value = p_of(log_r / se_r)
-    verdict = write_verdict(estimate, low, high, p_value=p_value, confidence=conf,
-                            design="its", outcome=outcome, assumptions=ITS_ASSUMPTIONS)
+    verdict = write_verdict(
+        estimate,
+        low,
+        high,
+        p_value=p_value,
+        confidence=conf,
+        design="its",
+        outcome=outcome,
+        assumptions=ITS_ASSUMPTIONS,
+    )
     return ITSResult(
-        estimate=estimate, ci_low=low, ci_high=high, p_value=p_value, n=n, confidence=conf,
-        family=family, covariance=desc, dispersion=dispersion, coefficients=coefficients,
-        series=series, observed_post=float(y[post].sum()),
-        counterfactual_post=float(mu0[post].sum()), spring_festival=festival, verdict=verdict,
+        estimate=estimate,
+        ci_low=low,
+        ci_high=high,
+        p_value=p_value,
+        n=n,
+        confidence=conf,
+        family=family,
+        covariance=desc,
+        dispersion=dispersion,
+        coefficients=coefficients,
+        series=series,
+        observed_post=float(y[post].sum()),
+        counterfactual_post=float(mu0[post].sum()),
+        spring_festival=festival,
+        verdict=verdict,
     )

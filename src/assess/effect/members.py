@@ -91,9 +91,12 @@ def mantel_haenszel_rate_ratio(
     numerator = float(np.sum(a * t0 / total))
     denominator = float(np.sum(b * t1 / total))
     if numerator == 0 or denominator == 0:
-        raise ParameterError(func, "events1, events0",
-                             "events in both groups within strata where both have person-time",
-                             (numerator, denominator))
+        raise ParameterError(
+            func,
+            "events1, events0",
+            "events in both groups within strata where both have person-time",
+            (numerator, denominator),
+        )
     estimate = numerator / denominator
     variance = float(np.sum((a + b) * t1 * t0 / total**2))
     half = z * math.sqrt(variance / (numerator * denominator))
@@ -157,20 +160,31 @@ class MemberComparison(ResultDisplay):
         """One row: ``estimate``, ``ci_low``, ``ci_high``, ``p_value``, ``n``, ``method``,
         ``outcome``, ``design`` (``"members"``) and the two groups' rates per 100
         person-years."""
-        return pd.DataFrame([{
-            "estimate": self.estimate, "ci_low": self.ci_low, "ci_high": self.ci_high,
-            "p_value": self.p_value, "n": self.n, "method": self.method,
-            "outcome": self.outcome, "design": "members",
-            "member_rate_per_100py": self.groups.loc["member", "rate_per_100py"],
-            "non_member_rate_per_100py": self.groups.loc["non_member", "rate_per_100py"],
-        }])
+        return pd.DataFrame(
+            [
+                {
+                    "estimate": self.estimate,
+                    "ci_low": self.ci_low,
+                    "ci_high": self.ci_high,
+                    "p_value": self.p_value,
+                    "n": self.n,
+                    "method": self.method,
+                    "outcome": self.outcome,
+                    "design": "members",
+                    "member_rate_per_100py": self.groups.loc["member", "rate_per_100py"],
+                    "non_member_rate_per_100py": self.groups.loc["non_member", "rate_per_100py"],
+                }
+            ]
+        )
 
     def summary(self) -> str:
         """Rates of both groups, the rate ratio and what it does and does not show."""
         zh_name, en_name = OUTCOMES.get(self.outcome, (self.outcome, self.outcome))
         g = self.groups
-        r1, r0 = (float(x) for x in g.loc[["member", "non_member"], "rate_per_100py"]
-                  .to_numpy(dtype=float))
+        r1, r0 = (
+            float(x)
+            for x in g.loc[["member", "non_member"], "rate_per_100py"].to_numpy(dtype=float)
+        )
         conf = f"{self.confidence * 100:g}%"
         est, lo, hi = (format_ratio(x) for x in (self.estimate, self.ci_low, self.ci_high))
         p = format_p(self.p_value)
@@ -180,33 +194,53 @@ class MemberComparison(ResultDisplay):
             find_en = "the difference cannot be distinguished from random variation."
         else:
             lower = evidence == "decrease"
-            a, b = ((1 - self.ci_high) * 100, (1 - self.ci_low) * 100) if lower else \
-                ((self.ci_low - 1) * 100, (self.ci_high - 1) * 100)
+            a, b = (
+                ((1 - self.ci_high) * 100, (1 - self.ci_low) * 100)
+                if lower
+                else ((self.ci_low - 1) * 100, (self.ci_high - 1) * 100)
+            )
             word_zh, word_en = ("低", "lower") if lower else ("高", "higher")
-            find_zh = f"党员的{zh_name}率{word_zh}于非党员有统计学证据，{word_zh} {a:.1f}% 至 " \
-                      f"{b:.1f}%。"
-            find_en = f"there is statistical evidence that members' rate of {en_name} is " \
-                      f"{word_en}, by {a:.1f}% to {b:.1f}%."
-        zh = [f"党员与非党员对比（{zh_name}）：党员每百人年 {r1:.2f} 起，非党员 {r0:.2f} 起。",
-              f"率比（党员/非党员）为 {est}（{conf} 置信区间 {lo} 至 {hi}，{p}），{find_zh}"]
-        en = [f"Members vs non-members ({en_name}): members {r1:.2f} and non-members "
-              f"{r0:.2f} per 100 person-years.",
-              f"The rate ratio (members / non-members) is {est} ({conf} confidence interval "
-              f"{lo} to {hi}, {p}): {find_en}"]
+            find_zh = (
+                f"党员的{zh_name}率{word_zh}于非党员有统计学证据，{word_zh} {a:.1f}% 至 {b:.1f}%。"
+            )
+            find_en = (
+                f"there is statistical evidence that members' rate of {en_name} is "
+                f"{word_en}, by {a:.1f}% to {b:.1f}%."
+            )
+        zh = [
+            f"党员与非党员对比（{zh_name}）：党员每百人年 {r1:.2f} 起，非党员 {r0:.2f} 起。",
+            f"率比（党员/非党员）为 {est}（{conf} 置信区间 {lo} 至 {hi}，{p}），{find_zh}",
+        ]
+        en = [
+            f"Members vs non-members ({en_name}): members {r1:.2f} and non-members "
+            f"{r0:.2f} per 100 person-years.",
+            f"The rate ratio (members / non-members) is {est} ({conf} confidence interval "
+            f"{lo} to {hi}, {p}): {find_en}",
+        ]
         if self.strata is not None:
             zh.append(f"已按 {self.by} 分层（Mantel–Haenszel），各层基线差异不影响比较。")
-            en.append(f"Stratified by {self.by} (Mantel–Haenszel), so differences between "
-                      "strata do not enter the comparison.")
+            en.append(
+                f"Stratified by {self.by} (Mantel–Haenszel), so differences between "
+                "strata do not enter the comparison."
+            )
         if self.n_unattributed or self.n_outside_exposure:
-            zh.append(f"{self.n_unattributed} 起事件无法对应到人员名单、{self.n_outside_exposure} "
-                      "起事件所在单位和月份没有暴露量，均未计入。")
-            en.append(f"{self.n_unattributed} events without a person in the staff list and "
-                      f"{self.n_outside_exposure} events in a unit-month without exposure "
-                      "were left out.")
-        zh.append("这是观察性对比：党员与非党员的岗位、工龄和作业量不同，率比不等于党员身份的因果作用。")
-        en.append("This is an observational comparison: members and non-members differ in "
-                  "posts, experience and workload, so the ratio is not the causal effect of "
-                  "membership.")
+            zh.append(
+                f"{self.n_unattributed} 起事件无法对应到人员名单、{self.n_outside_exposure} "
+                "起事件所在单位和月份没有暴露量，均未计入。"
+            )
+            en.append(
+                f"{self.n_unattributed} events without a person in the staff list and "
+                f"{self.n_outside_exposure} events in a unit-month without exposure "
+                "were left out."
+            )
+        zh.append(
+            "这是观察性对比：党员与非党员的岗位、工龄和作业量不同，率比不等于党员身份的因果作用。"
+        )
+        en.append(
+            "This is an observational comparison: members and non-members differ in "
+            "posts, experience and workload, so the ratio is not the causal effect of "
+            "membership."
+        )
         return "\n".join(zh) + "\n\n" + "\n".join(en)
 
     def plot(self, ax: Axes | None = None) -> Axes:
@@ -215,9 +249,14 @@ class MemberComparison(ResultDisplay):
         g = self.groups
         x = np.arange(len(g))
         ax.bar(x, g["rate_per_100py"], color=["C3", "C0"], width=0.6)
-        ax.errorbar(x, g["rate_per_100py"],
-                    yerr=[g["rate_per_100py"] - g["ci_low"], g["ci_high"] - g["rate_per_100py"]],
-                    fmt="none", color="0.2", capsize=5)
+        ax.errorbar(
+            x,
+            g["rate_per_100py"],
+            yerr=[g["rate_per_100py"] - g["ci_low"], g["ci_high"] - g["rate_per_100py"]],
+            fmt="none",
+            color="0.2",
+            capsize=5,
+        )
         ax.set_xticks(x, [label(*_GROUPS[k]) for k in g.index])
         zh_name, en_name = OUTCOMES.get(self.outcome, (self.outcome, self.outcome))
         ax.set_ylabel(label(f"{zh_name}率（每百人年）", f"{en_name} per 100 person-years"))
@@ -228,32 +267,52 @@ class MemberComparison(ResultDisplay):
 def _require(func: str, name: str, frame: pd.DataFrame, columns: tuple[str, ...]) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise ParameterError(func, name, "a table with columns " + ", ".join(columns),
-                             f"missing {', '.join(missing)}",
-                             zh=f"{func}：表 {name!r} 缺少列 {', '.join(missing)}")
+        raise ParameterError(
+            func,
+            name,
+            "a table with columns " + ", ".join(columns),
+            f"missing {', '.join(missing)}",
+            zh=f"{func}：表 {name!r} 缺少列 {', '.join(missing)}",
+        )
 
 
-def _strata(func: str, by: str | Mapping[str, str] | pd.Series | None, events: pd.DataFrame,
-            exposure: pd.DataFrame) -> tuple[pd.Series, pd.Series, str | None]:
+def _strata(
+    func: str,
+    by: str | Mapping[str, str] | pd.Series | None,
+    events: pd.DataFrame,
+    exposure: pd.DataFrame,
+) -> tuple[pd.Series, pd.Series, str | None]:
     if by is None:
-        return (pd.Series("all", index=events.index), pd.Series("all", index=exposure.index),
-                None)
+        return (pd.Series("all", index=events.index), pd.Series("all", index=exposure.index), None)
     if isinstance(by, str):
         if by not in events.columns or by not in exposure.columns:
-            raise ParameterError(func, "by", "a column of both events and exposure "
-                                 "(e.g. 'unit_code'), or a mapping unit_code → stratum", by)
+            raise ParameterError(
+                func,
+                "by",
+                "a column of both events and exposure "
+                "(e.g. 'unit_code'), or a mapping unit_code → stratum",
+                by,
+            )
         return events[by].astype(str), exposure[by].astype(str), by
     if not isinstance(by, Mapping | pd.Series):
-        raise ParameterError(func, "by", "None, a column name, or a mapping unit_code → "
-                             "stratum", type(by).__name__)
+        raise ParameterError(
+            func, "by", "None, a column name, or a mapping unit_code → stratum", type(by).__name__
+        )
     mapping = pd.Series(dict(by)) if isinstance(by, Mapping) else by
     units = set(events["unit_code"]) | set(exposure["unit_code"])
     unmapped = sorted(units - set(mapping.index))
     if unmapped:
-        raise ParameterError(func, "by", "a mapping that covers every unit_code",
-                             f"no stratum for {', '.join(map(str, unmapped[:5]))}")
-    return (events["unit_code"].map(mapping).astype(str),
-            exposure["unit_code"].map(mapping).astype(str), "mapping")
+        raise ParameterError(
+            func,
+            "by",
+            "a mapping that covers every unit_code",
+            f"no stratum for {', '.join(map(str, unmapped[:5]))}",
+        )
+    return (
+        events["unit_code"].map(mapping).astype(str),
+        exposure["unit_code"].map(mapping).astype(str),
+        "mapping",
+    )
 
 
 def member_rates(
@@ -326,21 +385,26 @@ def member_rates(
     """
     func = "member_rates"
     _require(func, "events", events, ("date", "unit_code", "person_id", "type"))
-    _require(func, "exposure", exposure, ("unit_code", "month", "headcount",
-                                          "member_headcount"))
+    _require(func, "exposure", exposure, ("unit_code", "month", "headcount", "member_headcount"))
     _require(func, "staff", staff, ("person_id", "is_party_member"))
     check_choice(func, "outcome", outcome, tuple(EVENT_TYPES))
     conf = check_confidence(func, confidence)
 
     heads = exposure[["headcount", "member_headcount"]].apply(pd.to_numeric, errors="coerce")
-    bad = heads.isna().any(axis=1) | (heads["member_headcount"] > heads["headcount"]) \
+    bad = (
+        heads.isna().any(axis=1)
+        | (heads["member_headcount"] > heads["headcount"])
         | (heads < 0).any(axis=1)
+    )
     if bad.any():
         rows = exposure.loc[bad, ["unit_code", "month"]].head(5).to_dict("records")
-        raise ParameterError(func, "exposure",
-                             "0 ≤ member_headcount ≤ headcount, both present", rows,
-                             zh=f"{func}：暴露量表中党员人数须在 0 与在岗人数之间且不能为空，"
-                                f"问题行 {rows!r}")
+        raise ParameterError(
+            func,
+            "exposure",
+            "0 ≤ member_headcount ≤ headcount, both present",
+            rows,
+            zh=f"{func}：暴露量表中党员人数须在 0 与在岗人数之间且不能为空，问题行 {rows!r}",
+        )
 
     chosen = events[events["type"] == outcome]
     months = pd.to_datetime(chosen["date"]).dt.strftime("%Y-%m")
@@ -348,38 +412,58 @@ def member_rates(
     inside = pd.MultiIndex.from_arrays([chosen["unit_code"].astype(str), months]).isin(covered)
     n_outside = int((~inside).sum())
     if n_outside:
-        warnings.warn(f"{n_outside} 起事件所在单位和月份没有暴露量，已剔除 / {n_outside} events "
-                      "fall in a unit and month without exposure and were left out",
-                      UserWarning, stacklevel=2)
+        warnings.warn(
+            f"{n_outside} 起事件所在单位和月份没有暴露量，已剔除 / {n_outside} events "
+            "fall in a unit and month without exposure and were left out",
+            UserWarning,
+            stacklevel=2,
+        )
     chosen = chosen[inside]
     membership = staff.drop_duplicates("person_id").set_index("person_id")["is_party_member"]
     flags = membership.dropna()
     if not flags.map(lambda v: isinstance(v, bool | np.bool_)).all():
         shown = flags[~flags.map(lambda v: isinstance(v, bool | np.bool_))].head(5).tolist()
-        raise ParameterError(func, "staff", "is_party_member as True/False (read the table "
-                             "with assess's readers to convert 是/否)", shown)
+        raise ParameterError(
+            func,
+            "staff",
+            "is_party_member as True/False (read the table with assess's readers to convert 是/否)",
+            shown,
+        )
     is_member = chosen["person_id"].map(membership)
     known = is_member.notna().to_numpy()
     event_stratum, exposure_stratum, by_name = _strata(func, by, chosen, exposure)
 
-    attributed = pd.DataFrame({"stratum": event_stratum[known],
-                               "member": is_member[known].astype(bool)})
+    attributed = pd.DataFrame(
+        {"stratum": event_stratum[known], "member": is_member[known].astype(bool)}
+    )
     counts = attributed.groupby(["stratum", "member"]).size().unstack(fill_value=0)
     counts = counts.reindex(columns=[True, False], fill_value=0)
-    time = pd.DataFrame({"stratum": exposure_stratum, "m": heads["member_headcount"],
-                         "n": heads["headcount"] - heads["member_headcount"]})
+    time = pd.DataFrame(
+        {
+            "stratum": exposure_stratum,
+            "m": heads["member_headcount"],
+            "n": heads["headcount"] - heads["member_headcount"],
+        }
+    )
     time = time.groupby("stratum")[["m", "n"]].sum()
-    strata = pd.DataFrame({
-        "member_events": counts[True], "member_person_months": time["m"],
-        "non_member_events": counts[False], "non_member_person_months": time["n"],
-    }).fillna(0.0)
+    strata = pd.DataFrame(
+        {
+            "member_events": counts[True],
+            "member_person_months": time["m"],
+            "non_member_events": counts[False],
+            "non_member_person_months": time["n"],
+        }
+    ).fillna(0.0)
     strata.index.name = "stratum"
     strata[["member_events", "non_member_events"]] = strata[
-        ["member_events", "non_member_events"]].astype(int)
+        ["member_events", "non_member_events"]
+    ].astype(int)
 
     a, t1 = int(strata["member_events"].sum()), float(strata["member_person_months"].sum())
-    b, t0 = (int(strata["non_member_events"].sum()),
-             float(strata["non_member_person_months"].sum()))
+    b, t0 = (
+        int(strata["non_member_events"].sum()),
+        float(strata["non_member_person_months"].sum()),
+    )
     for group, t in (("member", t1), ("non_member", t0)):
         if t <= 0:
             raise ParameterError(func, "exposure", f"person-months of {group}s > 0", t)
@@ -389,28 +473,46 @@ def member_rates(
     for events_n, t in ((a, t1), (b, t0)):
         low, high = confint_poisson(events_n, t, method="exact-c", alpha=1.0 - conf)
         rows.append((events_n, t, events_n / t * _PER, float(low) * _PER, float(high) * _PER))
-    groups = pd.DataFrame(rows, index=pd.Index(list(_GROUPS), name="group"),
-                          columns=["events", "person_months", "rate_per_100py", "ci_low",
-                                   "ci_high"])
+    groups = pd.DataFrame(
+        rows,
+        index=pd.Index(list(_GROUPS), name="group"),
+        columns=["events", "person_months", "rate_per_100py", "ci_low", "ci_high"],
+    )
 
     if by_name is None:
         main = crude.iloc[0]
         method = str(crude.index[0])
-        estimate, low, high, p = (float(main[c]) for c in ("estimate", "ci_low", "ci_high",
-                                                            "p_value"))
+        estimate, low, high, p = (
+            float(main[c]) for c in ("estimate", "ci_low", "ci_high", "p_value")
+        )
         strata_out = None
     else:
         method = "mantel-haenszel"
         estimate, low, high, p = mantel_haenszel_rate_ratio(
-            strata["member_events"].to_numpy(), strata["member_person_months"].to_numpy(),
+            strata["member_events"].to_numpy(),
+            strata["member_person_months"].to_numpy(),
             strata["non_member_events"].to_numpy(),
-            strata["non_member_person_months"].to_numpy(), confidence=conf)
+            strata["non_member_person_months"].to_numpy(),
+            confidence=conf,
+        )
         with np.errstate(divide="ignore", invalid="ignore"):
-            strata["rate_ratio"] = (strata["member_events"] / strata["member_person_months"]) \
-                / (strata["non_member_events"] / strata["non_member_person_months"])
+            strata["rate_ratio"] = (strata["member_events"] / strata["member_person_months"]) / (
+                strata["non_member_events"] / strata["non_member_person_months"]
+            )
         strata_out = strata
     return MemberComparison(
-        outcome=outcome, confidence=conf, by=by_name, groups=groups, strata=strata_out,
-        crude=crude, method=method, estimate=estimate, ci_low=low, ci_high=high, p_value=p,
-        n=a + b, n_unattributed=int((~known).sum()), n_outside_exposure=n_outside,
+        outcome=outcome,
+        confidence=conf,
+        by=by_name,
+        groups=groups,
+        strata=strata_out,
+        crude=crude,
+        method=method,
+        estimate=estimate,
+        ci_low=low,
+        ci_high=high,
+        p_value=p,
+        n=a + b,
+        n_unattributed=int((~known).sum()),
+        n_outside_exposure=n_outside,
     )

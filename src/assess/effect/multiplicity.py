@@ -78,17 +78,17 @@ def adjust_pvalues(
     try:
         values = series.to_numpy(dtype=float, na_value=np.nan)
     except (TypeError, ValueError):
-        raise ParameterError(func, "pvalues", "numbers between 0 and 1", series.tolist()) \
-            from None
+        raise ParameterError(func, "pvalues", "numbers between 0 and 1", series.tolist()) from None
     bad = (values < 0) | (values > 1)
     if values.ndim != 1 or bad.any():
-        raise ParameterError(func, "pvalues", "numbers between 0 and 1",
-                             values[bad][:5].tolist())
+        raise ParameterError(func, "pvalues", "numbers between 0 and 1", values[bad][:5].tolist())
     present = ~np.isnan(values)
     adjusted = np.full(values.shape, np.nan)
     reject = np.zeros(values.shape, dtype=bool)
     if present.any():
         reject[present], adjusted[present], _, _ = multipletests(
-            values[present], alpha=alpha, method=method)
-    return pd.DataFrame({"p_value": values, "p_adjusted": adjusted, "reject": reject},
-                        index=series.index)
+            values[present], alpha=alpha, method=method
+        )
+    return pd.DataFrame(
+        {"p_value": values, "p_adjusted": adjusted, "reject": reject}, index=series.index
+    )

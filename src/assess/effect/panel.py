@@ -90,9 +90,13 @@ class Panel:
 
     def select_units(self, keep: np.ndarray) -> Panel:
         """The panel restricted to the units where ``keep`` is true."""
-        return replace(self, units=tuple(np.asarray(self.units, dtype=object)[keep]),
-                       counts=self.counts[keep], exposure=self.exposure[keep],
-                       start=self.start[keep])
+        return replace(
+            self,
+            units=tuple(np.asarray(self.units, dtype=object)[keep]),
+            counts=self.counts[keep],
+            exposure=self.exposure[keep],
+            start=self.start[keep],
+        )
 
     def with_counts(self, counts: np.ndarray) -> Panel:
         """The same panel with other counts (a negative-control outcome)."""
@@ -104,8 +108,11 @@ class Panel:
 
     def drop_cells(self, cells: np.ndarray) -> Panel:
         """The panel with ``cells`` marked missing."""
-        return replace(self, counts=np.where(cells, np.nan, self.counts),
-                       exposure=np.where(cells, np.nan, self.exposure))
+        return replace(
+            self,
+            counts=np.where(cells, np.nan, self.counts),
+            exposure=np.where(cells, np.nan, self.exposure),
+        )
 
 
 def _fail(func: str, name: str, accepted: str, got: Any, zh: str) -> ParameterError:
@@ -122,9 +129,13 @@ def _period_index(func: str, values: pd.Series) -> tuple[pd.Series, str]:
     if months.notna().all():
         return months.astype(object), "month"
     bad = values[months.isna() & quarters.isna()].head(3).tolist()
-    raise _fail(func, "period", "months such as 2026-05 or quarters such as 2026Q3 in "
-                "every row", bad,
-                f"期间列应全部为月份（如 2026-05）或季度（如 2026Q3），无法识别的值：{bad!r}")
+    raise _fail(
+        func,
+        "period",
+        "months such as 2026-05 or quarters such as 2026Q3 in every row",
+        bad,
+        f"期间列应全部为月份（如 2026-05）或季度（如 2026Q3），无法识别的值：{bad!r}",
+    )
 
 
 def _period_range(first: str, last: str, freq: str) -> tuple[str, ...]:
@@ -149,24 +160,37 @@ def _as_period(value: Any, freq: str) -> str | None:
     return parse_month(value)
 
 
-def _start_index(func: str, name: str, value: Any, periods: tuple[str, ...], freq: str
-                 ) -> int:
+def _start_index(func: str, name: str, value: Any, periods: tuple[str, ...], freq: str) -> int:
     period = _as_period(value, freq)
     if period is None:
-        raise _fail(func, name, "a date, month or quarter", value,
-                    f"参数 {name!r} 应为日期、月份或季度，实际为 {value!r}")
+        raise _fail(
+            func,
+            name,
+            "a date, month or quarter",
+            value,
+            f"参数 {name!r} 应为日期、月份或季度，实际为 {value!r}",
+        )
     if period not in periods:
-        raise _fail(func, name, f"a date within the data ({periods[0]} … {periods[-1]})",
-                    value,
-                    f"开始时间 {value!r} 不在数据范围内（{periods[0]} 至 {periods[-1]}）；"
-                    "请检查开始日期，或补充覆盖该时间的数据")
+        raise _fail(
+            func,
+            name,
+            f"a date within the data ({periods[0]} … {periods[-1]})",
+            value,
+            f"开始时间 {value!r} 不在数据范围内（{periods[0]} 至 {periods[-1]}）；"
+            "请检查开始日期，或补充覆盖该时间的数据",
+        )
     return periods.index(period)
 
 
 def _column(func: str, data: pd.DataFrame, name: str, role: str) -> pd.Series:
     if not isinstance(name, str) or name not in data.columns:
-        raise _fail(func, role, f"a column of the table ({', '.join(map(str, data.columns))})",
-                    name, f"参数 {role!r} 应为表中的列名，实际为 {name!r}")
+        raise _fail(
+            func,
+            role,
+            f"a column of the table ({', '.join(map(str, data.columns))})",
+            name,
+            f"参数 {role!r} 应为表中的列名，实际为 {name!r}",
+        )
     return data[name]
 
 
@@ -175,14 +199,25 @@ def _numbers(func: str, series: pd.Series, role: str) -> np.ndarray:
     bad = ~np.isfinite(values)
     if bad.any():
         shown = series[bad].head(3).tolist()
-        raise _fail(func, role, "a number in every row", shown,
-                    f"列 {series.name!r} 每行都应为数值，问题值：{shown!r}")
+        raise _fail(
+            func,
+            role,
+            "a number in every row",
+            shown,
+            f"列 {series.name!r} 每行都应为数值，问题值：{shown!r}",
+        )
     return values
 
 
-def _starts_from_indicator(func: str, flag: pd.Series, unit_codes: np.ndarray,
-                           period_codes: np.ndarray, n_units: int, n_periods: int,
-                           units: tuple[str, ...]) -> np.ndarray:
+def _starts_from_indicator(
+    func: str,
+    flag: pd.Series,
+    unit_codes: np.ndarray,
+    period_codes: np.ndarray,
+    n_units: int,
+    n_periods: int,
+    units: tuple[str, ...],
+) -> np.ndarray:
     """First treated period per unit from a 0/1 column, checking treatment never stops."""
     on = np.zeros((n_units, n_periods))
     on[unit_codes, period_codes] = flag
@@ -193,9 +228,14 @@ def _starts_from_indicator(func: str, flag: pd.Series, unit_codes: np.ndarray,
     stops = (seen & after & (on == 0)).any(axis=1)
     if stops.any():
         bad = [units[i] for i in np.flatnonzero(stops)[:3]]
-        raise _fail(func, "treated", "a 0/1 column that stays 1 once a unit is treated", bad,
-                    f"处理标记列在开始后又变回 0 的单位：{bad!r}；处理一旦开始应持续，"
-                    "或改用 start/starts 参数给出开始日期")
+        raise _fail(
+            func,
+            "treated",
+            "a 0/1 column that stays 1 once a unit is treated",
+            bad,
+            f"处理标记列在开始后又变回 0 的单位：{bad!r}；处理一旦开始应持续，"
+            "或改用 start/starts 参数给出开始日期",
+        )
     return start
 
 
@@ -259,40 +299,76 @@ def make_panel(
     (('2025-01', '2025-02'), [1, 2])
     """
     if not isinstance(data, pd.DataFrame) or data.empty:
-        raise _fail(func, "data", "a non-empty DataFrame", type(data).__name__,
-                    "参数 'data' 应为非空的 DataFrame")
-    ways = [name for name, value in (("treated", treated), ("treated_units", treated_units),
-                                     ("starts", starts)) if value is not None]
+        raise _fail(
+            func,
+            "data",
+            "a non-empty DataFrame",
+            type(data).__name__,
+            "参数 'data' 应为非空的 DataFrame",
+        )
+    ways = [
+        name
+        for name, value in (
+            ("treated", treated),
+            ("treated_units", treated_units),
+            ("starts", starts),
+        )
+        if value is not None
+    ]
     if len(ways) > 1 or (starts is not None and start is not None):
-        raise _fail(func, "treated", "one of: a treated column, treated_units + start, starts",
-                    ways + (["start"] if start is not None else []),
-                    "处理信息只能用一种方式给出：treated 列、treated_units 加 start，或 starts")
+        raise _fail(
+            func,
+            "treated",
+            "one of: a treated column, treated_units + start, starts",
+            ways + (["start"] if start is not None else []),
+            "处理信息只能用一种方式给出：treated 列、treated_units 加 start，或 starts",
+        )
     if treated_units is not None and start is None:
-        raise _fail(func, "start", "a date when treated_units is given", None,
-                    "给出 treated_units 时必须给出开始日期 start")
+        raise _fail(
+            func,
+            "start",
+            "a date when treated_units is given",
+            None,
+            "给出 treated_units 时必须给出开始日期 start",
+        )
     units_col = _column(func, data, unit, "unit").astype(str)
     labels, freq = _period_index(func, _column(func, data, period, "period"))
     counts = _numbers(func, _column(func, data, count, "count"), "count")
     bad = (counts < 0) | (counts != np.round(counts))
     if bad.any():
         rows = data.loc[bad, [unit, period, count]].head(3).to_dict("records")
-        raise _fail(func, "count", "whole numbers ≥ 0 (event counts) in every row", rows,
-                    f"事件数应为非负整数，问题行：{rows!r}；请更正或删除这些行")
+        raise _fail(
+            func,
+            "count",
+            "whole numbers ≥ 0 (event counts) in every row",
+            rows,
+            f"事件数应为非负整数，问题行：{rows!r}；请更正或删除这些行",
+        )
     if exposure is not None:
         expo = _numbers(func, _column(func, data, exposure, "exposure"), "exposure")
         if (expo <= 0).any():
             rows = data.loc[expo <= 0, [unit, period, exposure]].head(3).to_dict("records")
-            raise _fail(func, "exposure", "numbers > 0 in every row (a rate needs exposure)",
-                        rows, f"暴露量应大于 0，问题行：{rows!r}；暴露量为 0 的行没有率可言，"
-                        "请删除这些行或填入实际暴露量")
+            raise _fail(
+                func,
+                "exposure",
+                "numbers > 0 in every row (a rate needs exposure)",
+                rows,
+                f"暴露量应大于 0，问题行：{rows!r}；暴露量为 0 的行没有率可言，"
+                "请删除这些行或填入实际暴露量",
+            )
     else:
         expo = np.ones_like(counts)
     keys = pd.DataFrame({"u": units_col.to_numpy(), "p": labels.to_numpy()})
     dup = keys.duplicated(keep=False).to_numpy()
     if dup.any():
         rows = keys[dup].head(3).to_dict("records")
-        raise _fail(func, "data", "one row per unit and period", rows,
-                    f"同一单位同一期间有多行：{rows!r}；请先按单位和期间汇总")
+        raise _fail(
+            func,
+            "data",
+            "one row per unit and period",
+            rows,
+            f"同一单位同一期间有多行：{rows!r}；请先按单位和期间汇总",
+        )
     units = tuple(sorted(set(keys["u"])))
     periods = _period_range(min(keys["p"]), max(keys["p"]), freq)
     unit_codes = pd.Index(units).get_indexer(keys["u"])
@@ -307,60 +383,105 @@ def make_panel(
     if treated is not None:
         flag = _numbers(func, _column(func, data, treated, "treated"), "treated")
         if not np.isin(flag, (0.0, 1.0)).all():
-            raise _fail(func, "treated", "a 0/1 (or true/false) column", sorted(set(flag))[:5],
-                        "处理标记列应为 0/1 或是/否")
+            raise _fail(
+                func,
+                "treated",
+                "a 0/1 (or true/false) column",
+                sorted(set(flag))[:5],
+                "处理标记列应为 0/1 或是/否",
+            )
         if start is None:
-            start_idx = _starts_from_indicator(func, flag, unit_codes, period_codes, n_units,
-                                               n_periods, units)
+            start_idx = _starts_from_indicator(
+                func, flag, unit_codes, period_codes, n_units, n_periods, units
+            )
         else:
             per_unit = pd.Series(flag).groupby(unit_codes).agg(["min", "max"])
             varying = per_unit.index[per_unit["min"] != per_unit["max"]]
             if len(varying):
                 bad = [units[i] for i in varying[:3]]
-                raise _fail(func, "treated", "constant within each unit when start is given",
-                            bad, f"给出 start 时处理标记应在每个单位内不变，问题单位：{bad!r}")
+                raise _fail(
+                    func,
+                    "treated",
+                    "constant within each unit when start is given",
+                    bad,
+                    f"给出 start 时处理标记应在每个单位内不变，问题单位：{bad!r}",
+                )
             first = _start_index(func, "start", start, periods, freq)
             start_idx[per_unit.index[per_unit["max"] == 1].to_numpy()] = first
     elif treated_units is not None:
         wanted = [str(u) for u in treated_units]
         unknown = [u for u in wanted if u not in units]
         if unknown or not wanted:
-            raise _fail(func, "treated_units", "units present in the table", unknown[:5],
-                        f"treated_units 中有表中不存在的单位：{unknown[:5]!r}")
+            raise _fail(
+                func,
+                "treated_units",
+                "units present in the table",
+                unknown[:5],
+                f"treated_units 中有表中不存在的单位：{unknown[:5]!r}",
+            )
         first = _start_index(func, "start", start, periods, freq)
         start_idx[[units.index(u) for u in wanted]] = first
     elif starts is not None:
         if not isinstance(starts, Mapping) or not starts:
-            raise _fail(func, "starts", "a non-empty mapping {unit: start date}", starts,
-                        "starts 应为非空的 {单位: 开始日期} 映射")
+            raise _fail(
+                func,
+                "starts",
+                "a non-empty mapping {unit: start date}",
+                starts,
+                "starts 应为非空的 {单位: 开始日期} 映射",
+            )
         unknown = [str(u) for u in starts if str(u) not in units]
         if unknown:
-            raise _fail(func, "starts", "units present in the table", unknown[:5],
-                        f"starts 中有表中不存在的单位：{unknown[:5]!r}")
+            raise _fail(
+                func,
+                "starts",
+                "units present in the table",
+                unknown[:5],
+                f"starts 中有表中不存在的单位：{unknown[:5]!r}",
+            )
         for key, value in starts.items():
-            start_idx[units.index(str(key))] = _start_index(func, "starts", value, periods,
-                                                            freq)
+            start_idx[units.index(str(key))] = _start_index(func, "starts", value, periods, freq)
     else:
-        raise _fail(func, "treated", "a treated column, treated_units + start, or starts",
-                    None, "请给出处理信息：treated 列、treated_units 加 start，或 starts")
+        raise _fail(
+            func,
+            "treated",
+            "a treated column, treated_units + start, or starts",
+            None,
+            "请给出处理信息：treated 列、treated_units 加 start，或 starts",
+        )
 
-    panel = Panel(units=units, periods=periods, freq=freq, counts=y, exposure=e,
-                  start=start_idx.astype(int))
+    panel = Panel(
+        units=units, periods=periods, freq=freq, counts=y, exposure=e, start=start_idx.astype(int)
+    )
     observed = panel.observed
     before = observed & ~panel.post
     no_pre = panel.treated & ~before.any(axis=1)
     if no_pre.any():
         bad = [units[i] for i in np.flatnonzero(no_pre)[:5]]
-        raise _fail(func, "start", "a start after the first period with data of each treated "
-                    "unit", bad, f"这些处理单位在开始之前没有任何数据（没有前期）：{bad!r}；"
-                    "效应分析需要活动开始前的数据作为基线，请补充前期数据或推迟开始日期")
+        raise _fail(
+            func,
+            "start",
+            "a start after the first period with data of each treated unit",
+            bad,
+            f"这些处理单位在开始之前没有任何数据（没有前期）：{bad!r}；"
+            "效应分析需要活动开始前的数据作为基线，请补充前期数据或推迟开始日期",
+        )
     no_post = panel.treated & ~(observed & panel.post).any(axis=1)
     if no_post.any():
         bad = [units[i] for i in np.flatnonzero(no_post)[:5]]
-        raise _fail(func, "start", "a start at or before the last period with data of each "
-                    "treated unit", bad,
-                    f"这些处理单位在开始之后没有任何数据：{bad!r}；请补充后期数据或检查开始日期")
+        raise _fail(
+            func,
+            "start",
+            "a start at or before the last period with data of each treated unit",
+            bad,
+            f"这些处理单位在开始之后没有任何数据：{bad!r}；请补充后期数据或检查开始日期",
+        )
     if not panel.treated.any():
-        raise _fail(func, "treated", "at least one treated unit", 0,
-                    "没有任何处理单位；请给出活动覆盖的单位")
+        raise _fail(
+            func,
+            "treated",
+            "at least one treated unit",
+            0,
+            "没有任何处理单位；请给出活动覆盖的单位",
+        )
     return panel

@@ -29,8 +29,14 @@ from assess.effect.did import max_leads
 from assess.effect.panel import Panel
 from assess.effect.staggered import prepare_staggered
 
-__all__ = ["RandomisationResult", "WildResult", "randomisation_test", "wild_bootstrap",
-           "DESIGNS", "WEIGHTS"]
+__all__ = [
+    "RandomisationResult",
+    "WildResult",
+    "randomisation_test",
+    "wild_bootstrap",
+    "DESIGNS",
+    "WEIGHTS",
+]
 
 #: Estimators the randomisation test recomputes: ``"did"``, the rate ratio ``exp(β)`` of
 #: the Poisson FE model with one treatment dummy; ``"staggered"``, the imputation ratio.
@@ -98,46 +104,74 @@ class RandomisationResult(ResultDisplay):
 
     @property
     def se_convention(self) -> str:
-        how = "all distinct assignments" if self.exhaustive else \
-            f"{self.n - 1} seeded random re-assignments (seed {self.seed})"
-        return (f"randomisation test over assignments of treatment to units ({how}); "
-                "interval by test inversion under a constant rate ratio")
+        how = (
+            "all distinct assignments"
+            if self.exhaustive
+            else f"{self.n - 1} seeded random re-assignments (seed {self.seed})"
+        )
+        return (
+            f"randomisation test over assignments of treatment to units ({how}); "
+            "interval by test inversion under a constant rate ratio"
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """One row ``randomisation``: ``estimate``, ``ci_low``, ``ci_high``, ``p_value``,
         ``n``, ``min_p``, ``se_convention``."""
-        return pd.DataFrame({"estimate": self.estimate, "ci_low": self.ci_low,
-                             "ci_high": self.ci_high, "p_value": self.p_value, "n": self.n,
-                             "min_p": self.min_p, "se_convention": self.se_convention},
-                            index=pd.Index(["randomisation"], name="term"))
+        return pd.DataFrame(
+            {
+                "estimate": self.estimate,
+                "ci_low": self.ci_low,
+                "ci_high": self.ci_high,
+                "p_value": self.p_value,
+                "n": self.n,
+                "min_p": self.min_p,
+                "se_convention": self.se_convention,
+            },
+            index=pd.Index(["randomisation"], name="term"),
+        )
 
     def summary(self) -> str:
         """What the test did and found, Chinese then English."""
         conf = f"{self.confidence:.0%}"
         how_zh = "全部可能的分配" if self.exhaustive else f"{self.n - 1} 次随机重新分配"
-        how_en = "every possible assignment" if self.exhaustive else \
-            f"{self.n - 1} random re-assignments"
-        return (f"随机化推断：把活动重新分配给其他单位（{how_zh}，种子 {self.seed}），"
-                f"实际估计比 {self.p_value:.1%} 的分配更极端（p = {self.p_value:.3g}）；"
-                f"{conf} 区间 {self.ci_low:.3g} 至 {self.ci_high:.3g}。\n\n"
-                f"Randomisation inference: giving the campaign to other units ({how_en}, seed "
-                f"{self.seed}), {self.p_value:.1%} of assignments give an estimate at least as "
-                f"extreme (p = {self.p_value:.3g}); {conf} interval {self.ci_low:.3g} to "
-                f"{self.ci_high:.3g}.")
+        how_en = (
+            "every possible assignment"
+            if self.exhaustive
+            else f"{self.n - 1} random re-assignments"
+        )
+        return (
+            f"随机化推断：把活动重新分配给其他单位（{how_zh}，种子 {self.seed}），"
+            f"实际估计比 {self.p_value:.1%} 的分配更极端（p = {self.p_value:.3g}）；"
+            f"{conf} 区间 {self.ci_low:.3g} 至 {self.ci_high:.3g}。\n\n"
+            f"Randomisation inference: giving the campaign to other units ({how_en}, seed "
+            f"{self.seed}), {self.p_value:.1%} of assignments give an estimate at least as "
+            f"extreme (p = {self.p_value:.3g}); {conf} interval {self.ci_low:.3g} to "
+            f"{self.ci_high:.3g}."
+        )
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Histogram of the rate ratios under re-assignment with the actual one marked."""
         ax = new_axes(ax)
         values = np.exp(self.distribution[np.isfinite(self.distribution)])
-        ax.hist(values, bins=min(40, max(10, len(values) // 20)), color="C0", alpha=0.7,
-                label=label("重新分配后的率比", "rate ratio under re-assignment"))
-        ax.axvline(math.exp(self.observed), color="C3", lw=2,
-                   label=label("实际分配", "actual assignment"))
+        ax.hist(
+            values,
+            bins=min(40, max(10, len(values) // 20)),
+            color="C0",
+            alpha=0.7,
+            label=label("重新分配后的率比", "rate ratio under re-assignment"),
+        )
+        ax.axvline(
+            math.exp(self.observed), color="C3", lw=2, label=label("实际分配", "actual assignment")
+        )
         ax.axvline(1.0, color="0.3", lw=1, ls=":")
         ax.set_xlabel(label("率比", "rate ratio"))
         ax.set_ylabel(label("分配数", "assignments"))
-        ax.set_title(label(f"随机化分布（p = {self.p_value:.3g}）",
-                           f"randomisation distribution (p = {self.p_value:.3g})"))
+        ax.set_title(
+            label(
+                f"随机化分布（p = {self.p_value:.3g}）",
+                f"randomisation distribution (p = {self.p_value:.3g})",
+            )
+        )
         ax.legend(loc="best", fontsize="small")
         return ax
 
@@ -160,8 +194,7 @@ def _multiset_arrangements(values: np.ndarray) -> Iterator[np.ndarray]:
     yield from place(tuple(range(n)), 0, np.empty(n, dtype=values.dtype))
 
 
-def _assignments(start: np.ndarray, n_permutations: int, seed: int
-                 ) -> tuple[np.ndarray, bool]:
+def _assignments(start: np.ndarray, n_permutations: int, seed: int) -> tuple[np.ndarray, bool]:
     """Start vectors to compare, the actual one first; exhaustive when few enough."""
     _, counts = np.unique(start, return_counts=True)
     total = math.factorial(len(start))
@@ -176,8 +209,9 @@ def _assignments(start: np.ndarray, n_permutations: int, seed: int
     return np.concatenate([start[None], perms]), False
 
 
-def _statistic(panel: Panel, starts: np.ndarray, design: str
-               ) -> Callable[..., tuple[np.ndarray, np.ndarray]]:
+def _statistic(
+    panel: Panel, starts: np.ndarray, design: str
+) -> Callable[..., tuple[np.ndarray, np.ndarray]]:
     """``T(log r0)`` for every start vector: the design's log rate ratio recomputed on the
     pseudo-outcomes ``y · r0^(−D)`` (``D`` the actual assignment).
 
@@ -198,30 +232,36 @@ def _statistic(panel: Panel, starts: np.ndarray, design: str
         out = np.empty(len(starts))
         pre = np.zeros(len(starts))
         for lo in range(0, len(starts), chunk):
-            block = starts[lo: lo + chunk, :, None]
+            block = starts[lo : lo + chunk, :, None]
             treated = (times[None, None, :] >= block) & observed[None]
             if design == "did":
-                fit = fit_fe_poisson_batch(pseudo[None], offset[None], observed[None],
-                                           treated.astype(float), theta0=warm.get(lo))
+                fit = fit_fe_poisson_batch(
+                    pseudo[None],
+                    offset[None],
+                    observed[None],
+                    treated.astype(float),
+                    theta0=warm.get(lo),
+                )
             else:
-                fit = fit_fe_poisson_batch(pseudo[None], offset[None],
-                                           observed[None] & ~treated, theta0=warm.get(lo))
+                fit = fit_fe_poisson_batch(
+                    pseudo[None], offset[None], observed[None] & ~treated, theta0=warm.get(lo)
+                )
             warm[lo] = fit.theta
             base = fit.alpha[:, :, None] + fit.gamma[:, None, :] + offset[None]
             mu0 = np.exp(np.where(np.isfinite(base), base, -np.inf))
             if design == "did":
-                out[lo: lo + chunk] = fit.beta
+                out[lo : lo + chunk] = fit.beta
             else:
                 usable = treated & np.isfinite(base)
                 num = np.where(usable, pseudo[None], 0.0).sum(axis=(1, 2))
                 den = np.where(usable, mu0, 0.0).sum(axis=(1, 2))
                 with np.errstate(divide="ignore", invalid="ignore"):
-                    out[lo: lo + chunk] = np.log(num) - np.log(den)
+                    out[lo : lo + chunk] = np.log(num) - np.log(den)
             for e in range(-leads, 0):
                 cells = (times[None, None, :] - block == e) & observed[None]
                 o = np.where(cells, pseudo[None], 0.0).sum(axis=(1, 2))
                 c = np.where(cells, mu0, 0.0).sum(axis=(1, 2))
-                pre[lo: lo + chunk] += np.where(c > 0, (o - c) ** 2 / np.where(c > 0, c, 1), 0)
+                pre[lo : lo + chunk] += np.where(c > 0, (o - c) ** 2 / np.where(c > 0, c, 1), 0)
         return out, pre
 
     return stat
@@ -244,12 +284,11 @@ def _margin(values: np.ndarray, allowed: int) -> float:
     return float(abs(values[0]) - others[allowed])
 
 
-def _limit(margin: Callable[[float], float], centre: float, step: float, direction: int
-           ) -> float:
+def _limit(margin: Callable[[float], float], centre: float, step: float, direction: int) -> float:
     """The interval limit on one side of ``centre`` (log scale), ±inf if none."""
     inside = centre
     for k in range(10):
-        trial = centre + direction * step * 2.0 ** k
+        trial = centre + direction * step * 2.0**k
         if margin(trial) > 0:
             return optimize.brentq(margin, inside, trial, xtol=_XTOL)
         inside = trial
@@ -328,8 +367,11 @@ def randomisation_test(
     func = "randomisation_test"
     check_choice(func, "design", design, DESIGNS)
     conf = check_confidence(func, confidence)
-    if isinstance(n_permutations, bool) or not isinstance(n_permutations, int) \
-            or n_permutations < 19:
+    if (
+        isinstance(n_permutations, bool)
+        or not isinstance(n_permutations, int)
+        or n_permutations < 19
+    ):
         raise ParameterError(func, "n_permutations", "a whole number ≥ 19", n_permutations)
     if not (isinstance(estimate, int | float) and estimate > 0 and math.isfinite(estimate)):
         raise ParameterError(func, "estimate", "a rate ratio > 0", estimate)
@@ -360,11 +402,20 @@ def randomisation_test(
             low = math.exp(_limit(margin, centre, step, -1))
             high = math.exp(_limit(margin, centre, step, +1))
     return RandomisationResult(
-        estimate=float(estimate), ci_low=low, ci_high=high, p_value=p_value, n=n,
-        exhaustive=exhaustive, min_p=1.0 / n,
-        statistic="log rate ratio recomputed on pseudo-outcomes", distribution=null[1:],
-        observed=float(null[0]), pretrend_p=pretrend_p, pretrend_leads=leads,
-        confidence=conf, seed=seed,
+        estimate=float(estimate),
+        ci_low=low,
+        ci_high=high,
+        p_value=p_value,
+        n=n,
+        exhaustive=exhaustive,
+        min_p=1.0 / n,
+        statistic="log rate ratio recomputed on pseudo-outcomes",
+        distribution=null[1:],
+        observed=float(null[0]),
+        pretrend_p=pretrend_p,
+        pretrend_leads=leads,
+        confidence=conf,
+        seed=seed,
     )
 
 
@@ -402,33 +453,50 @@ class WildResult(ResultDisplay):
 
     @property
     def se_convention(self) -> str:
-        return (f"wild cluster score bootstrap-t by unit ({self.weights} weights, {self.n} "
-                f"draws, seed {self.seed}), symmetric interval, CR1 scale G/(G−1)")
+        return (
+            f"wild cluster score bootstrap-t by unit ({self.weights} weights, {self.n} "
+            f"draws, seed {self.seed}), symmetric interval, CR1 scale G/(G−1)"
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """One row ``wild``: ``estimate``, ``ci_low``, ``ci_high``, ``p_value``, ``n``,
         ``se_convention``."""
-        return pd.DataFrame({"estimate": self.estimate, "ci_low": self.ci_low,
-                             "ci_high": self.ci_high, "p_value": self.p_value, "n": self.n,
-                             "se_convention": self.se_convention},
-                            index=pd.Index(["wild"], name="term"))
+        return pd.DataFrame(
+            {
+                "estimate": self.estimate,
+                "ci_low": self.ci_low,
+                "ci_high": self.ci_high,
+                "p_value": self.p_value,
+                "n": self.n,
+                "se_convention": self.se_convention,
+            },
+            index=pd.Index(["wild"], name="term"),
+        )
 
     def summary(self) -> str:
         """What the bootstrap found, Chinese then English."""
         conf = f"{self.confidence:.0%}"
-        return (f"野聚类自助法（{self.weights} 权重，{self.n} 次）：率比 {self.estimate:.3g}，"
-                f"{conf} 区间 {self.ci_low:.3g} 至 {self.ci_high:.3g}，p = {self.p_value:.3g}。"
-                f"\n\nWild cluster bootstrap ({self.weights} weights, {self.n} draws): rate "
-                f"ratio {self.estimate:.3g}, {conf} interval {self.ci_low:.3g} to "
-                f"{self.ci_high:.3g}, p = {self.p_value:.3g}.")
+        return (
+            f"野聚类自助法（{self.weights} 权重，{self.n} 次）：率比 {self.estimate:.3g}，"
+            f"{conf} 区间 {self.ci_low:.3g} 至 {self.ci_high:.3g}，p = {self.p_value:.3g}。"
+            f"\n\nWild cluster bootstrap ({self.weights} weights, {self.n} draws): rate "
+            f"ratio {self.estimate:.3g}, {conf} interval {self.ci_low:.3g} to "
+            f"{self.ci_high:.3g}, p = {self.p_value:.3g}."
+        )
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Histogram of the bootstrap t statistics with the observed one."""
         ax = new_axes(ax)
-        ax.hist(self.distribution, bins=40, color="C0", alpha=0.7,
-                label=label("自助 t 统计量", "bootstrap t"))
-        ax.axvline(math.log(self.estimate) / self.se, color="C3", lw=2,
-                   label=label("实际", "observed"))
+        ax.hist(
+            self.distribution,
+            bins=40,
+            color="C0",
+            alpha=0.7,
+            label=label("自助 t 统计量", "bootstrap t"),
+        )
+        ax.axvline(
+            math.log(self.estimate) / self.se, color="C3", lw=2, label=label("实际", "observed")
+        )
         ax.set_xlabel(label("t 统计量", "t statistic"))
         ax.set_title(label("野聚类自助分布", "wild bootstrap distribution"))
         ax.legend(loc="best", fontsize="small")
@@ -495,7 +563,7 @@ def wild_bootstrap(
         raise ParameterError(func, "influence", "at least two clusters with influence", clusters)
     if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < 99:
         raise ParameterError(func, "n_boot", "a whole number ≥ 99", n_boot)
-    if weights == "rademacher" and 2 ** clusters <= n_boot:
+    if weights == "rademacher" and 2**clusters <= n_boot:
         draws = np.array(list(itertools.product((-1.0, 1.0), repeat=clusters)))
     else:
         rng = np.random.default_rng(seed)
@@ -510,6 +578,15 @@ def wild_bootstrap(
     t_obs = log_r / se
     p_value = float((np.abs(t_star) >= abs(t_obs) - 1e-12).mean())
     q = float(np.quantile(np.abs(t_star), conf))
-    return WildResult(estimate=float(estimate), ci_low=math.exp(log_r - q * se),
-                      ci_high=math.exp(log_r + q * se), p_value=p_value, n=len(draws),
-                      weights=weights, se=se, distribution=t_star, confidence=conf, seed=seed)
+    return WildResult(
+        estimate=float(estimate),
+        ci_low=math.exp(log_r - q * se),
+        ci_high=math.exp(log_r + q * se),
+        p_value=p_value,
+        n=len(draws),
+        weights=weights,
+        se=se,
+        distribution=t_star,
+        confidence=conf,
+        seed=seed,
+    )

@@ -34,8 +34,7 @@ from assess.effect._checks import (
 )
 from assess.effect.verdict import Verdict, classify, write_verdict
 
-__all__ = ["METHODS", "RateComparison", "rate_ratio_test", "compare_rates",
-           "detectable_ratio"]
+__all__ = ["METHODS", "RateComparison", "rate_ratio_test", "compare_rates", "detectable_ratio"]
 
 #: Interval/test pairs for a ratio of two Poisson rates. Each pair is consistent: the
 #: interval is the set of ratios the test does not reject.
@@ -67,19 +66,25 @@ def log_ratio_axis(ax: Axes) -> None:
     ax.xaxis.set_minor_formatter(plain)
     ax.tick_params(axis="x", which="minor", labelsize="x-small")
 
+
 _YOY_ASSUMPTIONS: tuple[tuple[str, str], ...] = (
-    ("两期事件数服从泊松分布（事件相互独立、无过度离散）；若事件成串发生，区间偏窄",
-     "the counts are Poisson (independent events, no over-dispersion); if events come in "
-     "clusters the interval is too narrow"),
+    (
+        "两期事件数服从泊松分布（事件相互独立、无过度离散）；若事件成串发生，区间偏窄",
+        "the counts are Poisson (independent events, no over-dispersion); if events come in "
+        "clusters the interval is too narrow",
+    ),
     ("两期的暴露量与统计口径一致", "exposure and recording rules are the same in both periods"),
-    ("两期之间没有趋势、季节差异或向均值回归等其他原因造成变化；两期对比本身无法区分这些原因",
-     "nothing else (trend, season, regression to the mean) moved the rate between the two "
-     "periods; a two-period comparison cannot tell these apart"),
+    (
+        "两期之间没有趋势、季节差异或向均值回归等其他原因造成变化；两期对比本身无法区分这些原因",
+        "nothing else (trend, season, regression to the mean) moved the rate between the two "
+        "periods; a two-period comparison cannot tell these apart",
+    ),
 )
 
 
-def _exact_cond(y1: int, n1: float, y2: int, n2: float, alpha: float,
-                alternative: str) -> tuple[float, float, float]:
+def _exact_cond(
+    y1: int, n1: float, y2: int, n2: float, alpha: float, alternative: str
+) -> tuple[float, float, float]:
     # Conditional on the total, y1 ~ Binomial(y1 + y2, r n1 / (r n1 + n2)); the odds of
     # that proportion times n2 / n1 is the rate ratio r.
     def ratio(p: float) -> float:
@@ -89,8 +94,11 @@ def _exact_cond(y1: int, n1: float, y2: int, n2: float, alpha: float,
     p_low, p_high = proportion_confint(y1, y1 + y2, alpha=one_sided_alpha, method="beta")
     low, high = ratio(float(p_low)), ratio(float(p_high))
     tails = {
-        alt: float(sm_rates.test_poisson_2indep(y1, n1, y2, n2, method="exact-cond",
-                                       alternative=SM_ALTERNATIVE[alt]).pvalue)
+        alt: float(
+            sm_rates.test_poisson_2indep(
+                y1, n1, y2, n2, method="exact-cond", alternative=SM_ALTERNATIVE[alt]
+            ).pvalue
+        )
         for alt in ("less", "greater")
     }
     if alternative == "two-sided":
@@ -102,8 +110,9 @@ def _exact_cond(y1: int, n1: float, y2: int, n2: float, alpha: float,
     return low, math.inf, tails["greater"]
 
 
-def _score(y1: int, n1: float, y2: int, n2: float, alpha: float,
-           alternative: str) -> tuple[float, float, float]:
+def _score(
+    y1: int, n1: float, y2: int, n2: float, alpha: float, alternative: str
+) -> tuple[float, float, float]:
     # The score statistic (y1 − y2 x) / sqrt((y1 + y2) x), x = r n1 / n2, equals ±z at the
     # roots of y2² x² − (2 y1 y2 + z² (y1 + y2)) x + y1² = 0.
     z = stats.norm.isf(alpha / 2 if alternative == "two-sided" else alpha)
@@ -114,8 +123,11 @@ def _score(y1: int, n1: float, y2: int, n2: float, alpha: float,
         x_high = (b + math.sqrt(b * b - 4.0 * (y1 * y2) ** 2)) / (2.0 * y2 * y2)
         x_low = y1 * y1 / (y2 * y2 * x_high)
     low, high = x_low * n2 / n1, x_high * n2 / n1
-    p = float(sm_rates.test_poisson_2indep(y1, n1, y2, n2, method="score",
-                                  alternative=SM_ALTERNATIVE[alternative]).pvalue)
+    p = float(
+        sm_rates.test_poisson_2indep(
+            y1, n1, y2, n2, method="score", alternative=SM_ALTERNATIVE[alternative]
+        ).pvalue
+    )
     if alternative == "less":
         low = 0.0
     elif alternative == "greater":
@@ -123,15 +135,20 @@ def _score(y1: int, n1: float, y2: int, n2: float, alpha: float,
     return low, high, p
 
 
-def _wald_log(y1: int, n1: float, y2: int, n2: float, alpha: float,
-              alternative: str) -> tuple[float, float, float]:
+def _wald_log(
+    y1: int, n1: float, y2: int, n2: float, alpha: float, alternative: str
+) -> tuple[float, float, float]:
     if y1 == 0 or y2 == 0:
         return math.nan, math.nan, math.nan
     one_sided_alpha = alpha if alternative == "two-sided" else 2 * alpha
-    low, high = sm_rates.confint_poisson_2indep(y1, n1, y2, n2, method="wald-log",
-                                       alpha=one_sided_alpha)
-    p = float(sm_rates.test_poisson_2indep(y1, n1, y2, n2, method="wald-log",
-                                  alternative=SM_ALTERNATIVE[alternative]).pvalue)
+    low, high = sm_rates.confint_poisson_2indep(
+        y1, n1, y2, n2, method="wald-log", alpha=one_sided_alpha
+    )
+    p = float(
+        sm_rates.test_poisson_2indep(
+            y1, n1, y2, n2, method="wald-log", alternative=SM_ALTERNATIVE[alternative]
+        ).pvalue
+    )
     if alternative == "less":
         return 0.0, float(high), p
     if alternative == "greater":
@@ -145,9 +162,12 @@ _COMPUTE = {"exact-cond": _exact_cond, "score": _score, "wald-log": _wald_log}
 def _check_methods(func: str, methods: Any) -> tuple[str, ...]:
     chosen = (methods,) if isinstance(methods, str) else tuple(methods)
     if not chosen or any(m not in METHODS for m in chosen) or len(set(chosen)) != len(chosen):
-        raise ParameterError(func, "methods",
-                             "a non-empty sequence of distinct names from "
-                             + ", ".join(repr(m) for m in METHODS), methods)
+        raise ParameterError(
+            func,
+            "methods",
+            "a non-empty sequence of distinct names from " + ", ".join(repr(m) for m in METHODS),
+            methods,
+        )
     return chosen
 
 
@@ -208,15 +228,21 @@ def compare_rates(
     """
     func = "compare_rates"
     y1, y2 = check_count(func, "count1", count1), check_count(func, "count2", count2)
-    n1, n2 = check_exposure(func, "exposure1", exposure1), check_exposure(func, "exposure2",
-                                                                          exposure2)
+    n1, n2 = (
+        check_exposure(func, "exposure1", exposure1),
+        check_exposure(func, "exposure2", exposure2),
+    )
     conf = check_confidence(func, confidence)
     alt = check_alternative(func, alternative)
     chosen = _check_methods(func, methods)
     if y2 == 0:
-        raise ParameterError(func, "count2", "> 0 (the reference count)", y2,
-                             zh=f"{func}：基准组事件数为 0，率比无定义；请比较两组的率及其"
-                                "精确泊松区间")
+        raise ParameterError(
+            func,
+            "count2",
+            "> 0 (the reference count)",
+            y2,
+            zh=f"{func}：基准组事件数为 0，率比无定义；请比较两组的率及其精确泊松区间",
+        )
     rows = [(m, *_COMPUTE[m](y1, n1, y2, n2, 1.0 - conf, alt)) for m in chosen]
     frame = pd.DataFrame(rows, columns=["method", "ci_low", "ci_high", "p_value"])
     frame.insert(1, "estimate", (y1 / n1) / (y2 / n2))
@@ -267,8 +293,9 @@ class _RejectProbability:
         window = slice(first - self.first, last + 1 - self.first)
         totals = np.arange(first, last + 1)
         share = mu_after / mu
-        reject = (stats.binom.cdf(self.lo[window], totals, share)
-                  + stats.binom.sf(self.hi[window] - 1, totals, share))
+        reject = stats.binom.cdf(self.lo[window], totals, share) + stats.binom.sf(
+            self.hi[window] - 1, totals, share
+        )
         return float(np.sum(stats.poisson.pmf(totals, mu) * reject))
 
 
@@ -326,8 +353,7 @@ def detectable_ratio(
     e_before = check_exposure(func, "exposure_before", exposure_before)
     e_after = check_exposure(func, "exposure_after", exposure_after)
     alpha = 1.0 - check_confidence(func, confidence)
-    if isinstance(power, bool) or not isinstance(power, int | float) \
-            or not alpha < power < 1.0:
+    if isinstance(power, bool) or not isinstance(power, int | float) or not alpha < power < 1.0:
         raise ParameterError(func, "power", f"a number between {alpha:g} and 1", power)
     if direction not in ("fall", "rise"):
         raise ParameterError(func, "direction", "'fall' or 'rise'", direction)
@@ -343,7 +369,8 @@ def detectable_ratio(
     # (|log r| ≈ (z_alpha/2 + z_power) × sd of the log ratio), so large counts need few steps.
     k = e_after / e_before
     guess = (stats.norm.isf(alpha / 2) + stats.norm.ppf(power)) * math.sqrt(
-        (1.0 + 1.0 / k) / mu_before)
+        (1.0 + 1.0 / k) / mu_before
+    )
     grid = np.concatenate([[0.0], np.geomspace(guess / 20.0, max(12.0, 2.0 * guess), 80)])
     previous = grid[0]
     for point in grid[1:]:
@@ -426,8 +453,11 @@ class RateComparison(ResultDisplay):
         ``change_pct``, ``change_pct_low``, ``change_pct_high`` and ``design`` (``"yoy"``).
         """
         frame = self.methods.copy()
-        for column, source in (("change_pct", "estimate"), ("change_pct_low", "ci_low"),
-                               ("change_pct_high", "ci_high")):
+        for column, source in (
+            ("change_pct", "estimate"),
+            ("change_pct_low", "ci_low"),
+            ("change_pct_high", "ci_high"),
+        ):
             frame[column] = (frame[source] - 1.0) * 100.0
         frame["design"] = "yoy"
         return frame
@@ -454,8 +484,13 @@ class RateComparison(ResultDisplay):
             "ci_high": num(self.ci_high),
             "p_value": num(self.p_value),
             "methods": [
-                {"method": m, "rate_ratio": num(r.estimate), "ci_low": num(r.ci_low),
-                 "ci_high": num(r.ci_high), "p_value": num(r.p_value)}
+                {
+                    "method": m,
+                    "rate_ratio": num(r.estimate),
+                    "ci_low": num(r.ci_low),
+                    "ci_high": num(r.ci_high),
+                    "p_value": num(r.p_value),
+                }
                 for m, r in self.methods.iterrows()
             ],
             "power": self.power,
@@ -477,26 +512,49 @@ class RateComparison(ResultDisplay):
         frame = self.methods
         y = np.arange(len(frame))[::-1]
         high = frame["ci_high"].where(np.isfinite(frame["ci_high"]), frame["estimate"] * 10)
-        ax.errorbar(frame["estimate"], y,
-                    xerr=[frame["estimate"] - frame["ci_low"].clip(lower=1e-3),
-                          high - frame["estimate"]],
-                    fmt="o", color="C0", capsize=4,
-                    label=label(f"率比及 {self.confidence:.0%} 置信区间",
-                                f"rate ratio and {self.confidence:.0%} interval"))
+        ax.errorbar(
+            frame["estimate"],
+            y,
+            xerr=[frame["estimate"] - frame["ci_low"].clip(lower=1e-3), high - frame["estimate"]],
+            fmt="o",
+            color="C0",
+            capsize=4,
+            label=label(
+                f"率比及 {self.confidence:.0%} 置信区间",
+                f"rate ratio and {self.confidence:.0%} interval",
+            ),
+        )
         ax.axvline(1.0, color="0.3", lw=1)
-        ax.axvline(self.naive_ratio, color="C3", ls="--", lw=1,
-                   label=label("原始同比", "naive year-on-year"))
-        detectable = [r for r in (self.detectable_fall, self.detectable_rise)
-                      if math.isfinite(r)]
+        ax.axvline(
+            self.naive_ratio,
+            color="C3",
+            ls="--",
+            lw=1,
+            label=label("原始同比", "naive year-on-year"),
+        )
+        detectable = [r for r in (self.detectable_fall, self.detectable_rise) if math.isfinite(r)]
         for i, ratio in enumerate(detectable):
-            ax.axvline(ratio, color="0.5", ls=":", lw=1, label=None if i else label(
-                f"{self.power:.0%} 把握可检出的变化", f"change detectable with {self.power:.0%} "
-                "power"))
+            ax.axvline(
+                ratio,
+                color="0.5",
+                ls=":",
+                lw=1,
+                label=None
+                if i
+                else label(
+                    f"{self.power:.0%} 把握可检出的变化",
+                    f"change detectable with {self.power:.0%} power",
+                ),
+            )
         log_ratio_axis(ax)
         ax.set_yticks(y, [_METHOD_NAMES[m][0] for m in frame.index])
         ax.set_xlabel(label("率比（后期/前期）", "rate ratio (after/before)"))
-        ax.set_title(label(f"同比核查：{self.count_before} → {self.count_after}",
-                           f"year-on-year audit: {self.count_before} → {self.count_after}"))
+        ax.set_title(
+            label(
+                f"同比核查：{self.count_before} → {self.count_after}",
+                f"year-on-year audit: {self.count_before} → {self.count_after}",
+            )
+        )
         ax.legend(loc="best", fontsize="small")
         return ax
 
@@ -513,21 +571,28 @@ def _would_change(evidence: str, fall: float, rise: float, power: float) -> tupl
             reach_en.append(f"a rise of at least {(rise - 1) * 100:.1f}%")
         if reach_zh:
             zh = f"在当前计数水平下，只有{'或'.join(reach_zh)}才有 {pct} 的把握被检出；"
-            en = (f"At this count level only {' or '.join(reach_en)} would be detected with "
-                  f"{pct} probability; ")
+            en = (
+                f"At this count level only {' or '.join(reach_en)} would be detected with "
+                f"{pct} probability; "
+            )
         else:
             zh = f"在当前计数水平下，任何幅度的变化都达不到 {pct} 的检出把握；"
-            en = f"At this count level no change, however large, is detected with {pct} " \
-                 "probability; "
-        return (zh + "更长的观察期、更多单位或设立对照组能缩窄区间。",
-                en + "a longer period, more units or a comparison group would narrow the "
-                "interval.")
-    return ("两期对比无法排除趋势、季节和向均值回归（活动前恰逢高发期）；若设立对照组（双重差分）"
-            "或用更长的序列（中断时间序列）后区间包含 1，则结论不成立。",
-            "A two-period comparison cannot rule out trend, season and regression to the mean "
-            "(a campaign started after a bad period); if a comparison group "
-            "(difference-in-differences) or a longer series (interrupted time series) gives "
-            "an interval containing 1, the conclusion does not hold.")
+            en = (
+                f"At this count level no change, however large, is detected with {pct} "
+                "probability; "
+            )
+        return (
+            zh + "更长的观察期、更多单位或设立对照组能缩窄区间。",
+            en + "a longer period, more units or a comparison group would narrow the interval.",
+        )
+    return (
+        "两期对比无法排除趋势、季节和向均值回归（活动前恰逢高发期）；若设立对照组（双重差分）"
+        "或用更长的序列（中断时间序列）后区间包含 1，则结论不成立。",
+        "A two-period comparison cannot rule out trend, season and regression to the mean "
+        "(a campaign started after a bad period); if a comparison group "
+        "(difference-in-differences) or a longer series (interrupted time series) gives "
+        "an interval containing 1, the conclusion does not hold.",
+    )
 
 
 def rate_ratio_test(
@@ -596,36 +661,73 @@ def rate_ratio_test(
     before = check_count(func, "count_before", count_before)
     after = check_count(func, "count_after", count_after)
     if before == 0:
-        raise ParameterError(func, "count_before", "> 0 (the ratio to a zero count is "
-                             "undefined)", before,
-                             zh=f"{func}：基期事件数为 0，同比变化无定义；请改为比较两期的"
-                                "率及其精确泊松区间")
+        raise ParameterError(
+            func,
+            "count_before",
+            "> 0 (the ratio to a zero count is undefined)",
+            before,
+            zh=f"{func}：基期事件数为 0，同比变化无定义；请改为比较两期的率及其精确泊松区间",
+        )
     e_before = check_exposure(func, "exposure_before", exposure_before)
     e_after = check_exposure(func, "exposure_after", exposure_after)
     conf = check_confidence(func, confidence)
     alt = check_alternative(func, alternative)
     chosen = _check_methods(func, methods)
-    table = compare_rates(after, before, exposure1=e_after, exposure2=e_before,
-                          confidence=conf, alternative=alt, methods=chosen)
+    table = compare_rates(
+        after,
+        before,
+        exposure1=e_after,
+        exposure2=e_before,
+        confidence=conf,
+        alternative=alt,
+        methods=chosen,
+    )
     # A one-sided test at level alpha rejects in its tail exactly when the central test at
     # level 2 alpha does, so the detectable change uses confidence 2 × conf − 1 then.
-    kw = {"exposure_before": e_before, "exposure_after": e_after, "power": power,
-          "confidence": conf if alt == "two-sided" else 2.0 * conf - 1.0}
+    kw = {
+        "exposure_before": e_before,
+        "exposure_after": e_after,
+        "power": power,
+        "confidence": conf if alt == "two-sided" else 2.0 * conf - 1.0,
+    }
     fall = detectable_ratio(before, direction="fall", **kw) if alt != "greater" else math.nan
     rise = detectable_ratio(before, direction="rise", **kw) if alt != "less" else math.nan
-    estimate, low, high, p = (float(x) for x in table.loc[
-        chosen[0], ["estimate", "ci_low", "ci_high", "p_value"]].to_numpy(dtype=float))
+    estimate, low, high, p = (
+        float(x)
+        for x in table.loc[chosen[0], ["estimate", "ci_low", "ci_high", "p_value"]].to_numpy(
+            dtype=float
+        )
+    )
     evidence = classify(low, high)
     verdict = write_verdict(
-        estimate, low, high, p_value=p, confidence=conf, naive_ratio=after / before,
-        design="yoy", outcome=outcome, assumptions=_YOY_ASSUMPTIONS,
+        estimate,
+        low,
+        high,
+        p_value=p,
+        confidence=conf,
+        naive_ratio=after / before,
+        design="yoy",
+        outcome=outcome,
+        assumptions=_YOY_ASSUMPTIONS,
         would_change=_would_change(evidence, fall, rise, float(power)),
     )
     return RateComparison(
-        count_before=before, count_after=after, exposure_before=e_before,
-        exposure_after=e_after, confidence=conf, alternative=alt, methods=table,
-        method=chosen[0], estimate=estimate, ci_low=low, ci_high=high, p_value=p,
-        n=before + after, naive_ratio=after / before, detectable_fall=fall,
-        detectable_rise=rise, power=float(power), verdict=verdict,
+        count_before=before,
+        count_after=after,
+        exposure_before=e_before,
+        exposure_after=e_after,
+        confidence=conf,
+        alternative=alt,
+        methods=table,
+        method=chosen[0],
+        estimate=estimate,
+        ci_low=low,
+        ci_high=high,
+        p_value=p,
+        n=before + after,
+        naive_ratio=after / before,
+        detectable_fall=fall,
+        detectable_rise=rise,
+        power=float(power),
+        verdict=verdict,
     )
-

@@ -64,8 +64,9 @@ def _units(func: str, units: Any, counts: Any, size: int) -> pd.Index:
     if len(index) != size:
         raise ParameterError(func, "units", f"{size} labels, one per count", len(index))
     if index.has_duplicates:
-        raise ParameterError(func, "units", "distinct labels",
-                             index[index.duplicated()].unique()[:5].tolist())
+        raise ParameterError(
+            func, "units", "distinct labels", index[index.duplicated()].unique()[:5].tolist()
+        )
     return pd.Index(index, name="unit")
 
 
@@ -115,16 +116,24 @@ class ShrinkageResult(ResultDisplay):
         moved = int((t["rank"] - t["rank_raw"]).abs().ge(3).sum())
         cv = math.sqrt(self.prior_variance) / self.prior_mean * 100 if self.prior_mean else 0.0
         top = _names(t.index, 3)
-        zh = (f"共 {len(t)} 个单位，总体率 {self.prior_mean:.4g}；单位间真实差异的标准差约为"
-              f"总体率的 {cv:.0f}%。收缩后率最高的单位：{top}。")
-        en = (f"{len(t)} units, overall rate {self.prior_mean:.4g}; the true rates vary between "
-              f"units with a standard deviation of about {cv:.0f}% of the overall rate. Highest "
-              f"shrunken rates: {top.replace('、', ', ')}.")
+        zh = (
+            f"共 {len(t)} 个单位，总体率 {self.prior_mean:.4g}；单位间真实差异的标准差约为"
+            f"总体率的 {cv:.0f}%。收缩后率最高的单位：{top}。"
+        )
+        en = (
+            f"{len(t)} units, overall rate {self.prior_mean:.4g}; the true rates vary between "
+            f"units with a standard deviation of about {cv:.0f}% of the overall rate. Highest "
+            f"shrunken rates: {top.replace('、', ', ')}."
+        )
         if moved:
-            zh += (f"有 {moved} 个单位的收缩后排名与原始排名相差 3 位及以上，多为暴露量小、"
-                   "原始率受偶然波动影响大的单位。")
-            en += (f" {moved} units move 3 or more places between the raw and the shrunken "
-                   "ranking, mostly small units whose raw rates are dominated by chance.")
+            zh += (
+                f"有 {moved} 个单位的收缩后排名与原始排名相差 3 位及以上，多为暴露量小、"
+                "原始率受偶然波动影响大的单位。"
+            )
+            en += (
+                f" {moved} units move 3 or more places between the raw and the shrunken "
+                "ranking, mostly small units whose raw rates are dominated by chance."
+            )
         return f"{zh}\n\n{en}"
 
     def plot(self, ax: Axes | None = None) -> Axes:
@@ -132,14 +141,27 @@ class ShrinkageResult(ResultDisplay):
         ax = new_axes(ax, figsize=(7.0, max(3.0, 0.22 * len(self.table) + 1.0)))
         t = self.table.sort_values("rank")
         y = np.arange(len(t))
-        ax.errorbar(t["estimate"], y, xerr=[t["estimate"] - t["ci_low"],
-                                            t["ci_high"] - t["estimate"]],
-                    fmt="o", color="C0", capsize=2, ms=4,
-                    label=label("收缩后的率及区间", "shrunken rate and interval"))
-        ax.scatter(t["rate_raw"], y, facecolors="none", edgecolors="C3", s=18,
-                   label=label("原始率", "raw rate"))
-        ax.axvline(self.prior_mean, color="0.4", ls="--", lw=1,
-                   label=label("总体率", "overall rate"))
+        ax.errorbar(
+            t["estimate"],
+            y,
+            xerr=[t["estimate"] - t["ci_low"], t["ci_high"] - t["estimate"]],
+            fmt="o",
+            color="C0",
+            capsize=2,
+            ms=4,
+            label=label("收缩后的率及区间", "shrunken rate and interval"),
+        )
+        ax.scatter(
+            t["rate_raw"],
+            y,
+            facecolors="none",
+            edgecolors="C3",
+            s=18,
+            label=label("原始率", "raw rate"),
+        )
+        ax.axvline(
+            self.prior_mean, color="0.4", ls="--", lw=1, label=label("总体率", "overall rate")
+        )
         ax.set_yticks(y, [str(u) for u in t.index], fontsize="small")
         ax.invert_yaxis()
         ax.set_xlabel(label("率（事件数/暴露量）", "rate (events per exposure)"))
@@ -156,10 +178,12 @@ def _gamma_prior_moments(y: np.ndarray, e: np.ndarray) -> tuple[float, float]:
 
 def _gamma_prior_ml(y: np.ndarray, e: np.ndarray) -> tuple[float, float]:
     fit = NegativeBinomial(y, np.ones((y.size, 1)), exposure=e, loglike_method="nb2").fit(
-        disp=0, maxiter=200)
+        disp=0, maxiter=200
+    )
     if not fit.mle_retvals["converged"]:
-        raise ParameterError("shrink_rates", "method",
-                             "'moments' (the negative-binomial fit did not converge)", "ml")
+        raise ParameterError(
+            "shrink_rates", "method", "'moments' (the negative-binomial fit did not converge)", "ml"
+        )
     mean, alpha = math.exp(fit.params[0]), float(fit.params[1])
     # NB2 variance m + alpha m²: a Gamma prior with shape 1/alpha, variance alpha × mean².
     return mean, max(alpha, 0.0) * mean * mean
@@ -239,8 +263,12 @@ def shrink_rates(
     check_choice(func, "method", method, SHRINK_METHODS)
     conf = check_confidence(func, confidence)
     if y.size < 3:
-        raise ParameterError(func, "counts", "at least 3 units (the prior is estimated from "
-                             "the spread between units)", y.size)
+        raise ParameterError(
+            func,
+            "counts",
+            "at least 3 units (the prior is estimated from the spread between units)",
+            y.size,
+        )
     mean, variance = (_gamma_prior_moments if method == "moments" else _gamma_prior_ml)(y, e)
     tail = (1.0 - conf) / 2
     if variance > 0 and mean > 0:
@@ -250,18 +278,29 @@ def shrink_rates(
         high = stats.gamma.isf(tail, shape + y, scale=1.0 / (rate + e))
         weight = e / (rate + e)
     else:
-        pooled_low, pooled_high = confint_poisson(y.sum(), e.sum(), method="exact-c",
-                                                  alpha=1.0 - conf)
+        pooled_low, pooled_high = confint_poisson(
+            y.sum(), e.sum(), method="exact-c", alpha=1.0 - conf
+        )
         estimate = np.full(y.size, mean)
         low, high = np.full(y.size, float(pooled_low)), np.full(y.size, float(pooled_high))
         weight = np.zeros(y.size)
-    table = pd.DataFrame({"count": y.astype(int), "exposure": e, "rate_raw": y / e,
-                          "estimate": estimate, "ci_low": low, "ci_high": high,
-                          "weight": weight}, index=index)
+    table = pd.DataFrame(
+        {
+            "count": y.astype(int),
+            "exposure": e,
+            "rate_raw": y / e,
+            "estimate": estimate,
+            "ci_low": low,
+            "ci_high": high,
+            "weight": weight,
+        },
+        index=index,
+    )
     table["rank"] = table["estimate"].rank(method="min").astype(int)
     table["rank_raw"] = table["rate_raw"].rank(method="min").astype(int)
-    return ShrinkageResult(table=table, prior_mean=mean, prior_variance=variance,
-                           method=method, confidence=conf)
+    return ShrinkageResult(
+        table=table, prior_mean=mean, prior_variance=variance, method=method, confidence=conf
+    )
 
 
 # --------------------------------------------------------------------------- funnel
@@ -343,9 +382,11 @@ class FunnelResult(ResultDisplay):
     def to_frame(self) -> pd.DataFrame:
         """The per-unit table, units above the outer limit first, then by ``z``."""
         order = self.table["flag"].map({k: i for i, k in enumerate(_FLAGS)})
-        return (self.table.assign(_order=order)
-                .sort_values(["_order", "z"], ascending=[True, False])
-                .drop(columns="_order"))
+        return (
+            self.table.assign(_order=order)
+            .sort_values(["_order", "z"], ascending=[True, False])
+            .drop(columns="_order")
+        )
 
     def summary(self) -> str:
         """Units outside the limits and the over-dispersion check."""
@@ -357,18 +398,26 @@ class FunnelResult(ResultDisplay):
         expected = (1 - self.limits[0]) / 2 * len(t)
         listed_zh = f"：{_names(alarm, 10)}" if len(alarm) else ""
         listed_en = f": {', '.join(map(str, alarm[:10]))}" if len(alarm) else ""
-        zh = [f"共 {len(t)} 个单位，目标率 {self.target:.4g}。高于 {inner} 上控制限的单位 "
-              f"{len(high)} 个（纯随机时约 {expected:.1f} 个），其中高于 {outer} 上控制限的 "
-              f"{len(alarm)} 个{listed_zh}；低于 {inner} 下控制限的 {len(low)} 个。"]
-        en = [f"{len(t)} units, target rate {self.target:.4g}. {len(high)} units lie above the "
-              f"upper {inner} limit (about {expected:.1f} by chance alone), {len(alarm)} above "
-              f"the upper {outer} limit{listed_en}; {len(low)} below the lower {inner} limit."]
+        zh = [
+            f"共 {len(t)} 个单位，目标率 {self.target:.4g}。高于 {inner} 上控制限的单位 "
+            f"{len(high)} 个（纯随机时约 {expected:.1f} 个），其中高于 {outer} 上控制限的 "
+            f"{len(alarm)} 个{listed_zh}；低于 {inner} 下控制限的 {len(low)} 个。"
+        ]
+        en = [
+            f"{len(t)} units, target rate {self.target:.4g}. {len(high)} units lie above the "
+            f"upper {inner} limit (about {expected:.1f} by chance alone), {len(alarm)} above "
+            f"the upper {outer} limit{listed_en}; {len(low)} below the lower {inner} limit."
+        ]
         if self.dispersion_p_value < 0.05:
-            zh.append(f"离散度 {self.dispersion:.2f}（p {_p(self.dispersion_p_value)}）：单位间差异"
-                      "超出泊松随机波动，控制限偏窄，落在限外的单位应结合经验贝叶斯收缩结果解读。")
-            en.append(f"Dispersion {self.dispersion:.2f} (p {_p(self.dispersion_p_value)}): units "
-                      "differ by more than Poisson chance, so the limits are too narrow; read the "
-                      "units outside them together with the shrunken rates.")
+            zh.append(
+                f"离散度 {self.dispersion:.2f}（p {_p(self.dispersion_p_value)}）：单位间差异"
+                "超出泊松随机波动，控制限偏窄，落在限外的单位应结合经验贝叶斯收缩结果解读。"
+            )
+            en.append(
+                f"Dispersion {self.dispersion:.2f} (p {_p(self.dispersion_p_value)}): units "
+                "differ by more than Poisson chance, so the limits are too narrow; read the "
+                "units outside them together with the shrunken rates."
+            )
         return "\n".join(zh) + "\n\n" + "\n".join(en)
 
     def plot(self, ax: Axes | None = None, *, annotate: bool = True) -> Axes:
@@ -381,17 +430,35 @@ class FunnelResult(ResultDisplay):
         grid = np.geomspace(t["exposure"].min() * 0.8, t["exposure"].max() * 1.2, 300)
         for level, style in zip(self.limits, ("--", ":"), strict=True):
             tail = (1 - level) / 2
-            ax.plot(grid, funnel_limits(grid, self.target, 1 - tail), color="0.3", ls=style,
-                    lw=1, label=label(f"{level * 100:g}% 控制限", f"{level * 100:g}% limits"))
+            ax.plot(
+                grid,
+                funnel_limits(grid, self.target, 1 - tail),
+                color="0.3",
+                ls=style,
+                lw=1,
+                label=label(f"{level * 100:g}% 控制限", f"{level * 100:g}% limits"),
+            )
             ax.plot(grid, funnel_limits(grid, self.target, tail), color="0.3", ls=style, lw=1)
         ax.axhline(self.target, color="0.3", lw=1, label=label("目标率", "target rate"))
-        colours = t["flag"].map({"high_alarm": "C3", "high_alert": "C1", "within": "C0",
-                                 "low_alert": "C2", "low_alarm": "C2"})
+        colours = t["flag"].map(
+            {
+                "high_alarm": "C3",
+                "high_alert": "C1",
+                "within": "C0",
+                "low_alert": "C2",
+                "low_alarm": "C2",
+            }
+        )
         ax.scatter(t["exposure"], t["rate"], c=colours.tolist(), s=18, zorder=3)
         if annotate:
             for unit, row in t[t["flag"] == "high_alarm"].iterrows():
-                ax.annotate(str(unit), (row["exposure"], row["rate"]), fontsize="small",
-                            xytext=(3, 3), textcoords="offset points")
+                ax.annotate(
+                    str(unit),
+                    (row["exposure"], row["rate"]),
+                    fontsize="small",
+                    xytext=(3, 3),
+                    textcoords="offset points",
+                )
         ax.set_xscale("log")
         ax.set_xlabel(label("暴露量", "exposure"))
         ax.set_ylabel(label("率（事件数/暴露量）", "rate (events per exposure)"))
@@ -458,26 +525,42 @@ def funnel(
     y = check_counts(func, "counts", counts)
     e = check_exposures(func, "exposure", exposure, y.size)
     index = _units(func, units, counts, y.size)
-    if (not isinstance(limits, tuple) or len(limits) != 2
-            or not all(isinstance(x, int | float) for x in limits)
-            or not 0 < limits[0] < limits[1] < 1):
-        raise ParameterError(func, "limits", "two increasing levels in (0, 1), e.g. "
-                             "(0.95, 0.998)", limits)
+    if (
+        not isinstance(limits, tuple)
+        or len(limits) != 2
+        or not all(isinstance(x, int | float) for x in limits)
+        or not 0 < limits[0] < limits[1] < 1
+    ):
+        raise ParameterError(
+            func, "limits", "two increasing levels in (0, 1), e.g. (0.95, 0.998)", limits
+        )
     if target is None:
         theta = float(y.sum() / e.sum())
         df = y.size - 1
     else:
-        if isinstance(target, bool) or not isinstance(target, int | float) \
-                or not math.isfinite(target) or target <= 0:
+        if (
+            isinstance(target, bool)
+            or not isinstance(target, int | float)
+            or not math.isfinite(target)
+            or target <= 0
+        ):
             raise ParameterError(func, "target", "a rate > 0", target)
         theta, df = float(target), y.size
     if theta <= 0:
-        raise ParameterError(func, "counts", "at least one event (the overall rate is 0)",
-                             int(y.sum()))
+        raise ParameterError(
+            func, "counts", "at least one event (the overall rate is 0)", int(y.sum())
+        )
     expected = e * theta
-    table = pd.DataFrame({"count": y.astype(int), "exposure": e, "rate": y / e,
-                          "expected": expected, "z": (y - expected) / np.sqrt(expected)},
-                         index=index)
+    table = pd.DataFrame(
+        {
+            "count": y.astype(int),
+            "exposure": e,
+            "rate": y / e,
+            "expected": expected,
+            "z": (y - expected) / np.sqrt(expected),
+        },
+        index=index,
+    )
     flag = np.full(y.size, "within", dtype=object)
     for level, kind in zip(limits, ("alert", "alarm"), strict=True):
         tail = (1 - level) / 2
@@ -490,8 +573,13 @@ def funnel(
     chi2 = float(np.sum(table["z"] ** 2))
     dispersion = chi2 / df if df > 0 else math.nan
     p = float(stats.chi2.sf(chi2, df)) if df > 0 else math.nan
-    return FunnelResult(table=table, target=theta, limits=(float(limits[0]), float(limits[1])),
-                        dispersion=dispersion, dispersion_p_value=p)
+    return FunnelResult(
+        table=table,
+        target=theta,
+        limits=(float(limits[0]), float(limits[1])),
+        dispersion=dispersion,
+        dispersion_p_value=p,
+    )
 
 
 # --------------------------------------------------------------------------- changes
@@ -535,22 +623,29 @@ class ChangeShrinkageResult(ResultDisplay):
         conf = f"{self.confidence * 100:g}%"
         clear = t.index[t["ci_high"] < 1]
         top = t.head(3)
-        items_zh = "、".join(f"{u}（下降 {(1 - r) * 100:.1f}%）" if r < 1 else
-                            f"{u}（上升 {(r - 1) * 100:.1f}%）" for u, r in top["estimate"].items())
+        items_zh = "、".join(
+            f"{u}（下降 {(1 - r) * 100:.1f}%）" if r < 1 else f"{u}（上升 {(r - 1) * 100:.1f}%）"
+            for u, r in top["estimate"].items()
+        )
         items_en = ", ".join(f"{u} ({(r - 1) * 100:+.1f}%)" for u, r in top["estimate"].items())
-        pooled, low, high = (format_ratio(x) for x in (self.pooled, self.pooled_low,
-                                                        self.pooled_high))
+        pooled, low, high = (
+            format_ratio(x) for x in (self.pooled, self.pooled_low, self.pooled_high)
+        )
         sd = math.sqrt(self.tau2)
-        zh = (f"共 {len(t)} 个单位，总体率比 {pooled}（{conf} 置信区间 {low} 至 {high}）；"
-              f"单位间真实变化的标准差（对数率比）为 {sd:.3f}。收缩后改善最多的单位：{items_zh}。"
-              f"收缩后区间上限低于 1 的单位 {len(clear)} 个。收缩同时校正了向均值回归："
-              "基期偶然偏高的小单位不会仅因回落而排在前列。")
-        en = (f"{len(t)} units, overall rate ratio {pooled} ({conf} confidence interval {low} "
-              f"to {high}); the true changes vary between units with a standard deviation of "
-              f"{sd:.3f} on the log scale. Most improved after shrinkage: {items_en}. Units "
-              f"whose shrunken interval lies wholly below 1: {len(clear)}. Shrinkage also "
-              "corrects for regression to the mean: a small unit with a chance high "
-              "before-count does not top the list just because it fell back.")
+        zh = (
+            f"共 {len(t)} 个单位，总体率比 {pooled}（{conf} 置信区间 {low} 至 {high}）；"
+            f"单位间真实变化的标准差（对数率比）为 {sd:.3f}。收缩后改善最多的单位：{items_zh}。"
+            f"收缩后区间上限低于 1 的单位 {len(clear)} 个。收缩同时校正了向均值回归："
+            "基期偶然偏高的小单位不会仅因回落而排在前列。"
+        )
+        en = (
+            f"{len(t)} units, overall rate ratio {pooled} ({conf} confidence interval {low} "
+            f"to {high}); the true changes vary between units with a standard deviation of "
+            f"{sd:.3f} on the log scale. Most improved after shrinkage: {items_en}. Units "
+            f"whose shrunken interval lies wholly below 1: {len(clear)}. Shrinkage also "
+            "corrects for regression to the mean: a small unit with a chance high "
+            "before-count does not top the list just because it fell back."
+        )
         return f"{zh}\n\n{en}"
 
     def plot(self, ax: Axes | None = None) -> Axes:
@@ -558,21 +653,35 @@ class ChangeShrinkageResult(ResultDisplay):
         ax = new_axes(ax, figsize=(7.0, max(3.0, 0.22 * len(self.table) + 1.0)))
         t = self.table.sort_values("rank")
         y = np.arange(len(t))
-        ax.errorbar(t["estimate"], y, xerr=[t["estimate"] - t["ci_low"],
-                                            t["ci_high"] - t["estimate"]],
-                    fmt="o", color="C0", capsize=2, ms=4,
-                    label=label("收缩后的率比及区间", "shrunken rate ratio and interval"))
-        ax.scatter(t["rate_ratio_raw"].clip(lower=1e-3), y, facecolors="none",
-                   edgecolors="C3", s=18, label=label("原始率比", "raw rate ratio"))
+        ax.errorbar(
+            t["estimate"],
+            y,
+            xerr=[t["estimate"] - t["ci_low"], t["ci_high"] - t["estimate"]],
+            fmt="o",
+            color="C0",
+            capsize=2,
+            ms=4,
+            label=label("收缩后的率比及区间", "shrunken rate ratio and interval"),
+        )
+        ax.scatter(
+            t["rate_ratio_raw"].clip(lower=1e-3),
+            y,
+            facecolors="none",
+            edgecolors="C3",
+            s=18,
+            label=label("原始率比", "raw rate ratio"),
+        )
         ax.axvline(1.0, color="0.3", lw=1)
-        ax.axvline(self.pooled, color="0.4", ls="--", lw=1,
-                   label=label("总体率比", "overall rate ratio"))
+        ax.axvline(
+            self.pooled, color="0.4", ls="--", lw=1, label=label("总体率比", "overall rate ratio")
+        )
         log_ratio_axis(ax)
         ax.set_yticks(y, [str(u) for u in t.index], fontsize="small")
         ax.invert_yaxis()
         ax.set_xlabel(label("率比（后期/前期）", "rate ratio (after/before)"))
-        ax.set_title(label("各单位改善幅度（经验贝叶斯收缩）",
-                           "change by unit (empirical-Bayes shrinkage)"))
+        ax.set_title(
+            label("各单位改善幅度（经验贝叶斯收缩）", "change by unit (empirical-Bayes shrinkage)")
+        )
         ax.legend(loc="best", fontsize="small")
         return ax
 
@@ -661,14 +770,28 @@ def shrink_rate_ratios(
     z = stats.norm.isf((1.0 - conf) / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
         raw = (a / ea) / (b / eb)
-    table = pd.DataFrame({
-        "count_before": b.astype(int), "exposure_before": eb, "count_after": a.astype(int),
-        "exposure_after": ea, "rate_ratio_raw": raw, "estimate": np.exp(post_mean),
-        "ci_low": np.exp(post_mean - z * post_sd), "ci_high": np.exp(post_mean + z * post_sd),
-        "weight": 1.0 - shrink}, index=index)
+    table = pd.DataFrame(
+        {
+            "count_before": b.astype(int),
+            "exposure_before": eb,
+            "count_after": a.astype(int),
+            "exposure_after": ea,
+            "rate_ratio_raw": raw,
+            "estimate": np.exp(post_mean),
+            "ci_low": np.exp(post_mean - z * post_sd),
+            "ci_high": np.exp(post_mean + z * post_sd),
+            "weight": 1.0 - shrink,
+        },
+        index=index,
+    )
     table["rank"] = table["estimate"].rank(method="min").astype(int)
     table["rank_raw"] = table["rate_ratio_raw"].rank(method="min").astype("Int64")
     half = z * math.sqrt(var_mu)
-    return ChangeShrinkageResult(table=table, pooled=math.exp(mu),
-                                 pooled_low=math.exp(mu - half), pooled_high=math.exp(mu + half),
-                                 tau2=tau2, confidence=conf)
+    return ChangeShrinkageResult(
+        table=table,
+        pooled=math.exp(mu),
+        pooled_low=math.exp(mu - half),
+        pooled_high=math.exp(mu + half),
+        tau2=tau2,
+        confidence=conf,
+    )

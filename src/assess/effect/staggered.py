@@ -39,8 +39,14 @@ from assess.effect.did import (
 from assess.effect.panel import Panel
 from assess.effect.verdict import Verdict, write_verdict
 
-__all__ = ["StaggeredResult", "fit_staggered", "prepare_staggered", "imputation_ratio",
-           "IMPUTATION_SE_CONVENTION", "STAGGERED_ASSUMPTIONS"]
+__all__ = [
+    "StaggeredResult",
+    "fit_staggered",
+    "prepare_staggered",
+    "imputation_ratio",
+    "IMPUTATION_SE_CONVENTION",
+    "STAGGERED_ASSUMPTIONS",
+]
 
 IMPUTATION_SE_CONVENTION = (
     "CR1 cluster-robust by unit on the linearised imputation estimator (first-stage scores "
@@ -49,13 +55,17 @@ IMPUTATION_SE_CONVENTION = (
 )
 
 STAGGERED_ASSUMPTIONS: tuple[tuple[str, str], ...] = (
-    ("平行趋势：若无活动，先推行与后推行（及从未推行）的单位事件率会按相同比例变化",
-     "parallel trends: without the campaign, the event rates of early, late and never-treated "
-     "units would have changed by the same proportion"),
+    (
+        "平行趋势：若无活动，先推行与后推行（及从未推行）的单位事件率会按相同比例变化",
+        "parallel trends: without the campaign, the event rates of early, late and never-treated "
+        "units would have changed by the same proportion",
+    ),
     *DID_ASSUMPTIONS[1:],
-    ("各批次、各月的效应可以不同；估计值是处理单元格上实际数与反事实数之比",
-     "the effect may differ between cohorts and months; the estimate is the ratio of observed "
-     "to counterfactual events over all treated cells"),
+    (
+        "各批次、各月的效应可以不同；估计值是处理单元格上实际数与反事实数之比",
+        "the effect may differ between cohorts and months; the estimate is the ratio of observed "
+        "to counterfactual events over all treated cells",
+    ),
 )
 
 
@@ -131,10 +141,18 @@ class StaggeredResult(ResultDisplay):
         """Rows ``staggered`` (the headline), one per cohort (``cohort_<start>``) and
         ``twfe``; columns ``estimate``, ``ci_low``, ``ci_high``, ``p_value``, ``n``,
         ``design``, ``se_convention``."""
-        head = pd.DataFrame({"estimate": self.estimate, "ci_low": self.ci_low,
-                             "ci_high": self.ci_high, "p_value": self.p_value, "n": self.n,
-                             "design": "staggered", "se_convention": self.se_convention},
-                            index=["staggered"])
+        head = pd.DataFrame(
+            {
+                "estimate": self.estimate,
+                "ci_low": self.ci_low,
+                "ci_high": self.ci_high,
+                "p_value": self.p_value,
+                "n": self.n,
+                "design": "staggered",
+                "se_convention": self.se_convention,
+            },
+            index=["staggered"],
+        )
         cohorts = self.cohorts[["estimate", "ci_low", "ci_high", "p_value"]].copy()
         cohorts.index = [f"cohort_{s}" for s in self.cohorts.index]
         cohorts["n"] = self.cohorts["n_units"]
@@ -151,9 +169,12 @@ class StaggeredResult(ResultDisplay):
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Treated units' observed totals against the imputed counterfactual."""
-        return plot_counterfactual(self.counterfactual, self.confidence, ax,
-                                   ("分批推行：处理单位实际与反事实",
-                                    "staggered rollout: observed vs counterfactual"))
+        return plot_counterfactual(
+            self.counterfactual,
+            self.confidence,
+            ax,
+            ("分批推行：处理单位实际与反事实", "staggered rollout: observed vs counterfactual"),
+        )
 
     def plot_event_study(self, ax: Axes | None = None) -> Axes:
         """Leads (pre-trend fit) and lags (imputation) as rate ratios with intervals."""
@@ -175,16 +196,21 @@ def prepare_staggered(func: str, panel: Panel) -> tuple[Panel, tuple[tuple[str, 
         start = np.where(panel.start == last, panel.n_periods, panel.start)
         late = np.arange(panel.n_periods)[None, :] >= last
         panel = panel.with_start(start).drop_cells(np.broadcast_to(late, panel.counts.shape))
-        notes.append((f"没有从未推行的单位：最后一批（{panel.periods[last]} 开始）作为对照组，"
-                      f"{panel.periods[last]} 及以后的期间不参与估计",
-                      f"no never-treated units: the last cohort (starting {panel.periods[last]}) "
-                      f"is the comparison group and periods from {panel.periods[last]} on are "
-                      "left out"))
+        notes.append(
+            (
+                f"没有从未推行的单位：最后一批（{panel.periods[last]} 开始）作为对照组，"
+                f"{panel.periods[last]} 及以后的期间不参与估计",
+                f"no never-treated units: the last cohort (starting {panel.periods[last]}) "
+                f"is the comparison group and periods from {panel.periods[last]} on are "
+                "left out",
+            )
+        )
     return panel, tuple(notes)
 
 
-def imputation_ratio(fit: FEPoissonFit, panel: Panel, cells: np.ndarray
-                     ) -> tuple[float, float, float, np.ndarray]:
+def imputation_ratio(
+    fit: FEPoissonFit, panel: Panel, cells: np.ndarray
+) -> tuple[float, float, float, np.ndarray]:
     """Observed and counterfactual sums over ``cells`` and the per-unit influence on the
     log ratio.
 
@@ -205,8 +231,9 @@ def imputation_ratio(fit: FEPoissonFit, panel: Panel, cells: np.ndarray
     return observed, counterfactual, ratio, psi
 
 
-def _interval(ratio: float, psi: np.ndarray, clusters: int, conf: float
-              ) -> tuple[float, float, float, float]:
+def _interval(
+    ratio: float, psi: np.ndarray, clusters: int, conf: float
+) -> tuple[float, float, float, float]:
     se = math.sqrt(clusters / (clusters - 1) * float(psi @ psi))
     log_r = math.log(ratio) if ratio > 0 else -math.inf
     crit = stats.t.ppf(0.5 + conf / 2, clusters - 1)
@@ -221,23 +248,32 @@ def _usable_cells(fit: FEPoissonFit, panel: Panel) -> tuple[np.ndarray, list[tup
     no_base = panel.treated & ~np.isfinite(fit.alpha)
     if no_base.any():
         names = [panel.units[i] for i in np.flatnonzero(no_base)[:5]]
-        notes.append((f"{int(no_base.sum())} 个处理单位在开始前没有任何事件，无法推算其反事实，"
-                      f"未计入（如 {names}）",
-                      f"{int(no_base.sum())} treated units had no events before their start, so "
-                      f"their counterfactual cannot be imputed; left out (e.g. {names})"))
+        notes.append(
+            (
+                f"{int(no_base.sum())} 个处理单位在开始前没有任何事件，无法推算其反事实，"
+                f"未计入（如 {names}）",
+                f"{int(no_base.sum())} treated units had no events before their start, so "
+                f"their counterfactual cannot be imputed; left out (e.g. {names})",
+            )
+        )
         cells &= ~no_base[:, None]
     no_period = ~np.isfinite(fit.gamma)
     dead = cells & no_period[None, :]
     if dead.any():
-        notes.append((f"{int(dead.sum())} 个处理单元格所在期间的对照单元格没有事件，未计入",
-                      f"{int(dead.sum())} treated cells fall in periods whose untreated cells "
-                      "have no events; left out"))
+        notes.append(
+            (
+                f"{int(dead.sum())} 个处理单元格所在期间的对照单元格没有事件，未计入",
+                f"{int(dead.sum())} treated cells fall in periods whose untreated cells "
+                "have no events; left out",
+            )
+        )
         cells &= ~dead
     return cells, notes
 
 
-def _pretrend(panel: Panel, untreated: np.ndarray, conf: float
-              ) -> tuple[pd.DataFrame, float, float, tuple[int, int]]:
+def _pretrend(
+    panel: Panel, untreated: np.ndarray, conf: float
+) -> tuple[pd.DataFrame, float, float, tuple[int, int]]:
     """Leads −K…−1 in the untreated cells of treated units (Borusyak et al.'s test):
     Wald test that all are 0 (:func:`~assess.effect.did.wald_leads`)."""
     rel = np.arange(panel.n_periods)[None, :] - panel.start[:, None]
@@ -328,9 +364,13 @@ def fit_staggered(
     cells, more = _usable_cells(fit, work)
     notes = notes + tuple(more)
     if not cells.any() or work.counts[cells].sum() == 0:
-        raise ParameterError(func, "count", "events in treated cells with an imputable "
-                             "counterfactual", 0,
-                             zh=f"{func}：处理单元格中没有可用的事件，无法估计；请改用同比核查")
+        raise ParameterError(
+            func,
+            "count",
+            "events in treated cells with an imputable counterfactual",
+            0,
+            zh=f"{func}：处理单元格中没有可用的事件，无法估计；请改用同比核查",
+        )
     for zh, en in notes:
         warnings.warn(bilingual(zh, en), UserWarning, stacklevel=2)
     clusters = int((np.isfinite(fit.alpha) | cells.any(axis=1)).sum())
@@ -343,43 +383,85 @@ def fit_staggered(
         if not sub.any():
             continue
         o, c, r, ps = imputation_ratio(fit, work, sub)
-        _, lo, hi, pv = _interval(r, ps, clusters, conf) if o > 0 else \
-            (math.nan, 0.0, math.nan, math.nan)
-        rows[work.periods[g]] = {"n_units": int((work.start == g).sum()), "observed": o,
-                                 "counterfactual": c, "estimate": r, "ci_low": lo,
-                                 "ci_high": hi, "p_value": pv}
+        _, lo, hi, pv = (
+            _interval(r, ps, clusters, conf) if o > 0 else (math.nan, 0.0, math.nan, math.nan)
+        )
+        rows[work.periods[g]] = {
+            "n_units": int((work.start == g).sum()),
+            "observed": o,
+            "counterfactual": c,
+            "estimate": r,
+            "ci_low": lo,
+            "ci_high": hi,
+            "p_value": pv,
+        }
     cohorts = pd.DataFrame.from_dict(rows, orient="index").rename_axis("start")
 
     rel = np.arange(work.n_periods)[None, :] - work.start[:, None]
     lags = []
     for e in np.unique(rel[cells]):
         o, c, r, ps = imputation_ratio(fit, work, cells & (rel == e))
-        _, lo, hi, pv = _interval(r, ps, clusters, conf) if o > 0 else \
-            (math.nan, 0.0, math.nan, math.nan)
-        lags.append({"rel_period": int(e), "estimate": r, "ci_low": lo, "ci_high": hi,
-                     "p_value": pv})
+        _, lo, hi, pv = (
+            _interval(r, ps, clusters, conf) if o > 0 else (math.nan, 0.0, math.nan, math.nan)
+        )
+        lags.append(
+            {"rel_period": int(e), "estimate": r, "ci_low": lo, "ci_high": hi, "p_value": pv}
+        )
     leads, f_stat, f_p, f_df = _pretrend(work, untreated, conf)
-    study = pd.concat([leads, pd.DataFrame(lags)], ignore_index=True) if len(leads) \
+    study = (
+        pd.concat([leads, pd.DataFrame(lags)], ignore_index=True)
+        if len(leads)
         else pd.DataFrame(lags)
+    )
 
     twfe_fit = treatment_fit(work)
     b, s = float(twfe_fit.beta[0]), float(twfe_fit.se_beta[0])
     crit = stats.t.ppf(0.5 + conf / 2, twfe_fit.n_clusters - 1)
-    twfe = pd.DataFrame({
-        "estimate": math.exp(b), "ci_low": math.exp(b - crit * s),
-        "ci_high": math.exp(b + crit * s),
-        "p_value": float(2 * stats.t.sf(abs(b / s), twfe_fit.n_clusters - 1)),
-        "n": twfe_fit.n_obs, "se_convention": SE_CONVENTION}, index=["twfe"])
-    frame = counterfactual_frame(work, fit, np.flatnonzero(work.treated & cells.any(axis=1)),
-                                 conf)
-    verdict = write_verdict(ratio, low, high, p_value=p, confidence=conf, design="staggered",
-                            outcome=outcome, assumptions=STAGGERED_ASSUMPTIONS)
+    twfe = pd.DataFrame(
+        {
+            "estimate": math.exp(b),
+            "ci_low": math.exp(b - crit * s),
+            "ci_high": math.exp(b + crit * s),
+            "p_value": float(2 * stats.t.sf(abs(b / s), twfe_fit.n_clusters - 1)),
+            "n": twfe_fit.n_obs,
+            "se_convention": SE_CONVENTION,
+        },
+        index=["twfe"],
+    )
+    frame = counterfactual_frame(work, fit, np.flatnonzero(work.treated & cells.any(axis=1)), conf)
+    verdict = write_verdict(
+        ratio,
+        low,
+        high,
+        p_value=p,
+        confidence=conf,
+        design="staggered",
+        outcome=outcome,
+        assumptions=STAGGERED_ASSUMPTIONS,
+    )
     return StaggeredResult(
-        estimate=ratio, ci_low=low, ci_high=high, p_value=p,
-        n=int(fit.n_obs + cells.sum()), n_units=panel.n_units,
-        n_treated=int(work.treated.sum()), n_clusters=clusters, confidence=conf, se=se,
-        se_convention=IMPUTATION_SE_CONVENTION, observed_post=observed,
-        counterfactual_post=counterfactual, cohorts=cohorts, event_study=study,
-        pretrend_f=f_stat, pretrend_p=f_p, pretrend_df=f_df, twfe=twfe,
-        counterfactual=frame, influence=psi, notes=notes, fit=fit, verdict=verdict,
+        estimate=ratio,
+        ci_low=low,
+        ci_high=high,
+        p_value=p,
+        n=int(fit.n_obs + cells.sum()),
+        n_units=panel.n_units,
+        n_treated=int(work.treated.sum()),
+        n_clusters=clusters,
+        confidence=conf,
+        se=se,
+        se_convention=IMPUTATION_SE_CONVENTION,
+        observed_post=observed,
+        counterfactual_post=counterfactual,
+        cohorts=cohorts,
+        event_study=study,
+        pretrend_f=f_stat,
+        pretrend_p=f_p,
+        pretrend_df=f_df,
+        twfe=twfe,
+        counterfactual=frame,
+        influence=psi,
+        notes=notes,
+        fit=fit,
+        verdict=verdict,
     )

@@ -17,8 +17,15 @@ from typing import Literal
 
 from assess.core.errors import ParameterError
 
-__all__ = ["DESIGNS", "OUTCOMES", "Verdict", "classify", "write_verdict", "format_ratio",
-           "format_p"]
+__all__ = [
+    "DESIGNS",
+    "OUTCOMES",
+    "Verdict",
+    "classify",
+    "write_verdict",
+    "format_ratio",
+    "format_p",
+]
 
 #: Design keys → (Chinese, English) names used in verdicts and tables.
 DESIGNS: dict[str, tuple[str, str]] = {
@@ -127,18 +134,26 @@ def _change(ratio: float, *, digits: int = 1) -> Pair:
 def _range(evidence: Evidence, low: float, high: float) -> Pair:
     """The interval as a range of per-cent change, in words."""
     if evidence == "decrease":
-        return (f"即降幅在 {_pct(high)} 至 {_pct(low)} 之间",
-                f"a fall of between {_pct(high)} and {_pct(low)}")
+        return (
+            f"即降幅在 {_pct(high)} 至 {_pct(low)} 之间",
+            f"a fall of between {_pct(high)} and {_pct(low)}",
+        )
     if evidence == "increase":
         if math.isinf(high):
             return f"即增幅至少为 {_pct(low)}", f"a rise of at least {_pct(low)}"
-        return (f"即增幅在 {_pct(low)} 至 {_pct(high)} 之间",
-                f"a rise of between {_pct(low)} and {_pct(high)}")
+        return (
+            f"即增幅在 {_pct(low)} 至 {_pct(high)} 之间",
+            f"a rise of between {_pct(low)} and {_pct(high)}",
+        )
     if math.isinf(high):
-        return (f"即变化在下降 {_pct(low)} 至上升任意幅度之间",
-                f"a change anywhere between a fall of {_pct(low)} and an unbounded rise")
-    return (f"即变化在下降 {_pct(low)} 至上升 {_pct(high)} 之间",
-            f"a change between a fall of {_pct(low)} and a rise of {_pct(high)}")
+        return (
+            f"即变化在下降 {_pct(low)} 至上升任意幅度之间",
+            f"a change anywhere between a fall of {_pct(low)} and an unbounded rise",
+        )
+    return (
+        f"即变化在下降 {_pct(low)} 至上升 {_pct(high)} 之间",
+        f"a change between a fall of {_pct(low)} and a rise of {_pct(high)}",
+    )
 
 
 def _name(value: str | Pair, table: dict[str, Pair], func: str, param: str) -> Pair:
@@ -147,8 +162,11 @@ def _name(value: str | Pair, table: dict[str, Pair], func: str, param: str) -> P
             accepted = "one of " + ", ".join(repr(k) for k in table) + " or a (zh, en) pair"
             raise ParameterError(func, param, accepted, value)
         return table[value]
-    if (not isinstance(value, tuple) or len(value) != 2
-            or not all(isinstance(v, str) and v for v in value)):
+    if (
+        not isinstance(value, tuple)
+        or len(value) != 2
+        or not all(isinstance(v, str) and v for v in value)
+    ):
         raise ParameterError(func, param, "a key or a (zh, en) pair of non-empty strings", value)
     return value
 
@@ -253,9 +271,12 @@ def write_verdict(
         for k, v in (("estimate", estimate), ("ci_low", ci_low), ("ci_high", ci_high))
     )
     if not ci_low <= estimate <= ci_high or math.isinf(estimate):
-        raise ParameterError(func, "ci_low, ci_high",
-                             "finite estimate with ci_low ≤ estimate ≤ ci_high",
-                             (estimate, ci_low, ci_high))
+        raise ParameterError(
+            func,
+            "ci_low, ci_high",
+            "finite estimate with ci_low ≤ estimate ≤ ci_high",
+            (estimate, ci_low, ci_high),
+        )
     if p_value is not None and not 0.0 <= p_value <= 1.0:
         raise ParameterError(func, "p_value", "a probability in [0, 1]", p_value)
     if naive_ratio is not None and (math.isnan(naive_ratio) or naive_ratio < 0):
@@ -275,35 +296,48 @@ def write_verdict(
 
     if evidence == "inconclusive":
         head_zh = f"{design_zh}：{outcome_zh}发生率的变化与随机波动无法区分。"
-        head_en = (f"{design_en}: the change in the rate of {outcome_en} cannot be "
-                   "distinguished from random variation.")
+        head_en = (
+            f"{design_en}: the change in the rate of {outcome_en} cannot be "
+            "distinguished from random variation."
+        )
     else:
         word_zh, word_en = ("下降", "fell") if evidence == "decrease" else ("上升", "rose")
         head_zh = f"{design_zh}：{outcome_zh}发生率{word_zh}有统计学证据。"
-        head_en = f"{design_en}: there is statistical evidence that the rate of {outcome_en} " \
-                  f"{word_en}."
-    zh = [head_zh,
-          f"率比估计为 {est}（{conf} 置信区间 {lo} 至 {hi}），{range_zh}"
-          f"（点估计{point_zh}{p_zh}）。"]
-    en = [head_en,
-          f"The estimated rate ratio is {est} ({conf} confidence interval {lo} to {hi}), "
-          f"{range_en} (point estimate: {point_en}{p_en})."]
+        head_en = (
+            f"{design_en}: there is statistical evidence that the rate of {outcome_en} {word_en}."
+        )
+    zh = [
+        head_zh,
+        f"率比估计为 {est}（{conf} 置信区间 {lo} 至 {hi}），{range_zh}（点估计{point_zh}{p_zh}）。",
+    ]
+    en = [
+        head_en,
+        f"The estimated rate ratio is {est} ({conf} confidence interval {lo} to {hi}), "
+        f"{range_en} (point estimate: {point_en}{p_en}).",
+    ]
 
     if naive_ratio is not None:
         naive_zh, naive_en = _change(naive_ratio, digits=2)
         if evidence == "inconclusive":
             zh.append(f"未经校正的同比数字为{naive_zh}，不能据此认定发生了真实变化。")
-            en.append(f"The naive year-on-year figure is {naive_en}; it does not show a "
-                      "real change.")
+            en.append(
+                f"The naive year-on-year figure is {naive_en}; it does not show a real change."
+            )
         else:
             zh.append(f"未经校正的同比数字为{naive_zh}。")
             en.append(f"The naive year-on-year figure is {naive_en}.")
 
     if assumptions:
-        zh.append("结论依赖的假设：" + "；".join(
-            f"{i}. {a[0].rstrip('。')}" for i, a in enumerate(assumptions, 1)) + "。")
-        en.append("Assumptions: " + "; ".join(
-            f"{i}. {a[1].rstrip('.')}" for i, a in enumerate(assumptions, 1)) + ".")
+        zh.append(
+            "结论依赖的假设："
+            + "；".join(f"{i}. {a[0].rstrip('。')}" for i, a in enumerate(assumptions, 1))
+            + "。"
+        )
+        en.append(
+            "Assumptions: "
+            + "; ".join(f"{i}. {a[1].rstrip('.')}" for i, a in enumerate(assumptions, 1))
+            + "."
+        )
     change_zh, change_en = would_change or _default_would_change(evidence)
     zh.append(f"可能改变结论的情况：{change_zh}")
     en.append(f"What would change the conclusion: {change_en}")

@@ -393,8 +393,6 @@ def cell_float(value: Any) -> float:
     return float(np.asarray(value, dtype=float))
 
 
-
-
 @dataclass(frozen=True)
 class CampaignInfo:
     """A campaign of the ``campaign`` table as a report names it.
