@@ -12,7 +12,7 @@ import pyarrow as pa
 import pytest
 from pandas.testing import assert_frame_equal
 
-import assess.io.store as store_module
+import assess.io.store.facade as store_module
 from assess.core.dataset import Dataset
 from assess.core.errors import InputError, ParameterError, StoreConflictError, StoreError
 from assess.core.schema import TABLES

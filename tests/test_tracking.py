@@ -11,10 +11,11 @@ import pytest
 from scipy import stats
 
 from assess.core.errors import ParameterError
+from assess.core.intervals import wilson_rate
 from assess.tracking.duties import track_duties
 from assess.tracking.problems import track_problems
 from assess.tracking.projects import track_projects
-from assess.tracking.status import rag_status, wilson_rate
+from assess.tracking.status import rag_status
 
 AS_OF = "2026-09-30"
 

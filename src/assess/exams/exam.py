@@ -38,12 +38,13 @@ from matplotlib.axes import Axes
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
+from assess.core.checks import check_confidence, require_columns
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError, bilingual, check_choice
+from assess.core.intervals import wilson_rate
 from assess.core.periods import parse_dates, parse_quarter, quarter_bounds, quarter_index
 from assess.core.plotting import label, new_axes
 from assess.core.schema import ITEM_TYPES
-from assess.tracking.status import _check_confidence, _require_columns, wilson_rate
 
 __all__ = [
     "NAN_POLICIES",
@@ -210,7 +211,7 @@ def cronbach_alpha(
     """
     func = "cronbach_alpha"
     check_choice(func, "nan_policy", nan_policy, NAN_POLICIES)
-    _check_confidence(func, confidence)
+    check_confidence(func, confidence)
     if not isinstance(scores_wide, pd.DataFrame):
         raise ParameterError(func, "scores_wide", "a DataFrame", type(scores_wide).__name__)
     bad = [c for c in scores_wide.columns if not pd.api.types.is_numeric_dtype(scores_wide[c])]
@@ -271,7 +272,7 @@ def _credit(item_type: str, answer: str, key: str, rule: str) -> float:
 
 
 def _check_items(func: str, items: pd.DataFrame) -> pd.DataFrame:
-    _require_columns(func, "items", items, ("item_id", "section", "item_type", "max_score"))
+    require_columns(func, "items", items, ("item_id", "section", "item_type", "max_score"))
     bank = items.copy()
     bank["item_id"] = bank["item_id"].astype(str)
     if "key" not in bank.columns:
@@ -339,7 +340,7 @@ class _Marks:
 
 
 def _mark(func: str, bank: pd.DataFrame, responses: pd.DataFrame, rule: str) -> _Marks:
-    _require_columns(func, "responses", responses, ("person_id", "quarter", "item_id"))
+    require_columns(func, "responses", responses, ("person_id", "quarter", "item_id"))
     n_rows = len(responses)
     # Factorise first, convert the few distinct values: millions of rows are routine.
     i_codes, i_uniques = pd.factorize(responses["item_id"], use_na_sentinel=False)
@@ -708,7 +709,7 @@ def _scope(
                 zh=f"{func}：给定 units 或 unit 时必须同时给定人员表 staff",
             )
         return _Scope(None, "全部考生 all takers", (), {}, None, pd.Index([]), True)
-    _require_columns(func, "staff", staff, ("person_id", "unit_code"))
+    require_columns(func, "staff", staff, ("person_id", "unit_code"))
     member = staff["is_party_member"] if "is_party_member" in staff.columns else None
     if member is not None and not pd.api.types.is_bool_dtype(member):
         raise ParameterError(
@@ -748,7 +749,7 @@ def _scope(
 def _tree(
     func: str, units: pd.DataFrame, unit: str | None, branches: set[str]
 ) -> tuple[str | None, str, tuple[str, ...], dict[str, str], dict[str, str]]:
-    _require_columns(func, "units", units, ("unit_code", "unit_name", "parent_code"))
+    require_columns(func, "units", units, ("unit_code", "unit_name", "parent_code"))
     codes = units["unit_code"].astype(str).tolist()
     parent = {
         c: (None if pd.isna(p) or str(p) == "" else str(p))
@@ -1518,7 +1519,7 @@ def analyse_exam(
     if current is None:
         raise ParameterError(func, "quarter", "a quarter such as 2026Q3", quarter)
     pass_mark = _check_fraction(func, "pass_mark", pass_mark, upper=100.0)
-    _check_confidence(func, confidence)
+    check_confidence(func, confidence)
     mastery_threshold = _check_fraction(func, "mastery_threshold", mastery_threshold)
     min_gap = _check_fraction(func, "min_gap", min_gap)
     check_choice(func, "multiple_rule", multiple_rule, MULTIPLE_RULES)

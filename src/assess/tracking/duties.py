@@ -15,20 +15,19 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from assess.core.checks import check_confidence, require_columns
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError
+from assess.core.intervals import wilson_rate
 from assess.core.schema import DUTY_KINDS
 from assess.tracking.status import (
-    _check_confidence,
     _check_days,
     _check_deadlines,
     _dates,
     _fmt_pct,
-    _require_columns,
     _status_bars,
     parse_as_of,
     rag_status,
-    wilson_rate,
 )
 
 __all__ = ["DutyStatus", "track_duties", "DUTY_LABELS"]
@@ -209,8 +208,8 @@ def track_duties(
     notice = _check_days(func, "notice_days", notice_days)
     if notice < warn:
         raise ParameterError(func, "notice_days", f"at least warn_days ({warn})", notice)
-    confidence = _check_confidence(func, confidence)
-    _require_columns(
+    confidence = check_confidence(func, confidence)
+    require_columns(
         func, "duties", duties, ("duty_id", "unit_code", "duty_kind", "due_date", "done_date")
     )
     _check_deadlines(func, "duties", duties, "duty_id")

@@ -14,20 +14,19 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from assess.core.checks import check_confidence, require_columns
 from assess.core.display import ResultDisplay
+from assess.core.intervals import wilson_rate
 from assess.core.periods import quarter_bounds, quarter_from_index, quarter_index, quarter_of
 from assess.core.schema import PROBLEM_LEVELS
 from assess.tracking.status import (
-    _check_confidence,
     _check_days,
     _check_deadlines,
     _dates,
     _fmt_pct,
-    _require_columns,
     _status_bars,
     parse_as_of,
     rag_status,
-    wilson_rate,
 )
 
 __all__ = ["ProblemStatus", "track_problems", "AGEING_BUCKETS", "PROBLEM_LABELS"]
@@ -225,8 +224,8 @@ def track_problems(
     func = "track_problems"
     day = parse_as_of(func, as_of)
     warn = _check_days(func, "warn_days", warn_days)
-    confidence = _check_confidence(func, confidence)
-    _require_columns(
+    confidence = check_confidence(func, confidence)
+    require_columns(
         func,
         "problems",
         problems,

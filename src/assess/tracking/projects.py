@@ -15,18 +15,17 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from assess.core.checks import check_confidence, require_columns
 from assess.core.display import ResultDisplay
+from assess.core.intervals import wilson_rate
 from assess.tracking.status import (
-    _check_confidence,
     _check_days,
     _check_deadlines,
     _dates,
     _fmt_pct,
-    _require_columns,
     _status_bars,
     parse_as_of,
     rag_status,
-    wilson_rate,
 )
 
 __all__ = ["ProjectStatus", "track_projects", "PROJECT_LABELS"]
@@ -214,12 +213,12 @@ def track_projects(
     func = "track_projects"
     day = parse_as_of(func, as_of)
     warn = _check_days(func, "warn_days", warn_days)
-    confidence = _check_confidence(func, confidence)
-    _require_columns(
+    confidence = check_confidence(func, confidence)
+    require_columns(
         func, "projects", projects, ("project_id", "unit_code", "start_date", "due_date")
     )
     if milestones is not None:
-        _require_columns(func, "milestones", milestones, ("project_id", "planned_date"))
+        require_columns(func, "milestones", milestones, ("project_id", "planned_date"))
     _check_deadlines(func, "projects", projects, "project_id")
     frame = pd.DataFrame(
         {

@@ -14,13 +14,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from statsmodels.stats.proportion import proportion_confint
 
 from assess.core.errors import ParameterError
 from assess.core.periods import parse_date, parse_dates
 from assess.core.plotting import label, new_axes
 
-__all__ = ["STATUSES", "STATUS_COLORS", "rag_status", "parse_as_of", "wilson_rate"]
+__all__ = ["STATUSES", "STATUS_COLORS", "rag_status", "parse_as_of"]
 
 #: Status codes in order of urgency; ``"none"``: nothing to flag (done, or due later).
 STATUSES: tuple[str, ...] = ("red", "yellow", "green", "none")
@@ -40,21 +39,6 @@ def _check_days(func: str, name: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
         raise ParameterError(func, name, "a whole number of days ≥ 0", value)
     return int(value)
-
-
-def _require_columns(func: str, name: str, frame: Any, columns: tuple[str, ...]) -> None:
-    """ParameterError naming the missing columns of ``frame``."""
-    if not isinstance(frame, pd.DataFrame):
-        raise ParameterError(func, name, "a DataFrame", type(frame).__name__)
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ParameterError(
-            func,
-            name,
-            f"a table with columns {', '.join(columns)}",
-            f"missing {missing}",
-            zh=f"{func}：表 {name!r} 缺少列 {'、'.join(missing)}",
-        )
 
 
 def _check_deadlines(func: str, name: str, frame: pd.DataFrame, key: str) -> None:
@@ -138,29 +122,6 @@ def rag_status(
         green = is_open & ~red & ~yellow & (left <= max(notice, warn))
     status = np.select([red, yellow, green], ["red", "yellow", "green"], default="none")
     return pd.Series(status, index=due.index, dtype=object)
-
-
-def wilson_rate(successes: pd.Series, trials: pd.Series, confidence: float) -> pd.DataFrame:
-    """``rate, ci_low, ci_high`` (Wilson score interval); NaN where there are no trials."""
-    k = successes.to_numpy(dtype=float)
-    n = trials.to_numpy(dtype=float)
-    rate = np.divide(k, n, out=np.full(len(n), np.nan), where=n > 0)
-    low, high = np.full(len(n), np.nan), np.full(len(n), np.nan)
-    ok = n > 0
-    if ok.any():
-        low[ok], high[ok] = proportion_confint(k[ok], n[ok], alpha=1 - confidence, method="wilson")
-    return pd.DataFrame({"rate": rate, "ci_low": low, "ci_high": high}, index=trials.index)
-
-
-def _check_confidence(func: str, confidence: Any) -> float:
-    """A confidence level strictly between 0 and 1, or ParameterError."""
-    if (
-        isinstance(confidence, bool)
-        or not isinstance(confidence, float | int)
-        or not (0.0 < float(confidence) < 1.0)
-    ):
-        raise ParameterError(func, "confidence", "a number strictly between 0 and 1", confidence)
-    return float(confidence)
 
 
 def _status_bars(
