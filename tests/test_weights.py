@@ -1,4 +1,5 @@
-"""Tests of assess.appraisal.weights: AHP, group AHP, entropy, CRITIC, combined and given weights.
+"""Tests of assess.appraisal.ahp (AHP, group AHP) and assess.appraisal.weights (entropy,
+CRITIC, combined and given weights).
 
 References: Saaty's (1980) illumination example and the tourism example of 姜启源《数学模型》
 (published λmax, CI, CR); power iteration for the principal eigenvector; the sum (和积法)
@@ -19,19 +20,21 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from matplotlib.axes import Axes
 
-from assess.appraisal.weights import (
+from assess.appraisal.ahp import (
     AHP_METHODS,
     RI_TABLES,
     AHPResult,
     InconsistentJudgmentsError,
-    WeightResult,
     ahp_group,
     ahp_weights,
+    random_index,
+)
+from assess.appraisal.weights import (
+    WeightResult,
     combine_weights,
     critic_weights,
     entropy_weights,
     given_weights,
-    random_index,
 )
 from assess.core.errors import AssessError, ParameterError
 

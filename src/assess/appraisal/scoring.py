@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from assess.appraisal.ahp import AHPResult, ahp_weights
 from assess.appraisal.branch_metrics import branch_metrics
 from assess.appraisal.change import compare_periods
 from assess.appraisal.grading import GradeResult, Quota, assign_grades
@@ -32,9 +33,7 @@ from assess.appraisal.robustness import RobustnessResult, rank_robustness
 from assess.appraisal.stars import StarResult, rate_branches
 from assess.appraisal.watchlist import watch_list
 from assess.appraisal.weights import (
-    AHPResult,
     WeightResult,
-    ahp_weights,
     combine_weights,
     critic_weights,
     entropy_weights,
