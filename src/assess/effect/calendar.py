@@ -129,10 +129,10 @@ def spring_festival_share(months: Iterable[str], *, before: int = 7, after: int 
             raise ParameterError(func, name, "a whole number of days ≥ 0", value)
     length = before + after + 1
     shares = []
-    for value in months:
-        month = parse_month(value)
+    for raw in months:
+        month = parse_month(raw)
         if month is None:
-            raise ParameterError(func, "months", "months such as 2026-02", value)
+            raise ParameterError(func, "months", "months such as 2026-02", raw)
         year, mon = int(month[:4]), int(month[5:])
         festival = SPRING_FESTIVAL.get(year)
         if festival is None:
@@ -141,7 +141,7 @@ def spring_festival_share(months: Iterable[str], *, before: int = 7, after: int 
                 "months",
                 f"months of the years {min(SPRING_FESTIVAL)}–"
                 f"{max(SPRING_FESTIVAL)} (the table of festival dates)",
-                value,
+                raw,
             )
         first = festival - dt.timedelta(days=before)
         days = [first + dt.timedelta(days=i) for i in range(length)]

@@ -528,7 +528,7 @@ def analyse_effect(
 
     result = _design_fit(panel, chosen, conf, outcome, options)
     estimate, low, high, p_value = result.estimate, result.ci_low, result.ci_high, result.p_value
-    convention = result.se_convention if chosen != "its" else result.covariance
+    convention = result.covariance if isinstance(result, ITSResult) else result.se_convention
     perm = boot = None
     assumptions = {
         "its": ITS_ASSUMPTIONS,
@@ -561,7 +561,7 @@ def analyse_effect(
             low, high, p_value = perm.ci_low, perm.ci_high, perm.p_value
             convention = perm.se_convention
             assumptions = (*assumptions, _RANDOM_ASSIGNMENT)
-    elif how == "wild":
+    elif how == "wild" and not isinstance(result, ITSResult):
         boot = wild_bootstrap(
             _influence(result), estimate, weights=wild_weights, confidence=conf, seed=seed
         )

@@ -181,7 +181,8 @@ class FalsificationResult(ResultDisplay):
         low = np.where(np.isfinite(shown["ci_low"].astype(float)), shown["ci_low"], est)
         high = np.where(np.isfinite(shown["ci_high"].astype(float)), shown["ci_high"], est)
         colors = ["C3" if s == "warn" else "C0" for s in shown["status"]]
-        ax.errorbar(est, y, xerr=[est - low, high - est], fmt="none", ecolor=colors, capsize=3)
+        for yi, e, lo, hi, colour in zip(y, est, low, high, colors, strict=True):
+            ax.errorbar(e, yi, xerr=[[e - lo], [hi - e]], fmt="none", ecolor=colour, capsize=3)
         ax.scatter(est, y, color=colors, zorder=3)
         ax.axvline(1.0, color="0.3", lw=1)
         ax.set_xscale("log")
