@@ -22,7 +22,7 @@ import statsmodels.api as sm
 from assess.core.errors import InputError, ParameterError
 from assess.core.periods import parse_date, parse_month, parse_quarter
 from assess.core.schema import TABLE_NAMES, TABLES
-from assess.io import demo
+from assess.io.demo import writing as demo
 
 AS_OF = "2026-09-30"
 
