@@ -1,4 +1,4 @@
-"""Tests of assess.exams.exam: reference values, scoring rules, item analysis, blind spots."""
+"""Tests of assess.exams: reference values, scoring rules, item analysis, blind spots."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from assess.core.errors import ParameterError
-from assess.exams.exam import (
+from assess.exams import (
     ALL,
     ExamResult,
     analyse_exam,

@@ -24,7 +24,7 @@ from assess.appraisal.scoring import score_quarter
 from assess.core.errors import ParameterError
 from assess.effect.members import member_rates
 from assess.effect.rates import rate_ratio_test
-from assess.exams.exam import analyse_exam
+from assess.exams import analyse_exam
 from assess.io.store import read_store
 from assess.report import appraisal_sections as sec
 from assess.report import event_sections as ev

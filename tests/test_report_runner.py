@@ -19,7 +19,7 @@ from assess.appraisal.scoring import score_quarter
 from assess.core.dataset import Dataset
 from assess.core.errors import StoreError
 from assess.core.scheme import load_scheme
-from assess.exams.exam import analyse_exam
+from assess.exams import analyse_exam
 from assess.io.store import Store, read_store
 from assess.report import (
     ExportError,

@@ -69,9 +69,9 @@ _EXPORTS: dict[str, str] = {
     "rate_branches": "appraisal.stars",
     "watch_list": "appraisal.watchlist",
     # exams and tracking
-    "analyse_exam": "exams.exam",
-    "exam_of_quarter": "exams.exam",
-    "cronbach_alpha": "exams.exam",
+    "analyse_exam": "exams.analysis",
+    "exam_of_quarter": "exams.analysis",
+    "cronbach_alpha": "exams.analysis",
     "rag_status": "tracking.status",
     "track_projects": "tracking.projects",
     "track_problems": "tracking.problems",

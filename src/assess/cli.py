@@ -104,7 +104,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
 def _cmd_exam(args: argparse.Namespace) -> int:
     from assess.core.excel import write_workbook
     from assess.core.scheme import load_scheme
-    from assess.exams.exam import exam_of_quarter
+    from assess.exams import exam_of_quarter
     from assess.io.store import read_store
 
     result = exam_of_quarter(

@@ -133,7 +133,7 @@ def run_quarter(
     from assess.core.schema import EVENT_TYPES
     from assess.core.scheme import load_scheme
     from assess.effect.campaign import analyse_campaign
-    from assess.exams.exam import exam_of_quarter
+    from assess.exams import exam_of_quarter
     from assess.io.store import Store, read_store
     from assess.io.validation import load_inputs
 

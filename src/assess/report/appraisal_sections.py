@@ -42,7 +42,7 @@ from assess.core.periods import shift_quarter
 from assess.core.plotting import label, new_axes
 from assess.core.schema import EVENT_TYPES, SEVERITIES
 from assess.core.units import unit_paths, units_under
-from assess.exams.exam import ExamResult
+from assess.exams import ExamResult
 from assess.report.content import cell_float, check_language, pick, prose, table
 from assess.report.event_sections import EventReview
 
@@ -283,7 +283,7 @@ def key_figures(
     appraisal : Appraisal
         :func:`assess.appraisal.scoring.score_quarter` for ``unit``.
     exam : ExamResult
-        :func:`assess.exams.exam.analyse_exam` for the same quarter and unit.
+        :func:`assess.exams.analysis.analyse_exam` for the same quarter and unit.
     events : sequence of EventReview
         :func:`review_events` of violations and/or complaints.
     unit : str

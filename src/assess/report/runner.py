@@ -281,7 +281,7 @@ def _fill_caches() -> None:
         "docx",
         "assess.io.store",
         "assess.appraisal.scoring",
-        "assess.exams.exam",
+        "assess.exams.analysis",
         "assess.effect.engine",
         "assess.report.content",
         "assess.report.export",
