@@ -71,7 +71,7 @@ _EXPORTS: dict[str, str] = {
     # exams and tracking
     "analyse_exam": "exams.analysis",
     "exam_of_quarter": "exams.analysis",
-    "cronbach_alpha": "exams.analysis",
+    "cronbach_alpha": "exams.reliability",
     "rag_status": "tracking.status",
     "track_projects": "tracking.projects",
     "track_problems": "tracking.problems",
