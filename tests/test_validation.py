@@ -478,7 +478,7 @@ def test_printed_table_puts_chinese_first_and_aligns_columns(tmp_path):
     assert "发生日期" in date_zh and "date" in date_en
     assert "小于下限 0" in count_zh and "below the minimum 0" in count_en
     # The problem column starts at the same screen column on every line (CJK = 2 cells).
-    from assess.io.validation import _width
+    from assess.io.validation.report import _width
 
     starts = {
         _width(line[: line.index(m)])
