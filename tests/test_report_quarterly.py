@@ -22,6 +22,7 @@ from _report_support import demo_store
 from assess.appraisal.change import format_change
 from assess.appraisal.scoring import score_quarter
 from assess.core.errors import ParameterError
+from assess.effect.events import event_counts, review_events
 from assess.effect.members import member_rates
 from assess.effect.rates import rate_ratio_test
 from assess.exams import analyse_exam
@@ -333,9 +334,7 @@ def test_robustness_and_method_annex_on_the_page(report, appraisal):
 def test_event_counts_match_a_crosstab_of_the_events(data):
     inside = sorted(_under(data.units, UNIT))
     for outcome, column in (("violation", "work_tickets"), ("complaint", "customers")):
-        ours = ev.event_counts(data, outcome=outcome, units=inside).set_index(
-            ["unit_code", "month"]
-        )
+        ours = event_counts(data, outcome=outcome, units=inside).set_index(["unit_code", "month"])
         events = data.events.loc[(data.events["type"] == outcome)]
         crosstab = pd.crosstab(events["unit_code"], events["date"].dt.to_period("M").astype(str))
         expected = crosstab.stack().rename("count")
@@ -346,11 +345,11 @@ def test_event_counts_match_a_crosstab_of_the_events(data):
         assert ours["exposure"].tolist() == exposure[column].astype(float).tolist()
         assert ours["count"].sum() > 0
     with pytest.raises(ParameterError, match="outcome"):
-        ev.event_counts(data, outcome="accident")
+        event_counts(data, outcome="accident")
 
 
 def test_quarterly_trend_has_exact_poisson_intervals(data):
-    review = ev.review_events(data, unit=UNIT, quarter=QUARTER, outcome="violation")
+    review = review_events(data, unit=UNIT, quarter=QUARTER, outcome="violation")
     row = review.trend.set_index("quarter").loc[QUARTER]
     k, e = int(row["count"]), float(row["exposure"])
     # Garwood's exact interval from the chi-square distribution.
@@ -361,9 +360,9 @@ def test_quarterly_trend_has_exact_poisson_intervals(data):
     assert review.trend["quarter"].max() == QUARTER
     assert "不能排除季节" in review.summary()
     with pytest.raises(ParameterError, match="window"):
-        ev.review_events(data, unit=UNIT, quarter=QUARTER, outcome="violation", window=0)
+        review_events(data, unit=UNIT, quarter=QUARTER, outcome="violation", window=0)
     with pytest.raises(ParameterError, match="outcome"):
-        ev.review_events(data, unit=UNIT, quarter=QUARTER, outcome="fault")
+        review_events(data, unit=UNIT, quarter=QUARTER, outcome="fault")
 
 
 def test_a_branch_without_events_or_projects(data):
@@ -371,7 +370,7 @@ def test_a_branch_without_events_or_projects(data):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         branch = score_quarter(data, quarter=QUARTER, unit=unit)
-    review = ev.review_events(data, unit=unit, quarter=QUARTER, outcome="violation")
+    review = review_events(data, unit=unit, quarter=QUARTER, outcome="violation")
     assert review.count == 0 and review.yoy is None and review.members is None
     assert ev.yoy_table([review])["evidence"].tolist() == ["上年同期无事件，无法计算"]
     assert ev.member_table([review])["evidence"].tolist() == ["没有事件"]
@@ -426,7 +425,7 @@ def test_key_figures_follow_official_conventions(data, appraisal):
             unit=UNIT,
         )
     reviews = [
-        ev.review_events(data, unit=UNIT, quarter=QUARTER, outcome=o)
+        review_events(data, unit=UNIT, quarter=QUARTER, outcome=o)
         for o in ("violation", "complaint")
     ]
     figures = sec.key_figures(data, appraisal, exam, reviews, unit=UNIT)
@@ -475,7 +474,7 @@ def test_no_gaps_and_jupyter_views(data, appraisal):
     done = replace(appraisal, stars=replace(appraisal.stars, gaps=appraisal.stars.gaps.iloc[:0]))
     assert sec.star_gaps(done, data.units).empty
     assert "差什么" not in sec.section_table(sec.star_gaps(done, data.units))._repr_html_()
-    review = ev.review_events(data, unit=UNIT, quarter=QUARTER, outcome="complaint")
+    review = review_events(data, unit=UNIT, quarter=QUARTER, outcome="complaint")
     tracking = trk.track_unit(data, unit=UNIT, quarter=QUARTER)
     assert "违章与投诉" in review._repr_html_() and "2026Q3 投诉" in review._repr_html_()
     assert "截至 2026-09-30" in tracking._repr_html_()

@@ -12,25 +12,19 @@ import pandas as pd
 from assess.appraisal.ledger import quarter_events
 from assess.core.dataset import Dataset
 from assess.core.periods import quarter_bounds, quarter_months, shift_quarter
-from assess.core.schema import EVENT_EXPOSURE
+from assess.core.schema import EVENT_EXPOSURE, RATE_METRICS, RATE_NAMES
 
-__all__ = ["branch_metrics", "METRICS", "RATE_METRICS"]
+__all__ = ["branch_metrics", "METRICS"]
 
-#: The event types shown as rates: the metric's name and the exposure units the rate is
-#: per (the exposure column is :data:`assess.core.schema.EVENT_EXPOSURE`).
-RATE_METRICS: dict[str, tuple[str, int]] = {
-    "violation": ("violations_per_1000_tickets", 1_000),
-    "complaint": ("complaints_per_10000_customers", 10_000),
-}
-
-#: Metric name → (中文, English) as shown in reports.
+#: Metric name → (中文, English) as shown in reports; the rate metrics' names live in
+#: :data:`assess.core.schema.RATE_NAMES` because the event review (effect) shows them too.
 METRICS: dict[str, tuple[str, str]] = {
     "members": ("党员人数", "members"),
     "member_index_mean": ("先锋指数均值", "mean Pioneer Index"),
     "violations": ("违章起数", "violations"),
-    "violations_per_1000_tickets": ("千张工作票违章数", "violations per 1,000 work tickets"),
+    "violations_per_1000_tickets": RATE_NAMES["violations_per_1000_tickets"],
     "complaints": ("投诉件数", "complaints"),
-    "complaints_per_10000_customers": ("万户投诉数", "complaints per 10,000 customers"),
+    "complaints_per_10000_customers": RATE_NAMES["complaints_per_10000_customers"],
     "discipline_breaches": ("违纪起数", "discipline breaches"),
     "exam_participation": ("每季一考参考率", "exam participation"),
     "duty_completion": ("党务任务按期完成率", "duties done on time"),

@@ -138,6 +138,17 @@ EVENT_EXPOSURE = {
     "fault": "customers",
     "discipline": "headcount",
 }
+#: The event types shown as rates: the metric's name and the exposure units the rate is
+#: per (the exposure column is :data:`EVENT_EXPOSURE`).
+RATE_METRICS: dict[str, tuple[str, int]] = {
+    "violation": ("violations_per_1000_tickets", 1_000),
+    "complaint": ("complaints_per_10000_customers", 10_000),
+}
+#: Rate metric name → (中文, English) as shown in reports.
+RATE_NAMES: dict[str, tuple[str, str]] = {
+    "violations_per_1000_tickets": ("千张工作票违章数", "violations per 1,000 work tickets"),
+    "complaints_per_10000_customers": ("万户投诉数", "complaints per 10,000 customers"),
+}
 SEVERITIES = {"1": "轻微", "2": "一般", "3": "严重"}
 PROBLEM_LEVELS = {
     "1": "偶发轻微",
