@@ -39,9 +39,11 @@ from assess.appraisal.weights import (
     entropy_weights,
     given_weights,
 )
+from assess.appraisal.workbook import appraisal_sheets
 from assess.core.dataset import Dataset
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError
+from assess.core.excel import write_workbook
 from assess.core.periods import parse_quarter, shift_quarter
 from assess.core.plotting import label, new_axes
 from assess.core.scheme import Scheme, load_scheme
@@ -289,11 +291,22 @@ class Appraisal(ResultDisplay):
         return ax
 
     def to_excel(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
-        """Write the appraisal workbook (Chinese headers, 计算过程 sheet); see
-        :func:`assess.appraisal.workbook.write_appraisal`."""
-        from assess.appraisal.workbook import write_appraisal
-
-        return write_appraisal(self, path, overwrite=overwrite)
+        """Write the appraisal workbook (Chinese headers, 计算过程 sheet); the sheets are
+        :func:`assess.appraisal.workbook.appraisal_sheets`."""
+        sheets, notes = appraisal_sheets(
+            self.scheme,
+            self.quarter,
+            members=self.members,
+            stars=self.stars,
+            grades=self.grades,
+            watch=self.watch,
+            ledger=self.ledger,
+            weights=self.weights,
+            ahp=self.ahp,
+            calculation=self.calculation,
+            notes=self.notes,
+        )
+        return write_workbook(path, sheets, overwrite=overwrite, notes=notes)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables saved to the store as this quarter's published appraisal."""

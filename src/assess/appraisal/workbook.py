@@ -1,22 +1,25 @@
-"""The appraisal workbook: members, branches, grades, watch list and 计算过程, with Chinese
-headers, so an auditor can recompute any member's index by hand.
+"""The sheets of the appraisal workbook: members, branches, grades, watch list and 计算过程,
+with Chinese headers, so an auditor can recompute any member's index by hand.
+
+:meth:`assess.appraisal.scoring.Appraisal.to_excel` writes them with
+:func:`assess.core.excel.write_workbook`; this module only builds the frames.
 """
 
 from __future__ import annotations
 
-import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from assess.appraisal.ahp import AHPResult
 from assess.appraisal.branch_metrics import METRICS
-from assess.core.excel import write_workbook
+from assess.appraisal.grading import GradeResult
+from assess.appraisal.stars import StarResult
+from assess.appraisal.weights import WeightResult
+from assess.core.scheme import Scheme
 
-if TYPE_CHECKING:
-    from assess.appraisal.scoring import Appraisal
-
-__all__ = ["write_appraisal", "COLUMN_ZH"]
+__all__ = ["appraisal_sheets", "COLUMN_ZH"]
 
 #: Chinese header of every column the workbook shows.
 COLUMN_ZH: dict[str, str] = {
@@ -99,11 +102,17 @@ def _zh(frame: pd.DataFrame, indicator_zh: dict[str, str]) -> pd.DataFrame:
     return frame.rename(columns=lambda c: names.get(c, c))
 
 
-def _method_notes(appraisal: Appraisal) -> list[str]:
-    s = appraisal.scheme
+def _method_notes(
+    scheme: Scheme,
+    quarter: str,
+    weights: WeightResult,
+    ahp: AHPResult | None,
+    notes: Sequence[str],
+) -> list[str]:
+    s = scheme
     lines = [
         f"方案 Scheme：{s.name}（{s.name_en}）；文件 {Path(s.source).name}；SHA-256 {s.sha256}",
-        f"季度 Quarter：{appraisal.quarter}",
+        f"季度 Quarter：{quarter}",
         f"公式 Formula：先锋指数 = 基础分 {s.base:g} + ({s.ceiling:g} − {s.base:g})"
         " × Σ 权重 × 标准化值 − 扣分，"
         f"截断于 [0, {s.ceiling:g}]；标准化 {s.normalisation}"
@@ -112,50 +121,68 @@ def _method_notes(appraisal: Appraisal) -> list[str]:
             if s.normalisation == "goalpost"
             else "：标准化值 = (计分 − 起点) ÷ 跨度"
         ),
-        f"权重 Weights：{appraisal.weights.method}；{appraisal.weights.convention_zh}",
+        f"权重 Weights：{weights.method}；{weights.convention_zh}",
     ]
-    if appraisal.ahp is not None:
-        a = appraisal.ahp
+    if ahp is not None:
         lines.append(
-            f"层次分析法 AHP：λmax = {a.lambda_max:.6f}，CI = {a.ci:.6f}，RI = {a.ri:.2f}，"
-            f"CR = {a.cr:.6f}（{'通过' if a.consistent else '未通过'}一致性检验 CR ≤ 0.10）"
+            f"层次分析法 AHP：λmax = {ahp.lambda_max:.6f}，CI = {ahp.ci:.6f}，RI = {ahp.ri:.2f}，"
+            f"CR = {ahp.cr:.6f}（{'通过' if ahp.consistent else '未通过'}一致性检验 CR ≤ 0.10）"
         )
-    lines += [f"说明 Note：{n}" for n in appraisal.notes]
+    lines += [f"说明 Note：{n}" for n in notes]
     lines.append("每名党员每项指标一行；贡献分 = (满分 − 基础分) × 权重 × 标准化值。")
     return lines
 
 
-def write_appraisal(
-    appraisal: Appraisal, path: str | os.PathLike[str], *, overwrite: bool = False
-) -> Path:
-    """Write the appraisal workbook with Chinese headers (see the module docstring).
+def appraisal_sheets(
+    scheme: Scheme,
+    quarter: str,
+    *,
+    members: pd.DataFrame,
+    stars: StarResult,
+    grades: GradeResult,
+    watch: pd.DataFrame,
+    ledger: pd.DataFrame,
+    weights: WeightResult,
+    ahp: AHPResult | None,
+    calculation: pd.DataFrame,
+    notes: Sequence[str] = (),
+) -> tuple[dict[str, pd.DataFrame], dict[str, list[str]]]:
+    """The sheets of the appraisal workbook with Chinese headers, and the notes above them,
+    for :func:`assess.core.excel.write_workbook` (see the module docstring).
 
-    Sheets: 党员 members, 支部星级 branches, 差什么 gaps, 等次合规 quota compliance,
-    临界名单 borderline, 谈心谈话 watch list, 积分台账 ledger, 权重 weights,
-    计算过程 calculation steps.
+    The parts are those of an :class:`~assess.appraisal.scoring.Appraisal`, passed one by
+    one so this module needs nothing of the scoring that uses it.
+
+    Returns
+    -------
+    sheets : dict of str to DataFrame
+        In order: 党员 members, 支部星级 branches, 差什么 gaps, 等次合规 quota compliance,
+        临界名单 borderline, 谈心谈话 watch list, 积分台账 ledger, 权重 weights,
+        计算过程 calculation steps.
+    notes : dict of str to list of str
+        The method (scheme, formula, weights, AHP consistency, ``notes``) above 计算过程.
     """
-    s = appraisal.scheme
-    indicator_zh = {i.code: i.zh for i in s.indicators}
-    weights = appraisal.weights.weights.rename("weight").reset_index()
-    weights.columns = ["indicator", "weight"]
-    weights["zh"] = weights["indicator"].map(indicator_zh)
-    if appraisal.ahp is not None:
-        weights["ahp_weight"] = weights["indicator"].map(appraisal.ahp.weights)
-    weights["quarter_cap"] = weights["indicator"].map({i.code: i.quarter_cap for i in s.indicators})
-    weights = weights.rename(
+    indicator_zh = {i.code: i.zh for i in scheme.indicators}
+    table = weights.weights.rename("weight").reset_index()
+    table.columns = ["indicator", "weight"]
+    table["zh"] = table["indicator"].map(indicator_zh)
+    if ahp is not None:
+        table["ahp_weight"] = table["indicator"].map(ahp.weights)
+    table["quarter_cap"] = table["indicator"].map(
+        {i.code: i.quarter_cap for i in scheme.indicators}
+    )
+    table = table.rename(
         columns={"zh": "指标名称", "ahp_weight": "AHP权重", "quarter_cap": "季度上限"}
     )
     sheets = {
-        "党员": _zh(appraisal.members, indicator_zh),
-        "支部星级": _zh(appraisal.stars.table.reset_index(), indicator_zh),
-        "差什么": _zh(appraisal.stars.gaps, indicator_zh),
-        "等次合规": _zh(appraisal.grades.compliance, indicator_zh),
-        "临界名单": _zh(appraisal.grades.borderline, indicator_zh),
-        "谈心谈话": _zh(appraisal.watch, indicator_zh),
-        "积分台账": _zh(appraisal.ledger, indicator_zh),
-        "权重": _zh(weights, indicator_zh),
-        "计算过程": _zh(appraisal.calculation, indicator_zh),
+        "党员": _zh(members, indicator_zh),
+        "支部星级": _zh(stars.table.reset_index(), indicator_zh),
+        "差什么": _zh(stars.gaps, indicator_zh),
+        "等次合规": _zh(grades.compliance, indicator_zh),
+        "临界名单": _zh(grades.borderline, indicator_zh),
+        "谈心谈话": _zh(watch, indicator_zh),
+        "积分台账": _zh(ledger, indicator_zh),
+        "权重": _zh(table, indicator_zh),
+        "计算过程": _zh(calculation, indicator_zh),
     }
-    return write_workbook(
-        path, sheets, overwrite=overwrite, notes={"计算过程": _method_notes(appraisal)}
-    )
+    return sheets, {"计算过程": _method_notes(scheme, quarter, weights, ahp, notes)}
