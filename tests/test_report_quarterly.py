@@ -29,7 +29,10 @@ from assess.exams import analyse_exam
 from assess.io.store import read_store
 from assess.report import appraisal_sections as sec
 from assess.report import event_sections as ev
+from assess.report import method_sections as meth
 from assess.report import render_report
+from assess.report import robustness_sections as rob
+from assess.report import stars_sections as star
 from assess.report import tracking_sections as trk
 from assess.report.privacy import mask_id
 
@@ -385,29 +388,29 @@ def test_a_branch_without_events_or_projects(data):
 
 
 def test_grade_stability_adds_up(appraisal):
-    result = sec.check_robustness(appraisal)
-    assert len(result.draw_weights) == sec.robustness_draws(len(appraisal.members)) == 1000
-    table = sec.grade_stability(result)
+    result = rob.check_robustness(appraisal)
+    assert len(result.draw_weights) == rob.robustness_draws(len(appraisal.members)) == 1000
+    table = rob.grade_stability(result)
     assert table["members"].sum() == len(appraisal.members)
     assert (table["stable"] + table["unstable"] == table["members"]).all()
     stable = (result.table["p_base_grade"] >= 0.9).sum()
     assert table["stable"].sum() == stable
-    text = sec.robustness_text(result)
+    text = rob.robustness_text(result)
     assert f"{stable:,} 人" in text
     assert not any(p in text for p in appraisal.members["person_id"])
 
 
 def test_star_gaps_name_what_is_missing(data, appraisal):
-    gaps = sec.star_gaps(appraisal, data.units)
+    gaps = star.star_gaps(appraisal, data.units)
     names = data.units.set_index("unit_code")["unit_name"]
     expected = appraisal.stars.gaps["unit_code"].unique()
     assert sorted(gaps["unit_name"]) == sorted(names[expected])
     party = appraisal.stars.gaps.query("criterion == 'party_score'").iloc[0]
     row = gaps.set_index("unit_name").loc[names[party["unit_code"]]]
     assert f"差 {party['threshold'] - party['current']:.1f} 分" in row["lacks"]
-    english = sec.star_gaps(appraisal, data.units, language="en")
+    english = star.star_gaps(appraisal, data.units, language="en")
     assert english["target"].str.contains("stars|all-round").all()
-    counts = sec.star_counts(appraisal, data.units, unit=UNIT)
+    counts = star.star_counts(appraisal, data.units, unit=UNIT)
     assert counts["branches"].sum() == len(appraisal.stars.table)
     star_columns = [c for c in counts if c.startswith("stars_")]
     assert (counts[star_columns].sum(axis=1) == counts["branches"]).all()
@@ -442,7 +445,7 @@ def test_key_figures_follow_official_conventions(data, appraisal):
 
 
 def test_weights_table_in_chinese(appraisal):
-    table = sec.weights_table(appraisal)
+    table = meth.weights_table(appraisal)
     assert table["indicator"].tolist() == [i.zh for i in appraisal.scheme.indicators]
     assert table["weight"].sum() == pytest.approx(1.0)
     weights = appraisal.weights.details
@@ -472,8 +475,8 @@ def test_red_items_list_each_kind_longest_overdue_first(data):
 
 def test_no_gaps_and_jupyter_views(data, appraisal):
     done = replace(appraisal, stars=replace(appraisal.stars, gaps=appraisal.stars.gaps.iloc[:0]))
-    assert sec.star_gaps(done, data.units).empty
-    assert "差什么" not in sec.section_table(sec.star_gaps(done, data.units))._repr_html_()
+    assert star.star_gaps(done, data.units).empty
+    assert "差什么" not in sec.section_table(star.star_gaps(done, data.units))._repr_html_()
     review = review_events(data, unit=UNIT, quarter=QUARTER, outcome="complaint")
     tracking = trk.track_unit(data, unit=UNIT, quarter=QUARTER)
     assert "违章与投诉" in review._repr_html_() and "2026Q3 投诉" in review._repr_html_()

@@ -32,6 +32,7 @@ __all__ = [
     "AGGREGATIONS",
     "ZERO_GUARDS",
     "CONSTANT_VALUE",
+    "METHOD_TEXT",
     "normalise",
     "aggregate",
     "NormalisedResult",
@@ -49,7 +50,8 @@ ZERO_GUARDS: tuple[str, ...] = ("error", "zero")
 #: The value every row gets on an indicator that does not vary (goalposts never need one).
 CONSTANT_VALUE: dict[str, float] = {"minmax": 1.0, "zscore": 0.0, "rank": 1.0}
 
-_METHOD_TEXT: dict[str, tuple[str, str]] = {
+#: (Chinese, English) name of every normalisation and aggregation, for prose about them.
+METHOD_TEXT: dict[str, tuple[str, str]] = {
     "minmax": ("极差标准化", "min–max"),
     "zscore": ("Z 分数标准化", "z-score"),
     "rank": ("秩次标准化", "rank"),
@@ -254,7 +256,7 @@ class NormalisedResult(ResultDisplay):
 
     def summary(self) -> str:
         """What was done, in Chinese then English."""
-        zh_m, en_m = _METHOD_TEXT[self.method]
+        zh_m, en_m = METHOD_TEXT[self.method]
         p = self.parameters
         n_neg = int((p["direction"] == "negative").sum())
         const = [str(c) for c in p.index[p["constant"]]]
@@ -283,7 +285,7 @@ class NormalisedResult(ResultDisplay):
             self.normalised.to_numpy(), tick_labels=[str(c) for c in self.normalised.columns]
         )
         ax.set_ylabel(label("标准化值", "normalised value"))
-        ax.set_title(label(_METHOD_TEXT[self.method][0], _METHOD_TEXT[self.method][1]))
+        ax.set_title(label(METHOD_TEXT[self.method][0], METHOD_TEXT[self.method][1]))
         ax.tick_params(axis="x", labelrotation=45)
         return ax
 
@@ -515,7 +517,7 @@ class AggregateResult(ResultDisplay):
 
     def summary(self) -> str:
         """Method, formula, zero handling and the spread of scores, Chinese then English."""
-        zh_m, en_m = _METHOD_TEXT[self.method]
+        zh_m, en_m = METHOD_TEXT[self.method]
         s = self.scores
         zh = (
             f"{zh_m}（{self.formula}），{len(s):,} 个对象，{len(self.weights)} 项指标；"
@@ -543,7 +545,7 @@ class AggregateResult(ResultDisplay):
         ax.hist(self.scores.to_numpy(), bins="auto")
         ax.set_xlabel(label("综合得分", "score"))
         ax.set_ylabel(label("人数", "count"))
-        ax.set_title(label(_METHOD_TEXT[self.method][0], _METHOD_TEXT[self.method][1]))
+        ax.set_title(label(METHOD_TEXT[self.method][0], METHOD_TEXT[self.method][1]))
         return ax
 
 

@@ -28,9 +28,9 @@ from matplotlib.axes import Axes
 from scipy import stats
 
 from assess.appraisal.normalise import (
-    _METHOD_TEXT,
     AGGREGATIONS,
     BOUNDED_NORMALISATIONS,
+    METHOD_TEXT,
     NORMALISATIONS,
     _direction_mask,
     _geometric_logs,
@@ -133,7 +133,7 @@ class RobustnessResult(ResultDisplay):
             zh_w = f"权重在基准值的 ±{self.spread:.0%} 内均匀扰动后归一化"
             en_w = f"weights varied uniformly within ±{self.spread:.0%} of the base, renormalised"
         combos_zh = "、".join(
-            f"{_METHOD_TEXT[a][0]}+{_METHOD_TEXT[b][0]}" for a, b in self.combinations
+            f"{METHOD_TEXT[a][0]}+{METHOD_TEXT[b][0]}" for a, b in self.combinations
         )
         combos_en = ", ".join(f"{a}+{b}" for a, b in self.combinations)
         zh = (
@@ -149,7 +149,7 @@ class RobustnessResult(ResultDisplay):
         ):
             zh += f"，几何平均对 0 值平移 ε = {self.zero_guard:g}"
             en += f", the geometric mean shifted by ε = {self.zero_guard:g} for zeros"
-        base_zh = f"{_METHOD_TEXT[self.base[0]][0]}+{_METHOD_TEXT[self.base[1]][0]}"
+        base_zh = f"{METHOD_TEXT[self.base[0]][0]}+{METHOD_TEXT[self.base[1]][0]}"
         zh += f"。基准名次采用基准权重与 {base_zh}。"
         en += f". Base ranks use the base weights with {self.base[0]}+{self.base[1]}."
         if "group" in self.table:

@@ -7,8 +7,9 @@ Public API (imported lazily, so that ``import assess.report`` in a template is c
   :func:`load_store`, :func:`unit_info`, :func:`cover`, :func:`prose`, :func:`table`,
   :func:`notes` and those of the effect report (:func:`effect_overview`, ...); the
   quarterly report's sections are in :mod:`~assess.report.appraisal_sections`,
-  :mod:`~assess.report.event_sections` (laying out :mod:`assess.effect.events`) and
-  :mod:`~assess.report.tracking_sections`;
+  :mod:`~assess.report.robustness_sections`, :mod:`~assess.report.stars_sections`,
+  :mod:`~assess.report.method_sections`, :mod:`~assess.report.event_sections` (laying
+  out :mod:`assess.effect.events`) and :mod:`~assess.report.tracking_sections`;
 * :func:`render_report` renders one report, :func:`render_batch` one per parameter set
   (e.g. per unit) with an ``index.html``, :func:`render_reports` any mix of templates as
   one batch; :func:`read_parameters` and
