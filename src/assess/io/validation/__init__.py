@@ -1,14 +1,18 @@
-"""Validation of input tables against the data contract, every problem collected at once."""
+"""Validation of input tables against the data contract, every problem collected at once.
+
+Rule families live in their own modules (:mod:`~assess.io.validation.cells`,
+:mod:`~assess.io.validation.keys`, :mod:`~assess.io.validation.tree`,
+:mod:`~assess.io.validation.periods`); :mod:`~assess.io.validation.run` runs them all
+and :mod:`~assess.io.validation.report` holds what they found.
+"""
 
 from assess.io.validation.report import (
     PROBLEM_COLUMNS,
     RULES,
     ValidationReport,
     ValidationResult,
-    check_inputs,
-    load_inputs,
-    validate,
 )
+from assess.io.validation.run import check_inputs, load_inputs, validate
 
 __all__ = [
     "RULES",
