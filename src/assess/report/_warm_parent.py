@@ -1,7 +1,7 @@
 """The warm parent of reports: one single-threaded process that forks a child per report.
 
 It is started as a fresh interpreter (``python -m assess.report._warm_parent``), imports
-and prepares everything once (:func:`assess.report.runner.warm_up`), then reads requests
+and prepares everything once (:func:`assess.report.child.warm_up`), then reads requests
 ``(id, job, timeout, batch)`` on stdin, reads each batch's store once
 (:func:`assess.report.content.preload_store`), forks one child per report and writes
 ``(id, outcome)`` on stdout as reports finish.
@@ -34,9 +34,9 @@ from collections import deque
 from typing import Any
 
 from assess.core.errors import AssessError, bilingual
+from assess.report.child import RenderOutcome, ReportJob, render_job, warm_up
 from assess.report.errors import ReportError, ReportExecutionError
 from assess.report.isolation import Child, FrameReader, frame, quiet_std_streams
-from assess.report.runner import RenderOutcome, ReportJob, render_job, warm_up
 
 __all__ = ["WarmParent", "shared_warm_parent", "stop_shared_warm_parent", "serve"]
 

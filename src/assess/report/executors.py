@@ -12,7 +12,7 @@ to read the store and the template at the same paths).
   interpreter: the worker has threads, so it never forks itself) and sends it the
   reports of its tasks.
 
-Both run the same :func:`assess.report.runner.render_job`, so the same batch gives the
+Both run the same :func:`assess.report.child.render_job`, so the same batch gives the
 same reports either way.
 """
 
@@ -29,8 +29,8 @@ from typing import Any
 from assess.core.errors import ParameterError, bilingual
 from assess.report import isolation
 from assess.report._warm_parent import shared_warm_parent, stop_shared_warm_parent
+from assess.report.child import RenderOutcome, ReportJob, render_job
 from assess.report.errors import ReportError, ReportExecutionError
-from assess.report.runner import RenderOutcome, ReportJob, render_job
 
 __all__ = [
     "EXECUTORS",
