@@ -22,7 +22,12 @@ import statsmodels.api as sm
 from assess.core.errors import InputError, ParameterError
 from assess.core.periods import parse_date, parse_month, parse_quarter
 from assess.core.schema import TABLE_NAMES, TABLES
-from assess.io.demo import writing as demo
+from assess.io import demo
+from assess.io.demo import writing
+from assess.io.demo.config import _CONFIGS
+from assess.io.demo.events import _OUTCOMES, _exposure, _rate_mean
+from assess.io.demo.exams import _SECTIONS
+from assess.io.demo.org import _staff, _units
 
 AS_OF = "2026-09-30"
 
@@ -258,7 +263,7 @@ def test_interrupted_run_leaves_no_folder_that_looks_complete(tmp_path, monkeypa
     def broken(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(demo, "_duties", broken)
+    monkeypatch.setattr(writing, "_duties", broken)
     with pytest.raises(KeyboardInterrupt):
         demo.generate(tmp_path / "d", size="small", progress=False)
     assert list(tmp_path.iterdir()) == []
@@ -271,7 +276,7 @@ def test_interrupted_overwrite_keeps_the_old_folder(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(demo, "_points", broken)
+    monkeypatch.setattr(writing, "_points", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         demo.generate(tmp_path / "d", size="small", overwrite=True, progress=False)
     assert _bytes(tmp_path / "d") == before
@@ -417,12 +422,12 @@ def test_campaign_table_and_truth_describe_the_design(tables, truth):
 def test_expected_counts_give_exactly_the_planted_rate_ratio(name):
     # Without the Poisson and branch-month noise the fixed-effects DiD must return the
     # planted ratio exactly, despite the pilot cities' higher level, season and trend.
-    cfg = demo._CONFIGS["small"]
-    org = demo._units(cfg, 11, 0)
-    _, people = demo._staff(cfg, 11, 0, org)
-    _, expo = demo._exposure(11, 0, org, people)
-    outcome = dataclasses.replace(demo._OUTCOMES[name], monthly_shape=1e15)
-    mean = demo._rate_mean(outcome, np.random.default_rng(1), org, expo)
+    cfg = _CONFIGS["small"]
+    org = _units(cfg, 11, 0)
+    _, people = _staff(cfg, 11, 0, org)
+    _, expo = _exposure(11, 0, org, people)
+    outcome = dataclasses.replace(_OUTCOMES[name], monthly_shape=1e15)
+    mean = _rate_mean(outcome, np.random.default_rng(1), org, expo)
     treated = np.arange(mean.shape[1])[None, :] >= org.branch_start[:, None]
     fit = _did(mean, getattr(expo, outcome.exposure).astype(float), treated)
     assert np.exp(fit.params["treated"]) == pytest.approx(outcome.campaign_rr, abs=1e-6)
@@ -513,7 +518,7 @@ def test_weak_section_is_clearly_lowest(answers, truth):
     mastery = answers.groupby("section")["correct"].mean().sort_values()
     assert list(mastery.index[:1]) == [truth["exam"]["weak_section"]] == ["党规"]
     assert mastery.iloc[1] - mastery.iloc[0] > 0.15
-    assert set(mastery.index) == {s for s, _ in demo._SECTIONS}
+    assert set(mastery.index) == {s for s, _ in _SECTIONS}
 
 
 def test_planted_weak_items_are_visible(answers, truth):
