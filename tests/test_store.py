@@ -12,7 +12,9 @@ import pyarrow as pa
 import pytest
 from pandas.testing import assert_frame_equal
 
-import assess.io.store.facade as store_module
+import assess.io.store.hashing as store_hashing
+import assess.io.store.imports as store_imports
+import assess.io.store.reads as store_reads
 from assess.core.dataset import Dataset
 from assess.core.errors import InputError, ParameterError, StoreConflictError, StoreError
 from assess.core.schema import TABLES
@@ -277,7 +279,7 @@ def test_row_order_does_not_change_the_content(store: Store, path: Path, rng) ->
 
 def test_partition_hash_ignores_arrow_layout_but_not_content() -> None:
     base = pa.table({"a": pa.array(["x", None, "yz"]), "b": [1.0, -0.0, None]})
-    digest = store_module._partition_sha256
+    digest = store_hashing.partition_sha256
     same = [
         pa.table({"a": pa.array(["x", None, "yz"], type=pa.large_string()), "b": [1.0, 0.0, None]}),
         pa.concat_tables([base.slice(0, 1), base.slice(1)]),  # two chunks
@@ -435,7 +437,7 @@ def test_import_is_atomic(store: Store, path: Path, monkeypatch) -> None:
     data.kpis = typed("kpis", [("0101", "2026-08", "sales_gwh", 9.0)])
     data.exam_items.loc[0, "max_score"] = 2.5
     calls = []
-    real_write = store_module._write_table
+    real_write = store_imports._write_table
 
     def failing_write(con, plan, import_id):
         calls.append(plan.table.name)
@@ -443,7 +445,7 @@ def test_import_is_atomic(store: Store, path: Path, monkeypatch) -> None:
             raise RuntimeError("disk full")
         real_write(con, plan, import_id)
 
-    monkeypatch.setattr(store_module, "_write_table", failing_write)
+    monkeypatch.setattr(store_imports, "_write_table", failing_write)
     with pytest.raises(RuntimeError, match="disk full"):
         store.import_dataset(data)
     assert calls[:3] == ["units", "staff", "points"]  # two tables were written, then failure
@@ -451,7 +453,7 @@ def test_import_is_atomic(store: Store, path: Path, monkeypatch) -> None:
     assert store.content_sha256() == fingerprint
     assert_same_tables(store.read(), first)
 
-    monkeypatch.setattr(store_module, "_write_table", real_write)
+    monkeypatch.setattr(store_imports, "_write_table", real_write)
     summary = store.import_dataset(data)  # the connection is usable after the rollback
     assert summary.import_id == 2
     assert sorted(summary.actions.query("action != 'unchanged'")["table"]) == [
@@ -696,7 +698,7 @@ def test_read_only_some_quarters_of_the_fact_tables(small_dataset, tmp_path):
 
 def test_categorical_columns_hold_the_same_values(small_dataset, tmp_path, monkeypatch):
     # Batches of 1,000 rows: each batch gets its own dictionary, unified at the end.
-    monkeypatch.setattr(store_module, "_BATCH_ROWS", 1_000)
+    monkeypatch.setattr(store_reads, "_BATCH_ROWS", 1_000)
     path = tmp_path / "c.duckdb"
     with Store.open(path) as store:
         store.import_dataset(small_dataset)

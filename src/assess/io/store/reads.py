@@ -1,0 +1,262 @@
+"""Reading the store back: tables as validated frames, all history or as of any import.
+
+Reads are built for a national store (27 million point rows): DuckDB's memory is capped,
+rows come in batches, and repetitive text columns can be read as categoricals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from assess.core.dataset import Dataset
+from assess.core.errors import ParameterError
+from assess.core.schema import KIND_DTYPES, TABLES, Table
+from assess.io.store.sql import (
+    ARROW_TYPES,
+    DEFAULT_STORE,
+    SQL_TYPES,
+    memory_limit,
+    open_connection,
+    quote,
+    store_columns,
+)
+
+__all__ = ["read", "read_store", "check_tables"]
+
+# Rows fetched from DuckDB at a time when reading a table.
+_BATCH_ROWS = 1_000_000
+# DuckDB's own memory while reading. By default it may take 80% of the RAM and keeps
+# every block it has read cached: 3.5 GB for the points of a national store, on top of
+# the frames being built. Within this limit it evicts the blocks it has scanned and sorts
+# a large table on disk, next to the store (``<store>.tmp``).
+_READ_MEMORY_LIMIT = "1GB"
+
+
+def read(
+    con: duckdb.DuckDBPyConnection,
+    store: Path,
+    tables: str | Iterable[str] | None = None,
+    *,
+    import_id: int | None = None,
+    quarters: Iterable[str] | None = None,
+    categorical: Mapping[str, Iterable[str]] | None = None,
+    columns: Mapping[str, Iterable[str]] | None = None,
+) -> Dataset:
+    """The tables of the store at ``store`` open on ``con``: :meth:`Store.read`."""
+    names = check_tables("Store.read", tables)
+    as_of = _check_import_id(con, "Store.read", import_id)
+    as_category = _check_categorical("Store.read", categorical, names)
+    chosen = _check_columns("Store.read", columns, names)
+    present = store_columns(con)
+    wanted = None if quarters is None else sorted({str(q) for q in quarters})
+    with memory_limit(con, _READ_MEMORY_LIMIT):
+        frames = {
+            name: _read_table(
+                con,
+                TABLES[name],
+                as_of,
+                present.get(name, set()),
+                wanted,
+                as_category.get(name, ()),
+                chosen.get(name),
+            )
+            for name in names
+        }
+    return Dataset(**frames, sources={name: str(store) for name in names})
+
+
+def _check_import_id(con: duckdb.DuckDBPyConnection, func: str, import_id: int | None) -> int:
+    ids = [int(i) for (i,) in con.sql("SELECT import_id FROM imports").fetchall()]
+    if import_id is None:
+        return max(ids, default=0)
+    if isinstance(import_id, bool) or import_id not in ids:
+        accepted = (
+            f"an import id of this store ({', '.join(map(str, sorted(ids)))})"
+            if ids
+            else "None (the store holds no import yet)"
+        )
+        raise ParameterError(func, "import_id", accepted, import_id)
+    return int(import_id)
+
+
+def _read_table(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    as_of: int,
+    present: set[str],
+    quarters: list[str] | None = None,
+    categorical: tuple[str, ...] = (),
+    columns: set[str] | None = None,
+) -> pd.DataFrame:
+    read = present if columns is None else present & columns
+    select = ", ".join(
+        f"d.{quote(c.name)}" if c.name in read else f"NULL::{SQL_TYPES[c.kind]} {quote(c.name)}"
+        for c in table.columns
+    )
+    if present:
+        only = quarters if (quarters is not None and table.period) else None
+        in_quarters = 'AND "partition" IN (SELECT unnest(?::VARCHAR[]))' if only else ""
+        reader = con.sql(
+            f"""
+            SELECT {select} FROM {quote(table.name)} AS d
+            JOIN (SELECT "partition", max(import_id) AS import_id FROM partition_revisions
+                  WHERE table_name = ? AND import_id <= ? {in_quarters}
+                  GROUP BY "partition") AS p
+              ON d._partition = p."partition" AND d._import_id = p.import_id
+            ORDER BY {", ".join(f"d.{quote(k)}" for k in table.key)}
+            """,
+            params=[table.name, as_of, *([only] if only else [])],
+        ).to_arrow_reader(_BATCH_ROWS)
+        # Batch by batch, so that a categorical column never exists as strings in full.
+        batches = [_encode(batch, categorical) for batch in reader]
+        empty = pa.RecordBatch.from_pylist([], schema=reader.schema)
+        schema = _encode(empty, categorical).schema
+        rows = pa.Table.from_batches(batches, schema=schema).unify_dictionaries()
+        del batches
+    else:  # a table the contract gained after this read-only store was written
+        rows = pa.table(
+            [pa.array([], type=ARROW_TYPES[c.kind]) for c in table.columns],
+            names=table.column_names,
+        )
+    return _to_pandas(table, rows, categorical)
+
+
+def read_store(
+    path: str | Path = DEFAULT_STORE,
+    tables: str | Iterable[str] | None = None,
+    *,
+    import_id: int | None = None,
+    quarters: Iterable[str] | None = None,
+    categorical: Mapping[str, Iterable[str]] | None = None,
+    columns: Mapping[str, Iterable[str]] | None = None,
+) -> Dataset:
+    """Read the store in one call: the notebook way to get every table with all history.
+
+    Opens ``path`` read-only, reads, and closes it again, so imports are not blocked.
+
+    Parameters
+    ----------
+    path : str or Path, default :data:`DEFAULT_STORE`
+        The store file.
+    tables : str or iterable of str, optional
+        Table names (default all).
+    import_id : int, optional
+        Read the store as it was right after this import.
+    quarters : iterable of str, optional
+        Only these quarters of the fact tables (see :meth:`Store.read`).
+    categorical : mapping of str to iterable of str, optional
+        Text columns to read as pandas categoricals, per table (see :meth:`Store.read`).
+    columns : mapping of str to iterable of str, optional
+        Columns to read, per table; the others come back empty (see :meth:`Store.read`).
+
+    Returns
+    -------
+    Dataset
+        See :meth:`Store.read`.
+    """
+    path = Path(path)
+    con = open_connection(path, create=False, read_only=True)
+    try:
+        return read(
+            con,
+            path,
+            tables,
+            import_id=import_id,
+            quarters=quarters,
+            categorical=categorical,
+            columns=columns,
+        )
+    finally:
+        con.close()
+
+
+def _encode(batch: pa.RecordBatch, categorical: tuple[str, ...]) -> pa.RecordBatch:
+    """``batch`` in memory of its own, the ``categorical`` columns dictionary-encoded.
+
+    A column sliced from a batch DuckDB exported would keep the whole batch alive, the
+    strings of the encoded columns too (1.7 GB for the points of a national store).
+    """
+    columns = [
+        pc.dictionary_encode(batch.column(name))
+        if name in categorical
+        else pa.concat_arrays([batch.column(name)])  # a copy
+        for name in batch.schema.names
+    ]
+    return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
+
+
+def _to_pandas(table: Table, rows: pa.Table, categorical: tuple[str, ...] = ()) -> pd.DataFrame:
+    mapper = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}.get
+    # self_destruct frees each Arrow column once converted: no second full copy of a table.
+    frame = rows.to_pandas(
+        types_mapper=mapper, date_as_object=False, self_destruct=True, split_blocks=True
+    )
+    frame = frame.astype(
+        {c.name: KIND_DTYPES[c.kind] for c in table.columns if c.name not in categorical}
+    )
+    for name in categorical:
+        column = frame[name].cat
+        frame[name] = column.reorder_categories(column.categories.sort_values())
+    return frame
+
+
+def check_tables(func: str, tables: str | Iterable[str] | None) -> list[str]:
+    if tables is None:
+        return list(TABLES)
+    names = [tables] if isinstance(tables, str) else list(tables)
+    for name in names:
+        if name not in TABLES:
+            raise ParameterError(func, "tables", f"names among {', '.join(TABLES)}", name)
+    return names
+
+
+def _check_categorical(
+    func: str, categorical: Mapping[str, Iterable[str]] | None, names: list[str]
+) -> dict[str, tuple[str, ...]]:
+    if categorical is None:
+        return {}
+    if not isinstance(categorical, Mapping):
+        raise ParameterError(
+            func, "categorical", "a mapping of table name to column names", categorical
+        )
+    out = {}
+    for name, columns in categorical.items():
+        if name not in names:
+            raise ParameterError(func, "categorical", f"tables among {', '.join(names)}", name)
+        text = [c.name for c in TABLES[name].columns if SQL_TYPES[c.kind] == "VARCHAR"]
+        chosen = (columns,) if isinstance(columns, str) else tuple(columns)
+        for column in chosen:
+            if column not in text:
+                raise ParameterError(
+                    func, "categorical", f"text columns of {name}: {', '.join(text)}", column
+                )
+        out[name] = tuple(dict.fromkeys(chosen))
+    return out
+
+
+def _check_columns(
+    func: str, columns: Mapping[str, Iterable[str]] | None, names: list[str]
+) -> dict[str, set[str]]:
+    if columns is None:
+        return {}
+    if not isinstance(columns, Mapping):
+        raise ParameterError(func, "columns", "a mapping of table name to column names", columns)
+    out = {}
+    for name, chosen in columns.items():
+        if name not in names:
+            raise ParameterError(func, "columns", f"tables among {', '.join(names)}", name)
+        known = TABLES[name].column_names
+        picked = {chosen} if isinstance(chosen, str) else set(chosen)
+        unknown = sorted(picked - set(known))
+        if unknown:
+            raise ParameterError(
+                func, "columns", f"columns of {name}: {', '.join(known)}", unknown[0]
+            )
+        out[name] = picked
+    return out
