@@ -1,0 +1,313 @@
+"""One glossary for every label a reader sees: table and workbook headers, chart titles,
+axis labels and legends, captions and the status words of tables.
+
+Each concept has a stable English key and a :class:`Term` with its Chinese and English
+words; :func:`term` picks one language, or both (``"zh-en"``: the Chinese, a space, the
+English), so one switch turns a report, a workbook or a chart Chinese-only, English-only
+or bilingual. Text from data (unit names, indicator names from the scheme) is not a label
+and stays as the data has it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import NamedTuple
+
+from assess.core.checks import check_choice
+from assess.core.errors import ParameterError
+
+__all__ = ["Term", "TERMS", "LANGUAGES", "check_language", "term"]
+
+#: Values of every ``language`` parameter: Chinese only, English only, or both (Chinese
+#: first).
+LANGUAGES: tuple[str, ...] = ("zh", "en", "zh-en")
+
+
+class Term(NamedTuple):
+    """The Chinese and the English words of one concept.
+
+    A ``Term`` is a ``(zh, en)`` pair, so it unpacks as one. ``en`` is written as a label
+    shows it (capitalised) for headers and chart labels, and in lower case for words that
+    run inside a sentence or a cell (status words).
+    """
+
+    zh: str
+    en: str
+
+
+_T = Term
+
+_TERMS: dict[str, Term] = {
+    # --- people, units and the appraisal (report tables, appraisal workbook) -----------
+    "person_id": _T("人员编号", "ID"),
+    "member": _T("人员编号", "Member"),
+    "name": _T("姓名", "Name"),
+    "unit_code": _T("单位编码", "Unit code"),
+    "unit_name": _T("单位名称", "Unit name"),
+    "branch_name": _T("所在支部", "Branch"),
+    "county": _T("县公司编码", "County company"),
+    "city": _T("市公司编码", "City company"),
+    "quarter": _T("季度", "Quarter"),
+    "pioneer_index": _T("先锋指数", "Pioneer Index"),
+    "index_before_veto": _T("否决前指数", "Index before vetoes"),
+    "weighted": _T("加权标准化得分", "Weighted normalised score"),
+    "deductions": _T("扣分", "Deductions"),
+    "vetoes": _T("一票否决项", "Vetoes"),
+    "vetoed": _T("一票否决", "Vetoed"),
+    "grade": _T("等次", "Grade"),
+    "borderline": _T("临界", "Borderline"),
+    "rank_overall": _T("全省名次", "Overall rank"),
+    "rank_branch": _T("支部内名次", "Rank in branch"),
+    "rank_county": _T("县公司内名次", "Rank in county"),
+    "rank_city": _T("市公司内名次", "Rank in city"),
+    "index_yoy": _T("同比", "YoY"),
+    "index_qoq": _T("环比", "QoQ"),
+    "indicator": _T("指标编码", "Indicator"),
+    "indicator_points": _T("计分（封顶后）", "Points (capped)"),
+    "location": _T("标准化起点", "Normalisation start"),
+    "scale": _T("标准化跨度", "Normalisation span"),
+    "normalised": _T("标准化值", "Normalised value"),
+    "weight": _T("权重", "Weight"),
+    "contribution": _T("贡献分", "Contribution"),
+    "base": _T("基础分", "Base"),
+    "kind": _T("类别", "Kind"),
+    "rule": _T("规则", "Rule"),
+    "rule_name": _T("规则名称", "Rule name"),
+    "n_items": _T("条数", "Items"),
+    "raw_points": _T("原始分", "Raw points"),
+    "item_capped": _T("单条封顶后", "Capped per item"),
+    "cap_applied": _T("封顶", "Capped"),
+    "evidence_ids": _T("佐证/事件编号", "Evidence / event IDs"),
+    "n_events": _T("事件数", "Events"),
+    "max_severity": _T("最高严重程度", "Severity"),
+    "reason": _T("列入原因", "Reason"),
+    "events": _T("事件", "Events"),
+    "party_score": _T("党建评价得分", "Party-building score"),
+    "business_score": _T("业务评价得分", "Business score"),
+    "stars": _T("星级", "Stars"),
+    "all_round": _T("全能型五星", "All-round five-star"),
+    "missing": _T("缺数据指标", "Missing indicators"),
+    "target": _T("目标", "Target"),
+    "criterion": _T("差距项", "Criterion"),
+    "current": _T("当前值", "Current"),
+    "threshold": _T("门槛", "Threshold"),
+    "gap": _T("差距", "Gap"),
+    "note": _T("说明", "Note"),
+    "group": _T("分组", "Group"),
+    "n": _T("人数", "Members"),
+    "members": _T("党员人数", "Members"),
+    "member_index_mean": _T("先锋指数均值", "Mean Pioneer Index"),
+    "max_share": _T("上限比例", "Maximum share"),
+    "cap": _T("上限人数", "Maximum"),
+    "min_share": _T("下限比例", "Minimum share"),
+    "min": _T("下限人数", "Minimum"),
+    "count": _T("实际人数", "Count"),
+    "share": _T("实际比例", "Share"),
+    "tied_at_cap": _T("同分跨线人数", "Tied at the cap"),
+    "ok": _T("合规", "Met"),
+    "score": _T("分数", "Score"),
+    "upper_grade": _T("上一等次", "Grade above"),
+    "lower_grade": _T("下一等次", "Grade below"),
+    "cutoff": _T("分界分数", "Cut-off"),
+    "distance": _T("距分界", "Distance to cut-off"),
+    # --- the campaign effect overview and falsification tables ---------------------------
+    "outcome": _T("事件", "Event"),
+    "naive_before": _T("上年同期", "Before"),
+    "naive_after": _T("活动后", "After"),
+    "naive_change": _T("简单同比", "Naive YoY"),
+    "design_change": _T("设计估计", "Design-based"),
+    "interval": _T("置信区间", "Interval"),
+    "p_value": _T("p 值", "p\u2011value"),
+    "p_adjusted": _T("校正后 p", "Adjusted p"),
+    "evidence": _T("结论", "Evidence"),
+    "checks": _T("证伪检验", "Checks"),
+    "check": _T("检验", "Check"),
+    "purpose": _T("检验的问题", "What it asks"),
+    "result": _T("结果", "Result"),
+    "detail": _T("具体情况", "Detail"),
+    "rate_ratio": _T("率比", "Rate ratio"),
+    "ci_low": _T("区间下限", "Lower limit"),
+    "ci_high": _T("区间上限", "Upper limit"),
+    "violation_rate": _T("违章率", "Violation rate"),
+    # --- evidence words of a verdict (effect/verdict.py) -----------------------------------
+    "evidence_decrease": _T("有下降的证据", "evidence of a fall"),
+    "evidence_increase": _T("有上升的证据", "evidence of a rise"),
+    "evidence_inconclusive": _T("与随机波动无法区分", "not distinguishable from chance"),
+    # --- 同比 / 环比 statuses (appraisal/change.py) ----------------------------------------
+    "change_up": _T("增长", "up"),
+    "change_down": _T("下降", "down"),
+    "change_flat": _T("持平", "unchanged"),
+    "change_new": _T("新增", "new (zero base)"),
+    "change_zero_base": _T("基数为零", "zero base, not computable"),
+    "change_turnaround": _T("扭亏为盈", "from negative to positive"),
+    "change_to_negative": _T("由盈转亏", "from positive to negative"),
+    "change_loss_narrowed": _T("减亏", "negative, narrowed"),
+    "change_loss_widened": _T("增亏", "negative, widened"),
+    "change_no_base": _T("基期无数据", "no base-period data"),
+    "change_no_current": _T("本期无数据", "no current-period data"),
+    "percentage_points": _T("个百分点", "pp"),
+    # --- red / yellow / green (tracking) ----------------------------------------------------
+    "rag_red": _T("红色：逾期未完成", "Red: overdue"),
+    "rag_yellow": _T("黄色：临近期限", "Yellow: deadline near"),
+    "rag_green": _T("绿色：正常或提示", "Green: fine or notice"),
+    "project_red": _T("红色：逾期未完成", "Red: overdue, not closed"),
+    "project_yellow": _T("黄色：临期且进度滞后", "Yellow: due soon and behind plan"),
+    "project_green": _T("绿色：正常", "Green: on track or closed"),
+    "project_none": _T("无", "None"),
+    "problem_red": _T("红色告警：逾期未销号", "Red alert: overdue, open"),
+    "problem_yellow": _T("黄色提醒：临近整改期限", "Yellow reminder: deadline near"),
+    "problem_green": _T("绿色：按期推进或已销号", "Green: in time or closed"),
+    "problem_none": _T("无", "None"),
+    "duty_red": _T("红色告警", "Red alert"),
+    "duty_yellow": _T("黄色提醒", "Yellow reminder"),
+    "duty_green": _T("绿色通知", "Green notice"),
+    "duty_none": _T("无需提示", "No alert"),
+    "tracking_projects": _T("项目", "Projects"),
+    "tracking_problems": _T("问题整改", "Problems"),
+    "tracking_duties": _T("党务任务", "Duties"),
+    # --- star names (appraisal/stars.py) ----------------------------------------------------
+    "stars_0": _T("未评星", "No star"),
+    "stars_1": _T("一星", "One star"),
+    "stars_2": _T("二星", "Two stars"),
+    "stars_3": _T("三星", "Three stars"),
+    "stars_4": _T("四星", "Four stars"),
+    "stars_5": _T("五星", "Five stars"),
+    # --- chart titles, axis labels and legends ---------------------------------------------
+    "members_axis": _T("人数", "Members"),
+    "count_axis": _T("人数", "Count"),
+    "takers_axis": _T("人数", "Takers"),
+    "items_axis": _T("项数", "Items"),
+    "events_axis": _T("事件数", "Events"),
+    "assignments_axis": _T("分配数", "Assignments"),
+    "exposure": _T("暴露量", "Exposure"),
+    "rate_per_exposure": _T("率（事件数/暴露量）", "Rate (events per exposure)"),
+    "rate_ratio_after_before": _T("率比（后期/前期）", "Rate ratio (after/before)"),
+    "rate_ratio_fall": _T("率比（<1 表示下降）", "Rate ratio (< 1 is a fall)"),
+    "index_distribution": _T("先锋指数分布", "Distribution of the index"),
+    "grade_quota_title": _T("各等次人数与名额", "Members per grade against quotas"),
+    "minimum": _T("下限", "Minimum"),
+    "composite_score": _T("综合得分", "Score"),
+    "ahp_weights": _T("层次分析法权重", "AHP weights"),
+    "five_star_title": _T("五星党支部：双达标", "Five-star branches: both standards"),
+    "party_sub_score": _T("党建评价得分", "Party-building sub-score"),
+    "business_sub_score": _T("业务评价得分", "Business sub-score"),
+    "rank_band": _T("中位名次与 5–95% 区间", "Median rank, 5–95% band"),
+    "base_rank": _T("基准名次", "Base rank"),
+    "rank_axis": _T("名次（1 = 最好）", "Rank (1 = best)"),
+    "rows_by_median_rank": _T("对象（按中位名次排序）", "Rows sorted by median rank"),
+    "rank_robustness": _T("名次稳健性", "Rank robustness"),
+    "grade_holds": _T("等次稳定", "Grade holds"),
+    "grade_changes": _T("随权重变化", "Grade changes"),
+    "grade_stability_title": _T(
+        "权重变化时等次是否稳定", "Do grades hold when the weights change?"
+    ),
+    "rag_title": _T("红黄绿状态", "Red, yellow, green"),
+    "project_status": _T("项目状态", "Project status"),
+    "projects_axis": _T("项目数", "Projects"),
+    "problem_status": _T("问题整改状态", "Problem status"),
+    "problems_axis": _T("问题数", "Problems"),
+    "duty_alerts": _T("任务提醒", "Duty alerts"),
+    "duties_axis": _T("任务数", "Duties"),
+    "section": _T("板块", "Section"),
+    "mastery": _T("掌握率", "Mastery"),
+    "section_mastery_title": _T("板块掌握率（* 薄弱）", "Section mastery (* weak)"),
+    "pass_mark": _T("及格线", "Pass mark"),
+    "score_distribution": _T("每季一考成绩分布", "Score distribution"),
+    "difficulty": _T("难度（得分率）", "Difficulty (share of points)"),
+    "item_total_r": _T("校正题总相关", "Corrected item–total r"),
+    "item_map": _T("题目分析图", "Item map"),
+    "reassigned_rate_ratio": _T("重新分配后的率比", "Rate ratio under re-assignment"),
+    "actual_assignment": _T("实际分配", "Actual assignment"),
+    "randomisation_distribution": _T("随机化分布", "Randomisation distribution"),
+    "bootstrap_t": _T("自助 t 统计量", "Bootstrap t"),
+    "t_statistic": _T("t 统计量", "t statistic"),
+    "observed": _T("实际", "Observed"),
+    "wild_bootstrap_distribution": _T("野聚类自助分布", "Wild bootstrap distribution"),
+    "members_group": _T("党员", "Members"),
+    "non_members_group": _T("非党员", "Non-members"),
+    "members_vs_others": _T("党员与非党员对比", "Members vs non-members"),
+    "per_100_person_years": _T("每百人年", "Per 100 person-years"),
+    "rate_ratio_interval": _T("率比及置信区间", "Rate ratio and interval"),
+    "naive_yoy": _T("原始同比", "Naive year-on-year"),
+    "detectable_change": _T("把握可检出的变化", "Change detectable with the power"),
+    "fitted": _T("模型拟合", "Fitted"),
+    "counterfactual": _T("反事实（无活动）", "Counterfactual (no campaign)"),
+    "confidence_band": _T("置信带", "Band"),
+    "design_based": _T("设计估计", "Design-based"),
+    "simple_yoy": _T("简单同比", "Naive year-on-year"),
+    "campaign_effect_title": _T("活动效应：率比与置信区间", "Campaign effect: rate ratios"),
+    "treated_observed": _T("处理单位实际", "Treated units, observed"),
+    "event_study_title": _T("事件研究：领先与滞后效应", "Event study: leads and lags"),
+    "periods_since_start": _T("相对开始的期数", "Periods since the start"),
+    "treated_group": _T("处理组", "Treated group"),
+    "control_group": _T("对照组", "Control group"),
+    "before": _T("前期", "Before"),
+    "after": _T("后期", "After"),
+    "two_by_two_title": _T("两组两期对比", "Two groups, two periods"),
+    "falsification_checks": _T("证伪检验", "Falsification checks"),
+    "shrunken_rate": _T("收缩后的率及区间", "Shrunken rate and interval"),
+    "raw_rate": _T("原始率", "Raw rate"),
+    "overall_rate": _T("总体率", "Overall rate"),
+    "shrinkage_title": _T("单位率的经验贝叶斯收缩", "Empirical-Bayes shrunken rates"),
+    "control_limits": _T("控制限", "Limits"),
+    "target_rate": _T("目标率", "Target rate"),
+    "funnel_title": _T("漏斗图：单位率与控制限", "Funnel plot: unit rates and control limits"),
+    "shrunken_rate_ratio": _T("收缩后的率比及区间", "Shrunken rate ratio and interval"),
+    "raw_rate_ratio": _T("原始率比", "Raw rate ratio"),
+    "overall_rate_ratio": _T("总体率比", "Overall rate ratio"),
+    "unit_change_title": _T(
+        "各单位改善幅度（经验贝叶斯收缩）", "Change by unit (empirical-Bayes shrinkage)"
+    ),
+}
+
+#: Every term by its key (read-only).
+TERMS: Mapping[str, Term] = MappingProxyType(_TERMS)
+
+
+def check_language(func: str, language: str) -> str:
+    """``language`` if it is one of :data:`LANGUAGES`, else a bilingual ParameterError.
+
+    Examples
+    --------
+    >>> check_language("plot", "en")
+    'en'
+    """
+    return str(check_choice(func, "language", language, LANGUAGES))
+
+
+def term(key: str, language: str = "zh") -> str:
+    """The words of concept ``key`` in ``language``.
+
+    Parameters
+    ----------
+    key : str
+        A key of :data:`TERMS`, e.g. ``"pioneer_index"``.
+    language : {"zh", "en", "zh-en"}, default "zh"
+        Chinese, English, or both: the Chinese, a space, the English.
+
+    Raises
+    ------
+    ParameterError
+        ``key`` is not in the glossary, or ``language`` is not one of :data:`LANGUAGES`.
+
+    Examples
+    --------
+    >>> term("pioneer_index"), term("pioneer_index", "en"), term("pioneer_index", "zh-en")
+    ('先锋指数', 'Pioneer Index', '先锋指数 Pioneer Index')
+    """
+    check_language("term", language)
+    found = _TERMS.get(key)
+    if found is None:
+        raise ParameterError(
+            "term",
+            "key",
+            "a key of assess.core.glossary.TERMS",
+            key,
+            zh=f"term：术语表中没有 {key!r}（见 assess.core.glossary.TERMS）",
+        )
+    if language == "zh":
+        return found.zh
+    if language == "en":
+        return found.en
+    return f"{found.zh} {found.en}"
