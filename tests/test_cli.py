@@ -133,7 +133,7 @@ def test_effect_yoy_json_matches_the_exact_binomial_test(capsys):
     low, high = reference.proportion_ci(0.95, method="exact")
     assert exact["ci_low"] == pytest.approx(low / (1 - low), rel=1e-9)
     assert exact["ci_high"] == pytest.approx(high / (1 - high), rel=1e-9)
-    assert exact["rate_ratio"] == pytest.approx(0.9)
+    assert exact["estimate"] == pytest.approx(0.9)
     assert main(["effect", "yoy", "--before", "120", "--after", "108"]) == 0
     text = capsys.readouterr().out
     assert "无法区分" in text and "cannot be distinguished" in text

@@ -26,7 +26,12 @@ def _table(rng, n=24, treated=6, effect=0.7, start=12, pre_shift=1.0):
     return pd.DataFrame(rows, columns=["branch", "month", "complaints", "faults", "staff"])
 
 
-ARGS = {"unit": "branch", "period": "month", "count": "complaints", "exposure": "staff"}
+ARGS = {
+    "unit_col": "branch",
+    "period_col": "month",
+    "count_col": "complaints",
+    "exposure_col": "staff",
+}
 PILOTS = [f"b{u:02d}" for u in range(6)]
 
 
@@ -138,7 +143,7 @@ def test_falsification_warns_on_a_pre_period_effect(rng):
         ("none", {"start": "2024-01"}, "没有前期"),
         ("all_treated", {}, "没有对照组"),
         ("none", {"design": "did", "inference": "bootstrap"}, "'inference'"),
-        ("none", {"count": "missing"}, "'count'"),
+        ("none", {"count_col": "missing"}, "'count_col'"),
     ],
 )
 def test_bad_input_is_a_clear_bilingual_error(rng, change, kwargs, match):

@@ -146,7 +146,7 @@ def test_yoy_rate_ratio_and_exact_interval_match_the_conditional_binomial(data, 
     tails = stats.binom.cdf(k1, n, p0), stats.binom.sf(k1 - 1, n, p0)
     assert yoy.p_value == pytest.approx(min(1.0, 2 * min(tails)), rel=1e-9)
     saved = review.to_dict()
-    assert (saved["rate_ratio"], saved["ci_low"], saved["ci_high"]) == (
+    assert (saved["estimate"], saved["ci_low"], saved["ci_high"]) == (
         yoy.estimate,
         yoy.ci_low,
         yoy.ci_high,
@@ -184,7 +184,7 @@ def test_no_yoy_ratio_or_member_comparison_without_events(data):
     quiet = Dataset(units=data.units, staff=data.staff, exposure=data.exposure, events=calm)
     review = review_events(quiet, unit="0101", quarter="2026Q3", outcome="violation")
     assert review.count_last_year == 0 and review.yoy is None and review.members is None
-    assert review.to_dict()["rate_ratio"] is None
+    assert review.to_dict()["estimate"] is None
     assert "不能计算同比率比" in review.summary()
     with pytest.raises(ParameterError, match="window"):
         review_events(data, unit="0101", quarter="2026Q3", outcome="violation", window=0)

@@ -22,10 +22,10 @@ def _series(rng, effect=0.7, n=48, start=30):
     table = pd.DataFrame({"unit": "A", "month": MONTHS[:n], "n": rng.poisson(mu), "staff": expo})
     return make_panel(
         table,
-        unit="unit",
-        period="month",
-        count="n",
-        exposure="staff",
+        unit_col="unit",
+        period_col="month",
+        count_col="n",
+        exposure_col="staff",
         treated_units=["A"],
         start=MONTHS[start],
     )

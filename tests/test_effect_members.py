@@ -79,9 +79,9 @@ def test_crude_rate_ratio_matches_poisson_glm(rng):
     ).fit()
     assert res.estimate == pytest.approx(math.exp(glm.params[1]), rel=1e-8)
     low, high = np.exp(glm.conf_int()[1])
-    wald = compare_rates(a, b, exposure1=t1, exposure2=t0, methods=("wald-log",)).iloc[0]
+    wald = compare_rates(a, t1, b, t0, methods=("wald-log",)).iloc[0]
     assert (wald["ci_low"], wald["ci_high"]) == pytest.approx((low, high), rel=1e-6)
-    expected = compare_rates(a, b, exposure1=t1, exposure2=t0).loc["exact-cond"]
+    expected = compare_rates(a, t1, b, t0).loc["exact-cond"]
     assert (res.ci_low, res.ci_high, res.p_value) == pytest.approx(
         (expected["ci_low"], expected["ci_high"], expected["p_value"])
     )
@@ -143,7 +143,7 @@ def test_one_stratum_reduces_to_the_crude_log_wald_interval():
     est, low, high, _ = mantel_haenszel_rate_ratio(
         np.array([12]), np.array([800.0]), np.array([45]), np.array([1500.0])
     )
-    wald = compare_rates(12, 45, exposure1=800.0, exposure2=1500.0, methods=("wald-log",)).iloc[0]
+    wald = compare_rates(12, 800.0, 45, 1500.0, methods=("wald-log",)).iloc[0]
     assert (est, low, high) == pytest.approx((wald["estimate"], wald["ci_low"], wald["ci_high"]))
 
 

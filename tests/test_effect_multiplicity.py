@@ -33,7 +33,7 @@ def test_holm_by_hand():
     res = adjust_pvalues(P, method="holm")
     np.testing.assert_allclose(res["p_adjusted"], [0.04, 0.09, 0.09, 0.025, 0.2])
     assert res["reject"].tolist() == [True, False, False, True, False]
-    assert adjust_pvalues(P, method="holm", alpha=0.1)["reject"].tolist() == [
+    assert adjust_pvalues(P, method="holm", significance=0.1)["reject"].tolist() == [
         True,
         True,
         True,
@@ -67,7 +67,7 @@ def test_multiindex_mapping_and_list_inputs():
         ([0.1, -0.01], {}, "pvalues"),
         (["x", 0.1], {}, "pvalues"),
         ([0.1, 0.2], {"method": "bonferroni"}, "method.*'fdr_bh', 'holm'"),
-        ([0.1, 0.2], {"alpha": 0}, "alpha"),
+        ([0.1, 0.2], {"significance": 0}, "significance"),
     ],
 )
 def test_bad_input(pvalues, kwargs, match):

@@ -50,27 +50,25 @@ def _binom_reference(before, after, e_before, e_after, confidence=0.95):
 @pytest.mark.parametrize(("before", "after", "e_before", "e_after"), CASES)
 def test_exact_conditional_matches_scipy_binomtest(before, after, e_before, e_after):
     less, greater, low, high = _binom_reference(before, after, e_before, e_after)
-    two = compare_rates(after, before, exposure1=e_after, exposure2=e_before).loc["exact-cond"]
+    two = compare_rates(after, e_after, before, e_before).loc["exact-cond"]
     assert two["p_value"] == pytest.approx(min(1.0, 2 * min(less, greater)), rel=1e-9)
     assert two["ci_low"] == pytest.approx(low, rel=1e-9, abs=1e-12)
     assert two["ci_high"] == pytest.approx(high, rel=1e-9)
     assert two["estimate"] == pytest.approx((after / e_after) / (before / e_before))
-    one = compare_rates(
-        after, before, exposure1=e_after, exposure2=e_before, alternative="less"
-    ).loc["exact-cond"]
+    one = compare_rates(after, e_after, before, e_before, alternative="less").loc["exact-cond"]
     assert one["p_value"] == pytest.approx(less, rel=1e-9)
     assert one["ci_low"] == 0.0
     _, _, _, high90 = _binom_reference(before, after, e_before, e_after, confidence=0.90)
     assert one["ci_high"] == pytest.approx(high90, rel=1e-9)
-    greater_row = compare_rates(
-        after, before, exposure1=e_after, exposure2=e_before, alternative="greater"
-    ).loc["exact-cond"]
+    greater_row = compare_rates(after, e_after, before, e_before, alternative="greater").loc[
+        "exact-cond"
+    ]
     assert greater_row["p_value"] == pytest.approx(greater, rel=1e-9)
     assert math.isinf(greater_row["ci_high"])
 
 
 def test_ten_percent_fall_from_120_is_indistinguishable_from_noise():
-    res = rate_ratio_test(120, 108)
+    res = rate_ratio_test(120, 1.0, 108, 1.0)
     # scipy.stats.binomtest(108, 228, 0.5): p = 0.46639, Clopper–Pearson (0.40740, 0.54066).
     assert res.p_value == pytest.approx(0.4663894797, rel=1e-8)
     assert res.estimate == pytest.approx(0.9)
@@ -88,7 +86,7 @@ def test_ten_percent_fall_from_120_is_indistinguishable_from_noise():
 
 
 def test_fall_from_467_to_100_is_real():
-    res = rate_ratio_test(467, 100, methods=METHODS)
+    res = rate_ratio_test(467, 1.0, 100, 1.0, methods=METHODS)
     assert res.verdict.evidence == "decrease"
     assert res.p_value < 1e-50
     assert res.ci_high < 0.27
@@ -104,19 +102,18 @@ def test_seed_000_claim_of_minus_78_59_percent_implies_a_real_fall():
     ]
     assert pairs[0] == (313, 67)
     assert (467, 100) in pairs
-    smallest = rate_ratio_test(*pairs[0])
+    before, after = pairs[0]
+    smallest = rate_ratio_test(before, 1.0, after, 1.0)
     assert smallest.verdict.evidence == "decrease"
     assert smallest.ci_high < 0.29
     # The same bare percentage from 14 → 3 is far weaker evidence.
-    small = rate_ratio_test(14, 3)
+    small = rate_ratio_test(14, 1.0, 3, 1.0)
     assert small.ci_low < 0.05 and small.ci_high > 0.75
 
 
 @pytest.mark.parametrize(("before", "after", "e_before", "e_after"), CASES[:4])
 def test_score_and_wald_log_match_statsmodels(before, after, e_before, e_after):
-    table = compare_rates(
-        after, before, exposure1=e_after, exposure2=e_before, methods=("score", "wald-log")
-    )
+    table = compare_rates(after, e_after, before, e_before, methods=("score", "wald-log"))
     for method in ("score", "wald-log"):
         low, high = sm_rates.confint_poisson_2indep(after, e_after, before, e_before, method=method)
         assert table.loc[method, "ci_low"] == pytest.approx(low, rel=1e-6)
@@ -132,7 +129,7 @@ def test_score_and_wald_log_match_statsmodels(before, after, e_before, e_after):
 @pytest.mark.parametrize("method", ["exact-cond", "score"])
 def test_interval_limits_are_where_the_test_stops_rejecting(method):
     # Duality: at each limit the one-sided test of that ratio has p = alpha / 2.
-    row = compare_rates(30, 55, exposure1=2.0, exposure2=3.0, methods=(method,)).iloc[0]
+    row = compare_rates(30, 2.0, 55, 3.0, methods=(method,)).iloc[0]
     for value, alternative in ((row["ci_low"], "larger"), (row["ci_high"], "smaller")):
         p = sm_rates.test_poisson_2indep(
             30, 2.0, 55, 3.0, value=value, method=method, alternative=alternative
@@ -141,7 +138,7 @@ def test_interval_limits_are_where_the_test_stops_rejecting(method):
 
 
 def test_zero_after_count():
-    table = compare_rates(0, 9, exposure1=280.0, exposure2=300.0, methods=METHODS)
+    table = compare_rates(0, 280.0, 9, 300.0, methods=METHODS)
     assert (table["estimate"] == 0).all()
     assert table.loc["exact-cond", "ci_low"] == 0.0
     assert table.loc["score", "ci_low"] == 0.0
@@ -152,8 +149,8 @@ def test_zero_after_count():
 
 
 def test_exposure_scale_does_not_matter():
-    a = rate_ratio_test(40, 52, exposure_before=100.0, exposure_after=130.0)
-    b = rate_ratio_test(40, 52, exposure_before=1000.0, exposure_after=1300.0)
+    a = rate_ratio_test(40, 100.0, 52, 130.0)
+    b = rate_ratio_test(40, 1000.0, 52, 1300.0)
     assert a.estimate == pytest.approx(1.0)
     columns = ["estimate", "ci_low", "ci_high", "p_value"]
     np.testing.assert_allclose(a.methods[columns], b.methods[columns], rtol=1e-9)
@@ -200,11 +197,11 @@ def test_detectable_ratio_undefined_for_tiny_counts():
 
 
 def test_result_shapes_and_json():
-    res = rate_ratio_test(467, 100, methods=("exact-cond", "score", "wald-log"))
+    res = rate_ratio_test(467, 1.0, 100, 1.0, methods=("exact-cond", "score", "wald-log"))
     assert isinstance(res, RateComparison)
     data = json.loads(json.dumps(res.to_dict(), allow_nan=False))
     assert [m["method"] for m in data["methods"]] == ["exact-cond", "score", "wald-log"]
-    assert set(data["methods"][0]) == {"method", "rate_ratio", "ci_low", "ci_high", "p_value"}
+    assert set(data["methods"][0]) == {"method", "estimate", "ci_low", "ci_high", "p_value"}
     assert data["naive_change_pct"] == pytest.approx(-78.5867237687)
     frame = res.to_frame()
     assert list(frame.columns) == [
@@ -222,27 +219,31 @@ def test_result_shapes_and_json():
     assert "同比核查" in res._repr_html_()
     ax = res.plot()
     assert "率比" in ax.get_xlabel()
-    one_sided = rate_ratio_test(467, 100, alternative="less").to_dict()
-    assert one_sided["ci_low"] == 0.0 and one_sided["detectable_rise_ratio"] is None
+    one_sided = rate_ratio_test(467, 1.0, 100, 1.0, alternative="less").to_dict()
+    assert one_sided["ci_low"] == 0.0 and one_sided["detectable_rise"] is None
+
+
+# A valid call; each bad case changes one argument of it.
+_VALID = {"count_before": 10, "exposure_before": 1.0, "count_after": 3, "exposure_after": 1.0}
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "match"),
+    ("change", "match"),
     [
-        ({"count_before": -1, "count_after": 3}, "count_before.*whole number"),
-        ({"count_before": 10, "count_after": 2.5}, "count_after.*whole number"),
-        ({"count_before": 0, "count_after": 3}, "count_before"),
-        ({"count_before": 10, "count_after": 3, "exposure_before": 0}, "exposure_before.*> 0"),
-        ({"count_before": 10, "count_after": 3, "exposure_after": math.nan}, "exposure_after"),
-        ({"count_before": 10, "count_after": 3, "confidence": 95}, "confidence"),
-        ({"count_before": 10, "count_after": 3, "alternative": "smaller"}, "alternative"),
-        ({"count_before": 10, "count_after": 3, "methods": ("exact",)}, "methods"),
-        ({"count_before": 10, "count_after": 3, "methods": ()}, "methods"),
+        ({"count_before": -1}, "count_before.*whole number"),
+        ({"count_after": 2.5}, "count_after.*whole number"),
+        ({"count_before": 0}, "count_before"),
+        ({"exposure_before": 0}, "exposure_before.*> 0"),
+        ({"exposure_after": math.nan}, "exposure_after"),
+        ({"confidence": 95}, "confidence"),
+        ({"alternative": "smaller"}, "alternative"),
+        ({"methods": ("exact",)}, "methods"),
+        ({"methods": ()}, "methods"),
     ],
 )
-def test_bad_input(kwargs, match):
+def test_bad_input(change, match):
     with pytest.raises(ParameterError, match=match):
-        rate_ratio_test(**kwargs)
+        rate_ratio_test(**(_VALID | change))
 
 
 def test_bad_power_and_direction():

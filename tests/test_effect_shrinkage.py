@@ -159,13 +159,13 @@ def test_shrinkage_outputs():
 @pytest.mark.parametrize(
     ("call", "match"),
     [
-        (lambda: shrink_rates([1, -2, 3], [1, 1, 1]), "counts.*whole numbers ≥ 0"),
+        (lambda: shrink_rates([1, -2, 3], [1, 1, 1]), "count.*whole numbers ≥ 0"),
         (lambda: shrink_rates([1, 2, 3], [1, 0, 1]), "exposure.*> 0"),
         (lambda: shrink_rates([1, 2, 3], [1, 1]), "exposure.*length 3"),
         (lambda: shrink_rates([1, 2], [1, 1]), "at least 3 units"),
         (lambda: shrink_rates([1, 2, 3], [1, 1, 1], units=list("AAB")), "distinct"),
         (lambda: shrink_rates([1, 2, 3], [1, 1, 1], method="reml"), "method"),
-        (lambda: funnel([1, 2, 3], [1, 1, 1], limits=(0.998, 0.95)), "limits"),
+        (lambda: funnel([1, 2, 3], [1, 1, 1], confidence=(0.998, 0.95)), "confidence"),
         (lambda: funnel([1, 2, 3], [1, 1, 1], target=0), "target"),
         (lambda: funnel([0, 0, 0], [1, 1, 1]), "at least one event"),
         (lambda: shrink_rate_ratios([1, 2, 3], [1, 1, 1], [1, 2], [1, 1, 1]), "count_after"),

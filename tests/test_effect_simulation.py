@@ -123,10 +123,10 @@ def test_demo_planted_effects_are_recovered(tmp_path):
             warnings.simplefilter("ignore", UserWarning)
             res = analyse_effect(
                 table,
-                unit="unit_code",
-                period="month",
-                count=outcome,
-                exposure=planted["exposure"],
+                unit_col="unit_code",
+                period_col="month",
+                count_col=outcome,
+                exposure_col=planted["exposure"],
                 starts=starts,
                 negative_control="fault",
                 outcome=outcome,

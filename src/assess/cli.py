@@ -73,9 +73,9 @@ def _source_files(sources: dict[str, str]) -> dict[str, Path]:
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
-    from assess.appraisal.scoring import read_for_scoring, score_quarter
+    from assess.appraisal.scoring import score_quarter
     from assess.core.scheme import load_scheme
-    from assess.io.store import Store
+    from assess.io.store import Store, read_for_scoring
 
     scheme = load_scheme(args.scheme)
     dataset = read_for_scoring(args.store, quarter=args.quarter)
@@ -146,9 +146,9 @@ def _cmd_effect_yoy(args: argparse.Namespace) -> int:
 
     result = rate_ratio_test(
         args.before,
+        args.exposure_before,
         args.after,
-        exposure_before=args.exposure_before,
-        exposure_after=args.exposure_after,
+        args.exposure_after,
         confidence=args.confidence,
         methods=("exact-cond", "score", "wald-log"),
     )
@@ -191,11 +191,11 @@ def _cmd_effect_run(args: argparse.Namespace) -> int:
         data = read_table_file(args.input)
         result = analyse_effect(
             data,
-            unit=args.unit,
-            period=args.period,
-            count=args.count,
-            exposure=args.exposure,
-            treated=args.treated,
+            unit_col=args.unit,
+            period_col=args.period,
+            count_col=args.count,
+            exposure_col=args.exposure,
+            treated_col=args.treated,
             treated_units=args.treated_units,
             start=args.start,
             design=args.design,

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 import pandas as pd
 from matplotlib.axes import Axes
 
+from assess.core.checks import check_choice
 from assess.core.dataset import Dataset
 from assess.core.display import ResultDisplay
-from assess.core.errors import ParameterError, bilingual, check_choice
+from assess.core.errors import ParameterError, bilingual
 from assess.core.plotting import label, new_axes
 from assess.core.schema import EVENT_EXPOSURE, EVENT_TYPES
 from assess.core.units import unit_paths
@@ -263,10 +264,10 @@ def analyse_campaign(
             warnings.simplefilter("always")
             result = analyse_effect(
                 panel,
-                unit="unit",
-                period="month",
-                count="count",
-                exposure="exposure",
+                unit_col="unit",
+                period_col="month",
+                count_col="count",
+                exposure_col="exposure",
                 starts=starts,
                 design=design,
                 inference=inference,

@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from assess.core.checks import check_choice, check_confidence
 from assess.core.display import ResultDisplay
-from assess.core.errors import ParameterError, bilingual, check_choice
-from assess.effect._checks import check_confidence
+from assess.core.errors import ParameterError, bilingual
 from assess.effect.did import DID_ASSUMPTIONS, DiDResult, check_panel_design, fit_did, treatment_fit
 from assess.effect.falsification import FalsificationResult, falsify
 from assess.effect.its import ITS_ASSUMPTIONS, ITSResult, fit_its
@@ -235,7 +235,7 @@ class EffectResult(ResultDisplay):
         out: dict[str, Any] = {
             "design": self.design,
             "inference": self.inference,
-            "rate_ratio": num(self.estimate),
+            "estimate": num(self.estimate),
             "ci_low": num(self.ci_low),
             "ci_high": num(self.ci_high),
             "p_value": num(self.p_value),
@@ -351,9 +351,9 @@ def _yoy(panel: Panel, conf: float, outcome: Any) -> RateComparison:
         )
     return rate_ratio_test(
         int(count_before),
+        float(np.where(before_cells, panel.exposure, 0.0).sum()),
         int(count_after),
-        exposure_before=float(np.where(before_cells, panel.exposure, 0.0).sum()),
-        exposure_after=float(np.where(after_cells, panel.exposure, 0.0).sum()),
+        float(np.where(after_cells, panel.exposure, 0.0).sum()),
         confidence=conf,
         outcome=outcome,
     )
@@ -362,11 +362,11 @@ def _yoy(panel: Panel, conf: float, outcome: Any) -> RateComparison:
 def analyse_effect(
     data: pd.DataFrame,
     *,
-    unit: str,
-    period: str,
-    count: str,
-    exposure: str | None = None,
-    treated: str | None = None,
+    unit_col: str,
+    period_col: str,
+    count_col: str,
+    exposure_col: str | None = None,
+    treated_col: str | None = None,
     treated_units: Iterable[Any] | None = None,
     start: Any = None,
     starts: Mapping[Any, Any] | None = None,
@@ -387,12 +387,12 @@ def analyse_effect(
     ----------
     data : DataFrame
         A tidy table: one row per unit and period (month ``2026-05`` or quarter ``2026Q3``).
-    unit, period, count : str
+    unit_col, period_col, count_col : str
         Column names of the unit, the period and the event count.
-    exposure : str, optional
+    exposure_col : str, optional
         Column of exposures (headcount, work tickets, customers); rates per unit-period
         when omitted.
-    treated : str, optional
+    treated_col : str, optional
         0/1 column: treated units (with ``start``) or treated unit-periods (without).
     treated_units : iterable, optional
         Units treated from ``start``.
@@ -451,8 +451,9 @@ def analyse_effect(
     >>> rows = [(u, m, rng.poisson(20 * (0.7 if u < 6 and i >= 12 else 1.0)))
     ...         for u in range(24) for i, m in enumerate(months)]
     >>> table = pd.DataFrame(rows, columns=["branch", "month", "complaints"])
-    >>> res = analyse_effect(table, unit="branch", period="month", count="complaints",
-    ...                      treated_units=range(6), start="2025-01", falsification=False)
+    >>> res = analyse_effect(table, unit_col="branch", period_col="month",
+    ...                      count_col="complaints", treated_units=range(6),
+    ...                      start="2025-01", falsification=False)
     >>> res.design, res.inference, round(res.estimate, 2)
     ('did', 'randomisation', 0.68)
     >>> res.ci_low < 0.7 < res.ci_high
@@ -467,18 +468,18 @@ def analyse_effect(
         raise ParameterError(func, "seed", "a whole number ≥ 0", seed)
     options = dict(its_options or {})
     columns = {
-        "unit": unit,
-        "period": period,
-        "exposure": exposure,
-        "treated": treated,
+        "unit_col": unit_col,
+        "period_col": period_col,
+        "exposure_col": exposure_col,
+        "treated_col": treated_col,
         "treated_units": treated_units,
         "start": start,
         "starts": starts,
     }
-    panel = make_panel(data, count=count, func=func, **columns)
+    panel = make_panel(data, count_col=count_col, func=func, **columns)
     nc_counts = None
     if negative_control is not None:
-        nc_counts = make_panel(data, count=negative_control, func=func, **columns).counts
+        nc_counts = make_panel(data, count_col=negative_control, func=func, **columns).counts
 
     chosen = choose_design(panel) if design == "auto" else design
     if chosen == "did":

@@ -20,9 +20,10 @@ import pandas as pd
 from matplotlib.axes import Axes
 from statsmodels.stats.rates import confint_poisson
 
+from assess.core.checks import check_choice
 from assess.core.dataset import Dataset
 from assess.core.display import ResultDisplay
-from assess.core.errors import ParameterError, check_choice
+from assess.core.errors import ParameterError
 from assess.core.periods import quarter_months, quarter_of, shift_quarter
 from assess.core.plotting import label, new_axes
 from assess.core.schema import EVENT_EXPOSURE, EVENT_TYPES, RATE_METRICS, RATE_NAMES
@@ -169,12 +170,12 @@ class EventReview(ResultDisplay):
             "count": self.count,
             "count_last_year": self.count_last_year,
             "exposure": self.exposure,
-            "rate_ratio": None if yoy is None else num(yoy.estimate),
+            "estimate": None if yoy is None else num(yoy.estimate),
             "ci_low": None if yoy is None else num(yoy.ci_low),
             "ci_high": None if yoy is None else num(yoy.ci_high),
             "p_value": None if yoy is None else num(yoy.p_value),
             "evidence": None if yoy is None else yoy.verdict.evidence,
-            "members_rate_ratio": None if members is None else num(members.estimate),
+            "members_estimate": None if members is None else num(members.estimate),
             "members_ci_low": None if members is None else num(members.ci_low),
             "members_ci_high": None if members is None else num(members.ci_high),
             "members_p_value": None if members is None else num(members.p_value),
@@ -390,9 +391,9 @@ def review_events(
     if quarter in count and count.get(last_year, 0) > 0:
         yoy = rate_ratio_test(
             int(count[last_year]),
+            float(exposure[last_year]),
             int(count[quarter]),
-            exposure_before=float(exposure[last_year]),
-            exposure_after=float(exposure[quarter]),
+            float(exposure[quarter]),
             confidence=confidence,
             outcome=outcome,
         )

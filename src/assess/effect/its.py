@@ -18,10 +18,10 @@ import statsmodels.api as sm
 from matplotlib.axes import Axes
 from scipy import optimize, stats
 
+from assess.core.checks import check_choice, check_confidence
 from assess.core.display import ResultDisplay
-from assess.core.errors import ParameterError, check_choice
+from assess.core.errors import ParameterError
 from assess.core.plotting import label, new_axes
-from assess.effect._checks import check_confidence
 from assess.effect.calendar import spring_festival_share
 from assess.effect.panel import Panel
 from assess.effect.verdict import Verdict, write_verdict
@@ -317,7 +317,7 @@ def fit_its(
     >>> months = pd.period_range("2023-01", periods=36, freq="M").strftime("%Y-%m")
     >>> y = rng.poisson(40 * np.where(np.arange(36) >= 24, 0.7, 1.0))
     >>> table = pd.DataFrame({"unit": "A", "month": months, "n": y})
-    >>> panel = make_panel(table, unit="unit", period="month", count="n",
+    >>> panel = make_panel(table, unit_col="unit", period_col="month", count_col="n",
     ...                    treated_units=["A"], start="2025-01")
     >>> res = fit_its(panel, seasonality="none", spring_festival=False)
     >>> round(res.estimate, 2), res.ci_low < 0.7 < res.ci_high

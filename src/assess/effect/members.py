@@ -19,11 +19,11 @@ from matplotlib.axes import Axes
 from scipy import stats
 from statsmodels.stats.rates import confint_poisson
 
+from assess.core.checks import check_choice, check_confidence
 from assess.core.display import ResultDisplay
-from assess.core.errors import ParameterError, check_choice
+from assess.core.errors import ParameterError
 from assess.core.plotting import label, new_axes
 from assess.core.schema import EVENT_TYPES
-from assess.effect._checks import check_confidence
 from assess.effect.rates import compare_rates
 from assess.effect.verdict import OUTCOMES, classify, format_p, format_ratio
 
@@ -467,7 +467,7 @@ def member_rates(
     for group, t in (("member", t1), ("non_member", t0)):
         if t <= 0:
             raise ParameterError(func, "exposure", f"person-months of {group}s > 0", t)
-    crude = compare_rates(a, b, exposure1=t1, exposure2=t0, confidence=conf)
+    crude = compare_rates(a, t1, b, t0, confidence=conf)
 
     rows = []
     for events_n, t in ((a, t1), (b, t0)):

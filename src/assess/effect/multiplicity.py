@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
-from assess.core.errors import ParameterError, check_choice
+from assess.core.checks import check_choice
+from assess.core.errors import ParameterError
 
 __all__ = ["ADJUST_METHODS", "adjust_pvalues"]
 
@@ -24,7 +25,7 @@ def adjust_pvalues(
     pvalues: pd.Series | Sequence[float] | Mapping[str, float] | np.ndarray,
     *,
     method: str = "fdr_bh",
-    alpha: float = 0.05,
+    significance: float = 0.05,
 ) -> pd.DataFrame:
     """Adjust a family of p-values for multiple testing.
 
@@ -36,19 +37,21 @@ def adjust_pvalues(
     method : {"fdr_bh", "holm"}, default "fdr_bh"
         Benjamini–Hochberg step-up (controls the false discovery rate) or Holm step-down
         (controls the family-wise error rate).
-    alpha : float, default 0.05
-        Level at which ``reject`` is decided.
+    significance : float, default 0.05
+        Significance level (false discovery rate or family-wise error rate) at which
+        ``reject`` is decided.
 
     Returns
     -------
     pandas.DataFrame
         Same index as ``pvalues``; columns ``p_value`` (as given), ``p_adjusted`` and
-        ``reject`` (``p_adjusted ≤ alpha``; ``False`` where the p-value is missing).
+        ``reject`` (``p_adjusted ≤ significance``; ``False`` where the p-value is missing).
 
     Raises
     ------
     ParameterError
-        For p-values outside [0, 1], an unknown method or ``alpha`` outside (0, 1).
+        For p-values outside [0, 1], an unknown method or ``significance`` outside
+        (0, 1).
 
     Notes
     -----
@@ -67,8 +70,12 @@ def adjust_pvalues(
     """
     func = "adjust_pvalues"
     check_choice(func, "method", method, ADJUST_METHODS)
-    if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha < 1:
-        raise ParameterError(func, "alpha", "a number between 0 and 1", alpha)
+    if (
+        isinstance(significance, bool)
+        or not isinstance(significance, int | float)
+        or not 0 < significance < 1
+    ):
+        raise ParameterError(func, "significance", "a number between 0 and 1", significance)
     if isinstance(pvalues, pd.Series):
         series = pvalues
     elif isinstance(pvalues, Mapping):
@@ -87,7 +94,7 @@ def adjust_pvalues(
     reject = np.zeros(values.shape, dtype=bool)
     if present.any():
         reject[present], adjusted[present], _, _ = multipletests(
-            values[present], alpha=alpha, method=method
+            values[present], alpha=significance, method=method
         )
     return pd.DataFrame(
         {"p_value": values, "p_adjusted": adjusted, "reject": reject}, index=series.index

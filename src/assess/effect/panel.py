@@ -131,7 +131,7 @@ def _period_index(func: str, values: pd.Series) -> tuple[pd.Series, str]:
     bad = values[months.isna() & quarters.isna()].head(3).tolist()
     raise _fail(
         func,
-        "period",
+        "period_col",
         "months such as 2026-05 or quarters such as 2026Q3 in every row",
         bad,
         f"期间列应全部为月份（如 2026-05）或季度（如 2026Q3），无法识别的值：{bad!r}",
@@ -230,7 +230,7 @@ def _starts_from_indicator(
         bad = [units[i] for i in np.flatnonzero(stops)[:3]]
         raise _fail(
             func,
-            "treated",
+            "treated_col",
             "a 0/1 column that stays 1 once a unit is treated",
             bad,
             f"处理标记列在开始后又变回 0 的单位：{bad!r}；处理一旦开始应持续，"
@@ -242,11 +242,11 @@ def _starts_from_indicator(
 def make_panel(
     data: pd.DataFrame,
     *,
-    unit: str,
-    period: str,
-    count: str,
-    exposure: str | None = None,
-    treated: str | None = None,
+    unit_col: str,
+    period_col: str,
+    count_col: str,
+    exposure_col: str | None = None,
+    treated_col: str | None = None,
     treated_units: Iterable[Any] | None = None,
     start: Any = None,
     starts: Mapping[Any, Any] | None = None,
@@ -258,16 +258,16 @@ def make_panel(
     ----------
     data : DataFrame
         One row per unit and period.
-    unit, period, count : str
+    unit_col, period_col, count_col : str
         Column names: the unit, the period (months ``2026-05`` or quarters ``2026Q3``,
         dates are reduced to their month), the event count.
-    exposure : str, optional
+    exposure_col : str, optional
         Column of exposures (headcount, work tickets, customers); all 1 when omitted.
-    treated : str, optional
+    treated_col : str, optional
         A 0/1 column. With ``start`` it marks the treated units (constant per unit);
         without it, it marks the treated cells and each unit's start is its first 1.
     treated_units : iterable, optional
-        Units treated from ``start`` (instead of a ``treated`` column).
+        Units treated from ``start`` (instead of a ``treated_col`` column).
     start : date, month or quarter, optional
         The common start: the period containing it is the first treated period.
     starts : mapping, optional
@@ -293,8 +293,8 @@ def make_panel(
     >>> table = pd.DataFrame({"branch": ["A", "A", "B", "B"],
     ...                       "month": ["2025-01", "2025-02"] * 2,
     ...                       "violations": [3, 1, 2, 2]})
-    >>> p = make_panel(table, unit="branch", period="month", count="violations",
-    ...                treated_units=["A"], start="2025-02-10")
+    >>> p = make_panel(table, unit_col="branch", period_col="month",
+    ...                count_col="violations", treated_units=["A"], start="2025-02-10")
     >>> p.periods, p.start.tolist()
     (('2025-01', '2025-02'), [1, 2])
     """
@@ -309,7 +309,7 @@ def make_panel(
     ways = [
         name
         for name, value in (
-            ("treated", treated),
+            ("treated_col", treated_col),
             ("treated_units", treated_units),
             ("starts", starts),
         )
@@ -318,10 +318,10 @@ def make_panel(
     if len(ways) > 1 or (starts is not None and start is not None):
         raise _fail(
             func,
-            "treated",
+            "treated_col",
             "one of: a treated column, treated_units + start, starts",
             ways + (["start"] if start is not None else []),
-            "处理信息只能用一种方式给出：treated 列、treated_units 加 start，或 starts",
+            "处理信息只能用一种方式给出：treated_col 列、treated_units 加 start，或 starts",
         )
     if treated_units is not None and start is None:
         raise _fail(
@@ -331,26 +331,28 @@ def make_panel(
             None,
             "给出 treated_units 时必须给出开始日期 start",
         )
-    units_col = _column(func, data, unit, "unit").astype(str)
-    labels, freq = _period_index(func, _column(func, data, period, "period"))
-    counts = _numbers(func, _column(func, data, count, "count"), "count")
+    unit_labels = _column(func, data, unit_col, "unit_col").astype(str)
+    labels, freq = _period_index(func, _column(func, data, period_col, "period_col"))
+    counts = _numbers(func, _column(func, data, count_col, "count_col"), "count_col")
     bad = (counts < 0) | (counts != np.round(counts))
     if bad.any():
-        rows = data.loc[bad, [unit, period, count]].head(3).to_dict("records")
+        rows = data.loc[bad, [unit_col, period_col, count_col]].head(3).to_dict("records")
         raise _fail(
             func,
-            "count",
+            "count_col",
             "whole numbers ≥ 0 (event counts) in every row",
             rows,
             f"事件数应为非负整数，问题行：{rows!r}；请更正或删除这些行",
         )
-    if exposure is not None:
-        expo = _numbers(func, _column(func, data, exposure, "exposure"), "exposure")
+    if exposure_col is not None:
+        expo = _numbers(func, _column(func, data, exposure_col, "exposure_col"), "exposure_col")
         if (expo <= 0).any():
-            rows = data.loc[expo <= 0, [unit, period, exposure]].head(3).to_dict("records")
+            rows = (
+                data.loc[expo <= 0, [unit_col, period_col, exposure_col]].head(3).to_dict("records")
+            )
             raise _fail(
                 func,
-                "exposure",
+                "exposure_col",
                 "numbers > 0 in every row (a rate needs exposure)",
                 rows,
                 f"暴露量应大于 0，问题行：{rows!r}；暴露量为 0 的行没有率可言，"
@@ -358,7 +360,7 @@ def make_panel(
             )
     else:
         expo = np.ones_like(counts)
-    keys = pd.DataFrame({"u": units_col.to_numpy(), "p": labels.to_numpy()})
+    keys = pd.DataFrame({"u": unit_labels.to_numpy(), "p": labels.to_numpy()})
     dup = keys.duplicated(keep=False).to_numpy()
     if dup.any():
         rows = keys[dup].head(3).to_dict("records")
@@ -380,12 +382,12 @@ def make_panel(
     e[unit_codes, period_codes] = expo
 
     start_idx = np.full(n_units, n_periods)
-    if treated is not None:
-        flag = _numbers(func, _column(func, data, treated, "treated"), "treated")
+    if treated_col is not None:
+        flag = _numbers(func, _column(func, data, treated_col, "treated_col"), "treated_col")
         if not np.isin(flag, (0.0, 1.0)).all():
             raise _fail(
                 func,
-                "treated",
+                "treated_col",
                 "a 0/1 (or true/false) column",
                 sorted(set(flag))[:5],
                 "处理标记列应为 0/1 或是/否",
@@ -401,7 +403,7 @@ def make_panel(
                 bad = [units[i] for i in varying[:3]]
                 raise _fail(
                     func,
-                    "treated",
+                    "treated_col",
                     "constant within each unit when start is given",
                     bad,
                     f"给出 start 时处理标记应在每个单位内不变，问题单位：{bad!r}",
@@ -444,10 +446,10 @@ def make_panel(
     else:
         raise _fail(
             func,
-            "treated",
+            "treated_col",
             "a treated column, treated_units + start, or starts",
             None,
-            "请给出处理信息：treated 列、treated_units 加 start，或 starts",
+            "请给出处理信息：treated_col 列、treated_units 加 start，或 starts",
         )
 
     panel = Panel(
@@ -479,7 +481,7 @@ def make_panel(
     if not panel.treated.any():
         raise _fail(
             func,
-            "treated",
+            "treated_col",
             "at least one treated unit",
             0,
             "没有任何处理单位；请给出活动覆盖的单位",

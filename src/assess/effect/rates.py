@@ -22,13 +22,13 @@ from scipy import optimize, stats
 from statsmodels.stats import rates as sm_rates
 from statsmodels.stats.proportion import proportion_confint
 
+from assess.core.checks import check_confidence
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError
 from assess.core.plotting import label, new_axes
 from assess.effect._checks import (
     SM_ALTERNATIVE,
     check_alternative,
-    check_confidence,
     check_count,
     check_exposure,
 )
@@ -173,10 +173,10 @@ def _check_methods(func: str, methods: Any) -> tuple[str, ...]:
 
 def compare_rates(
     count1: int,
+    exposure1: float,
     count2: int,
+    exposure2: float,
     *,
-    exposure1: float = 1.0,
-    exposure2: float = 1.0,
     confidence: float = 0.95,
     alternative: str = "two-sided",
     methods: Sequence[str] = ("exact-cond", "score"),
@@ -185,11 +185,14 @@ def compare_rates(
 
     Parameters
     ----------
-    count1, count2 : int
-        Event counts of the compared group (after, members) and the reference group
-        (before, non-members); not both zero, ``count2 > 0``.
-    exposure1, exposure2 : float, default 1.0
-        Exposures (person-months, work tickets, customers), > 0.
+    count1 : int
+        Event count of the compared group (after, members).
+    exposure1 : float
+        Its exposure (person-months, work tickets, customers), > 0.
+    count2 : int
+        Event count of the reference group (before, non-members), > 0.
+    exposure2 : float
+        Its exposure, > 0.
     confidence : float, default 0.95
         Confidence level of the intervals.
     alternative : {"two-sided", "less", "greater"}
@@ -221,7 +224,7 @@ def compare_rates(
 
     Examples
     --------
-    >>> compare_rates(108, 120).reset_index().round(3)
+    >>> compare_rates(108, 1.0, 120, 1.0).reset_index().round(3)
            method  estimate  ci_low  ci_high  p_value    n
     0  exact-cond       0.9   0.687    1.177    0.466  228
     1       score       0.9   0.694    1.166    0.427  228
@@ -464,7 +467,7 @@ class RateComparison(ResultDisplay):
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (non-finite numbers as ``None``); ``methods`` lists, per method,
-        ``method``, ``rate_ratio``, ``ci_low``, ``ci_high`` and ``p_value``."""
+        ``method``, ``estimate``, ``ci_low``, ``ci_high`` and ``p_value``."""
 
         def num(x: float) -> float | None:
             return float(x) if math.isfinite(x) else None
@@ -477,7 +480,7 @@ class RateComparison(ResultDisplay):
             "confidence": self.confidence,
             "alternative": self.alternative,
             "naive_change_pct": num(self.naive_percent_change),
-            "rate_ratio": num(self.estimate),
+            "estimate": num(self.estimate),
             "change_pct": num(self.percent_change),
             "method": self.method,
             "ci_low": num(self.ci_low),
@@ -486,7 +489,7 @@ class RateComparison(ResultDisplay):
             "methods": [
                 {
                     "method": m,
-                    "rate_ratio": num(r.estimate),
+                    "estimate": num(r.estimate),
                     "ci_low": num(r.ci_low),
                     "ci_high": num(r.ci_high),
                     "p_value": num(r.p_value),
@@ -494,8 +497,8 @@ class RateComparison(ResultDisplay):
                 for m, r in self.methods.iterrows()
             ],
             "power": self.power,
-            "detectable_fall_ratio": num(self.detectable_fall),
-            "detectable_rise_ratio": num(self.detectable_rise),
+            "detectable_fall": num(self.detectable_fall),
+            "detectable_rise": num(self.detectable_rise),
             "evidence": self.verdict.evidence,
             "verdict_zh": self.verdict.zh,
             "verdict_en": self.verdict.en,
@@ -597,10 +600,10 @@ def _would_change(evidence: str, fall: float, rise: float, power: float) -> tupl
 
 def rate_ratio_test(
     count_before: int,
+    exposure_before: float,
     count_after: int,
+    exposure_after: float,
     *,
-    exposure_before: float = 1.0,
-    exposure_after: float = 1.0,
     confidence: float = 0.95,
     alternative: str = "two-sided",
     methods: Sequence[str] = ("exact-cond", "score"),
@@ -611,12 +614,16 @@ def rate_ratio_test(
 
     Parameters
     ----------
-    count_before, count_after : int
-        Events in the before period (e.g. the same quarter last year) and after; whole
-        numbers ≥ 0, ``count_before > 0``.
-    exposure_before, exposure_after : float, default 1.0
-        Exposures of the two periods (headcount × months, work tickets, customers).
-        With the defaults the rates are the counts.
+    count_before : int
+        Events in the before period (e.g. the same quarter last year); a whole number
+        > 0.
+    exposure_before : float
+        Exposure of the before period (headcount × months, work tickets, customers);
+        1.0 makes the rates the counts.
+    count_after : int
+        Events in the after period; a whole number ≥ 0.
+    exposure_after : float
+        Exposure of the after period.
     confidence : float, default 0.95
         Confidence level of the intervals.
     alternative : {"two-sided", "less", "greater"}
@@ -651,7 +658,7 @@ def rate_ratio_test(
 
     Examples
     --------
-    >>> res = rate_ratio_test(120, 108)
+    >>> res = rate_ratio_test(120, 1.0, 108, 1.0)
     >>> round(res.estimate, 3), round(res.ci_low, 3), round(res.ci_high, 3)
     (0.9, 0.687, 1.177)
     >>> round(res.p_value, 2), res.verdict.evidence
@@ -675,9 +682,9 @@ def rate_ratio_test(
     chosen = _check_methods(func, methods)
     table = compare_rates(
         after,
+        e_after,
         before,
-        exposure1=e_after,
-        exposure2=e_before,
+        e_before,
         confidence=conf,
         alternative=alt,
         methods=chosen,

@@ -26,10 +26,11 @@ from statsmodels.discrete.discrete_model import NegativeBinomial
 from statsmodels.stats.meta_analysis import combine_effects
 from statsmodels.stats.rates import confint_poisson
 
+from assess.core.checks import check_choice, check_confidence
 from assess.core.display import ResultDisplay
-from assess.core.errors import ParameterError, check_choice
+from assess.core.errors import ParameterError
 from assess.core.plotting import label, new_axes
-from assess.effect._checks import check_confidence, check_counts, check_exposures
+from assess.effect._checks import check_counts, check_exposures
 from assess.effect.rates import log_ratio_axis
 from assess.effect.verdict import format_ratio
 
@@ -190,7 +191,7 @@ def _gamma_prior_ml(y: np.ndarray, e: np.ndarray) -> tuple[float, float]:
 
 
 def shrink_rates(
-    counts: Sequence[float] | np.ndarray | pd.Series,
+    count: Sequence[float] | np.ndarray | pd.Series,
     exposure: Sequence[float] | np.ndarray | pd.Series,
     *,
     units: Sequence[Any] | pd.Index | None = None,
@@ -201,12 +202,12 @@ def shrink_rates(
 
     Parameters
     ----------
-    counts : array-like of int
+    count : array-like of int
         Events per unit (≥ 0).
     exposure : array-like of float
         Exposure per unit (> 0), e.g. person-months.
     units : sequence, optional
-        Unit labels; defaults to the index of ``counts`` when it is a Series.
+        Unit labels; defaults to the index of ``count`` when it is a Series.
     method : {"moments", "ml"}, default "moments"
         Estimate the Gamma prior by Marshall's method of moments or by maximum likelihood
         of the marginal negative-binomial model.
@@ -257,15 +258,15 @@ def shrink_rates(
     E         0.01    0.0108         1     1
     """
     func = "shrink_rates"
-    y = check_counts(func, "counts", counts)
+    y = check_counts(func, "count", count)
     e = check_exposures(func, "exposure", exposure, y.size)
-    index = _units(func, units, counts, y.size)
+    index = _units(func, units, count, y.size)
     check_choice(func, "method", method, SHRINK_METHODS)
     conf = check_confidence(func, confidence)
     if y.size < 3:
         raise ParameterError(
             func,
-            "counts",
+            "count",
             "at least 3 units (the prior is estimated from the spread between units)",
             y.size,
         )
@@ -362,8 +363,8 @@ class FunnelResult(ResultDisplay):
         ``flag`` (``high_alarm``, ``high_alert``, ``within``, ``low_alert``, ``low_alarm``).
     target : float
         Target rate ``θ0``.
-    limits : tuple of float
-        The two coverage levels, inner first.
+    confidence : tuple of float
+        The confidence levels of the two pairs of limits, inner first.
     dispersion : float
         ``Σ z² / (n − 1)`` (``n`` if ``target`` was given): about 1 under pure Poisson
         variation; much larger means the limits are too narrow for these data.
@@ -373,7 +374,7 @@ class FunnelResult(ResultDisplay):
 
     table: pd.DataFrame
     target: float
-    limits: tuple[float, float]
+    confidence: tuple[float, float]
     dispersion: float
     dispersion_p_value: float
 
@@ -391,11 +392,11 @@ class FunnelResult(ResultDisplay):
     def summary(self) -> str:
         """Units outside the limits and the over-dispersion check."""
         t = self.table
-        inner, outer = (f"{x * 100:g}%" for x in self.limits)
+        inner, outer = (f"{x * 100:g}%" for x in self.confidence)
         high = t.index[t["flag"].isin(["high_alarm", "high_alert"])]
         alarm = t.index[t["flag"] == "high_alarm"]
         low = t.index[t["flag"].isin(["low_alarm", "low_alert"])]
-        expected = (1 - self.limits[0]) / 2 * len(t)
+        expected = (1 - self.confidence[0]) / 2 * len(t)
         listed_zh = f"：{_names(alarm, 10)}" if len(alarm) else ""
         listed_en = f": {', '.join(map(str, alarm[:10]))}" if len(alarm) else ""
         zh = [
@@ -428,7 +429,7 @@ class FunnelResult(ResultDisplay):
         ax = new_axes(ax)
         t = self.table
         grid = np.geomspace(t["exposure"].min() * 0.8, t["exposure"].max() * 1.2, 300)
-        for level, style in zip(self.limits, ("--", ":"), strict=True):
+        for level, style in zip(self.confidence, ("--", ":"), strict=True):
             tail = (1 - level) / 2
             ax.plot(
                 grid,
@@ -476,27 +477,28 @@ def _level_name(level: float) -> str:
 
 
 def funnel(
-    counts: Sequence[float] | np.ndarray | pd.Series,
+    count: Sequence[float] | np.ndarray | pd.Series,
     exposure: Sequence[float] | np.ndarray | pd.Series,
     *,
     units: Sequence[Any] | pd.Index | None = None,
     target: float | None = None,
-    limits: tuple[float, float] = (0.95, 0.998),
+    confidence: tuple[float, float] = (0.95, 0.998),
 ) -> FunnelResult:
     """Funnel plot data: each unit's rate against exact Poisson control limits.
 
     Parameters
     ----------
-    counts : array-like of int
+    count : array-like of int
         Events per unit (≥ 0).
     exposure : array-like of float
         Exposure per unit (> 0).
     units : sequence, optional
-        Unit labels; defaults to the index of ``counts`` when it is a Series.
+        Unit labels; defaults to the index of ``count`` when it is a Series.
     target : float, optional
         Target rate; defaults to the overall rate ``Σy / ΣE``.
-    limits : (float, float), default (0.95, 0.998)
-        Two-sided coverage of the inner and outer limits (about 2 and 3 standard errors).
+    confidence : (float, float), default (0.95, 0.998)
+        Confidence levels (two-sided coverage) of the inner and outer limits (about 2 and
+        3 standard errors).
 
     Returns
     -------
@@ -506,7 +508,8 @@ def funnel(
     Raises
     ------
     ParameterError
-        For negative counts, exposure ≤ 0, a target ≤ 0, or limits not increasing in (0, 1).
+        For negative counts, exposure ≤ 0, a target ≤ 0, or confidence levels not
+        increasing in (0, 1).
 
     Notes
     -----
@@ -522,17 +525,17 @@ def funnel(
     ['within', 'within', 'within', 'high_alarm']
     """
     func = "funnel"
-    y = check_counts(func, "counts", counts)
+    y = check_counts(func, "count", count)
     e = check_exposures(func, "exposure", exposure, y.size)
-    index = _units(func, units, counts, y.size)
+    index = _units(func, units, count, y.size)
     if (
-        not isinstance(limits, tuple)
-        or len(limits) != 2
-        or not all(isinstance(x, int | float) for x in limits)
-        or not 0 < limits[0] < limits[1] < 1
+        not isinstance(confidence, tuple)
+        or len(confidence) != 2
+        or not all(isinstance(x, int | float) for x in confidence)
+        or not 0 < confidence[0] < confidence[1] < 1
     ):
         raise ParameterError(
-            func, "limits", "two increasing levels in (0, 1), e.g. (0.95, 0.998)", limits
+            func, "confidence", "two increasing levels in (0, 1), e.g. (0.95, 0.998)", confidence
         )
     if target is None:
         theta = float(y.sum() / e.sum())
@@ -548,7 +551,7 @@ def funnel(
         theta, df = float(target), y.size
     if theta <= 0:
         raise ParameterError(
-            func, "counts", "at least one event (the overall rate is 0)", int(y.sum())
+            func, "count", "at least one event (the overall rate is 0)", int(y.sum())
         )
     expected = e * theta
     table = pd.DataFrame(
@@ -562,7 +565,7 @@ def funnel(
         index=index,
     )
     flag = np.full(y.size, "within", dtype=object)
-    for level, kind in zip(limits, ("alert", "alarm"), strict=True):
+    for level, kind in zip(confidence, ("alert", "alarm"), strict=True):
         tail = (1 - level) / 2
         name = _level_name(level)
         table[f"lower_{name}"] = funnel_limits(e, theta, tail)
@@ -576,7 +579,7 @@ def funnel(
     return FunnelResult(
         table=table,
         target=theta,
-        limits=(float(limits[0]), float(limits[1])),
+        confidence=(float(confidence[0]), float(confidence[1])),
         dispersion=dispersion,
         dispersion_p_value=p,
     )
