@@ -38,7 +38,7 @@ LEVELS: tuple[str, ...] = ("branch", "county", "city")
 
 
 def campaign_panel(
-    dataset: Dataset,
+    data: Dataset,
     *,
     outcome: str,
     level: str = "county",
@@ -59,11 +59,11 @@ def campaign_panel(
     func = "campaign_panel"
     check_choice(func, "outcome", outcome, tuple(EVENT_TYPES))
     check_choice(func, "level", level, LEVELS)
-    campaign = dataset.campaign
+    campaign = data.campaign
     if campaign.empty:
         raise ParameterError(
             func,
-            "dataset.campaign",
+            "data.campaign",
             "a campaign table with rows",
             "empty",
             zh="数据中没有活动表（campaign），无法确定活动开始时间",
@@ -81,7 +81,7 @@ def campaign_panel(
         campaign_id = str(ids[0])
     elif campaign_id not in ids:
         raise ParameterError(func, "campaign_id", "one of " + ", ".join(map(str, ids)), campaign_id)
-    paths = unit_paths(dataset.units)
+    paths = unit_paths(data.units)
     own = paths["level"]
 
     def roll_up(codes: pd.Series) -> pd.Series:
@@ -89,7 +89,7 @@ def campaign_panel(
         # A branch directly under a city has no county: it stands for itself.
         return target.fillna(codes.where(codes.map(own) == "branch"))
 
-    events = dataset.events.loc[dataset.events["type"] == outcome]
+    events = data.events.loc[data.events["type"] == outcome]
     counts = (
         events.assign(unit=roll_up(events["unit_code"]), month=events["date"].dt.strftime("%Y-%m"))
         .groupby(["unit", "month"])
@@ -97,7 +97,7 @@ def campaign_panel(
         .rename("count")
     )
     exposure_column = EVENT_EXPOSURE[outcome]
-    expo = dataset.exposure.assign(unit=roll_up(dataset.exposure["unit_code"]))
+    expo = data.exposure.assign(unit=roll_up(data.exposure["unit_code"]))
     expo = expo.groupby(["unit", "month"])[exposure_column].sum().rename("exposure")
     panel = expo.to_frame().join(counts).fillna({"count": 0}).reset_index()
     panel["count"] = panel["count"].astype(int)
@@ -191,18 +191,16 @@ _LEVEL_ZH = {"branch": "党支部", "county": "县公司", "city": "市公司"}
 MIN_UNITS = 20
 
 
-def _auto_level(dataset: Dataset, campaign_id: str | None) -> str:
+def _auto_level(data: Dataset, campaign_id: str | None) -> str:
     for level in ("city", "county"):
-        panel, _ = campaign_panel(
-            dataset, outcome="complaint", level=level, campaign_id=campaign_id
-        )
+        panel, _ = campaign_panel(data, outcome="complaint", level=level, campaign_id=campaign_id)
         if panel["unit"].nunique() >= MIN_UNITS:
             return level
     return "branch"
 
 
 def analyse_campaign(
-    dataset: Dataset,
+    data: Dataset,
     *,
     outcomes: Sequence[str] = ("complaint", "violation"),
     level: str = "auto",
@@ -218,7 +216,7 @@ def analyse_campaign(
 
     Parameters
     ----------
-    dataset : Dataset
+    data : Dataset
         Events, exposure, units and the ``campaign`` table (all history).
     outcomes : sequence of str, default ("complaint", "violation")
         Event types analysed; each is a rate over its exposure
@@ -240,18 +238,16 @@ def analyse_campaign(
     CampaignResult
     """
     if level == "auto":
-        level = _auto_level(dataset, campaign_id)
+        level = _auto_level(data, campaign_id)
     results: dict[str, EffectResult] = {}
     # The same message may come from several outcomes: shown once, naming them all.
     notes: dict[str, list[str]] = {}
     rows = []
     for outcome in outcomes:
-        panel, starts = campaign_panel(
-            dataset, outcome=outcome, level=level, campaign_id=campaign_id
-        )
+        panel, starts = campaign_panel(data, outcome=outcome, level=level, campaign_id=campaign_id)
         if negative_control and negative_control != outcome:
             control, _ = campaign_panel(
-                dataset, outcome=negative_control, level=level, campaign_id=campaign_id
+                data, outcome=negative_control, level=level, campaign_id=campaign_id
             )
             panel = panel.merge(
                 control[["unit", "month", "count"]].rename(columns={"count": "control"}),
@@ -286,7 +282,7 @@ def analyse_campaign(
     table = pd.DataFrame(rows)
     table.index.name = "outcome"
     table["p_adjusted"] = adjust_pvalues(table["p_value"])["p_adjusted"]
-    campaign = dataset.campaign
+    campaign = data.campaign
     chosen = campaign_id or str(campaign["campaign_id"].iloc[0])
     name = str(campaign.loc[campaign["campaign_id"] == chosen, "campaign_name"].iloc[0])
     return CampaignResult(

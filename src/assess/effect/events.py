@@ -24,13 +24,14 @@ from assess.core.checks import check_choice
 from assess.core.dataset import Dataset
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError
+from assess.core.formatting import p_value
 from assess.core.periods import quarter_months, quarter_of, shift_quarter
 from assess.core.plotting import label, new_axes
 from assess.core.schema import EVENT_EXPOSURE, EVENT_TYPES, RATE_METRICS, RATE_NAMES
 from assess.core.units import units_under
 from assess.effect.members import MemberComparison, member_rates
 from assess.effect.rates import RateComparison, rate_ratio_test
-from assess.effect.verdict import format_p, format_ratio
+from assess.effect.verdict import format_ratio
 
 __all__ = ["event_counts", "EventReview", "review_events", "PER_WORDS", "EVIDENCE"]
 
@@ -50,7 +51,7 @@ EVIDENCE = {
 
 
 def event_counts(
-    dataset: Dataset, *, outcome: str, units: Sequence[str] | None = None
+    data: Dataset, *, outcome: str, units: Sequence[str] | None = None
 ) -> pd.DataFrame:
     """Events of one type per unit and month, with the exposure they are a rate of.
 
@@ -59,7 +60,7 @@ def event_counts(
 
     Parameters
     ----------
-    dataset : Dataset
+    data : Dataset
     outcome : str
         An event type with an exposure in :data:`assess.core.schema.EVENT_EXPOSURE`
         (violations per work ticket, complaints per customer, ...).
@@ -73,10 +74,10 @@ def event_counts(
     """
     check_choice("event_counts", "outcome", outcome, tuple(EVENT_EXPOSURE))
     column = EVENT_EXPOSURE[outcome]
-    exposure = dataset.exposure[["unit_code", "month", column]].rename(columns={column: "exposure"})
+    exposure = data.exposure[["unit_code", "month", column]].rename(columns={column: "exposure"})
     if units is not None:
         exposure = exposure.loc[exposure["unit_code"].isin(set(units))]
-    events = dataset.events.loc[dataset.events["type"] == outcome]
+    events = data.events.loc[data.events["type"] == outcome]
     counts = (
         events.assign(month=events["date"].dt.strftime("%Y-%m"))
         .groupby(["unit_code", "month"])
@@ -200,11 +201,11 @@ class EventReview(ResultDisplay):
             word_zh, word_en = EVIDENCE[yoy.verdict.evidence]
             zh.append(
                 f"按{rate_zh}计，率比 {format_ratio(yoy.estimate)}（{conf} 置信区间 "
-                f"{rng}，{format_p(yoy.p_value)}），{word_zh}。"
+                f"{rng}，{p_value(yoy.p_value, prefix=True)}），{word_zh}。"
             )
             en.append(
                 f"As {rate_en}, the rate ratio is {format_ratio(yoy.estimate)} ({conf} "
-                f"interval {rng}, {format_p(yoy.p_value)}): {word_en}."
+                f"interval {rng}, {p_value(yoy.p_value, prefix=True)}): {word_en}."
             )
             if yoy.verdict.evidence == "inconclusive":
                 reach_zh, reach_en = _detectable(yoy)
@@ -311,19 +312,17 @@ def _quarterly(counts: pd.DataFrame, quarter: str, per: int, confidence: float) 
 
 
 def _member_comparison(
-    dataset: Dataset, units: list[str], outcome: str, months: list[str], confidence: float
+    data: Dataset, units: list[str], outcome: str, months: list[str], confidence: float
 ) -> MemberComparison | None:
     inside = set(units)
-    events = dataset.events.loc[
-        (dataset.events["type"] == outcome) & dataset.events["unit_code"].isin(inside)
+    events = data.events.loc[
+        (data.events["type"] == outcome) & data.events["unit_code"].isin(inside)
     ]
     events = events.loc[events["date"].dt.strftime("%Y-%m").isin(months)]
-    exposure = dataset.exposure.loc[
-        dataset.exposure["unit_code"].isin(inside) & dataset.exposure["month"].isin(months)
+    exposure = data.exposure.loc[
+        data.exposure["unit_code"].isin(inside) & data.exposure["month"].isin(months)
     ]
-    membership = dataset.staff.drop_duplicates("person_id").set_index("person_id")[
-        "is_party_member"
-    ]
+    membership = data.staff.drop_duplicates("person_id").set_index("person_id")["is_party_member"]
     groups = events["person_id"].map(membership).dropna().astype(bool)
     member_months = float(exposure["member_headcount"].sum())
     other_months = float((exposure["headcount"] - exposure["member_headcount"]).sum())
@@ -331,12 +330,12 @@ def _member_comparison(
     if not (groups.any() and (~groups).any() and member_months > 0 and other_months > 0):
         return None
     return member_rates(
-        events, exposure, dataset.staff, outcome=outcome, by="unit_code", confidence=confidence
+        events, exposure, data.staff, outcome=outcome, by="unit_code", confidence=confidence
     )
 
 
 def review_events(
-    dataset: Dataset,
+    data: Dataset,
     *,
     unit: str,
     quarter: str,
@@ -349,7 +348,7 @@ def review_events(
 
     Parameters
     ----------
-    dataset : Dataset
+    data : Dataset
         Events, exposure, staff and units with history.
     unit : str
         Any unit of the tree; its units' events and exposure are summed.
@@ -380,9 +379,9 @@ def review_events(
     check_choice(func, "outcome", outcome, tuple(RATE_METRICS))
     if isinstance(window, bool) or not isinstance(window, int) or window < 1:
         raise ParameterError(func, "window", "a whole number of quarters ≥ 1", window)
-    units = units_under(dataset.units, unit)
+    units = units_under(data.units, unit)
     per = RATE_METRICS[outcome][1]
-    counts = event_counts(dataset, outcome=outcome, units=units)
+    counts = event_counts(data, outcome=outcome, units=units)
     trend = _quarterly(counts, quarter, per, confidence)
     count = dict(zip(trend["quarter"], trend["count"].to_numpy(dtype=int), strict=True))
     exposure = dict(zip(trend["quarter"], trend["exposure"].to_numpy(dtype=float), strict=True))
@@ -399,7 +398,7 @@ def review_events(
         )
     first = shift_quarter(quarter, 1 - window)
     months = [m for k in range(window) for m in quarter_months(shift_quarter(first, k))]
-    members = _member_comparison(dataset, units, outcome, months, confidence)
+    members = _member_comparison(data, units, outcome, months, confidence)
     return EventReview(
         outcome,
         quarter,
