@@ -733,7 +733,7 @@ def test_plots_and_html(rng, org):
 @pytest.mark.parametrize(
     ("change", "match"),
     [
-        ({"quarter": "2026Q5"}, "parameter 'quarter' must be a quarter such as 2026Q3"),
+        ({"quarter": "2026Q5"}, "parameter 'quarter' must be a quarter such as '2026Q3'"),
         ({"quarter": "2025Q4"}, "2025Q4 没有答卷"),
         ({"pass_mark": 120}, "'pass_mark' must be a number between 0 and 100"),
         ({"confidence": 1.0}, "'confidence' must be a number strictly between 0 and 1"),

@@ -270,7 +270,7 @@ def test_bad_parameters_missing_store_unknown_unit(store, tmp_path):
         match=r"单位编码 '0109' 不在数据库 .* 的组织机构表中；相近的编码：0102, 01",
     ):
         render_report("quarterly", {"unit": "0109", "store": str(store)}, out_dir=tmp_path)
-    with pytest.raises(ReportParameterError, match=r"'2026Q5' 不是季度"):
+    with pytest.raises(ReportParameterError, match=r"参数 'quarter' 应为季度.*实际为 '2026Q5'"):
         render_report("quarterly", {"quarter": "2026Q5", "store": str(store)}, out_dir=tmp_path)
     with pytest.raises(ReportParameterError, match=r"可选 html, docx, pdf"):
         render_report("quarterly", {"store": str(store)}, out_dir=tmp_path, formats=["odt"])

@@ -404,7 +404,7 @@ def test_periods_accepts_chinese_quarters_and_rejects_others(tmp_path):
     folder = write_csv_folder(tmp_path / "inputs")
     assert check_inputs(folder, periods="2026年第3季度").ok
     assert check_inputs(folder, periods=["2026Q3", "2026Q2"]).ok
-    with pytest.raises(ParameterError, match="periods.*quarters such as '2026Q3'"):
+    with pytest.raises(ParameterError, match="periods.*a quarter such as '2026Q3'"):
         check_inputs(folder, periods=["2026-09"])
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from assess.core.display import ResultDisplay
-from assess.core.errors import AssessError, InputError, bilingual
+from assess.core.errors import InputError, bilingual
 
 __all__ = ["RunSummary", "run_quarter"]
 
@@ -127,25 +127,17 @@ def run_quarter(
     -------
     RunSummary
     """
-    from assess.appraisal.scoring import read_for_scoring, score_quarter
+    from assess.appraisal.scoring import score_quarter
+    from assess.core.checks import check_quarter
     from assess.core.excel import write_workbook
-    from assess.core.periods import parse_quarter
     from assess.core.schema import EVENT_TYPES
     from assess.core.scheme import load_scheme
     from assess.effect.campaign import analyse_campaign
     from assess.exams import exam_of_quarter
-    from assess.io.store import Store, read_store
+    from assess.io.store import Store, read_for_scoring, read_store
     from assess.io.validation import load_inputs
 
-    parsed = parse_quarter(quarter)
-    if parsed is None:
-        raise AssessError(
-            bilingual(
-                f"季度应写作 2026Q3，实际为 {quarter!r}",
-                f"quarter must be like 2026Q3; got {quarter!r}",
-            )
-        )
-    quarter = parsed
+    quarter = check_quarter("run_quarter", quarter)
     lines: list[str] = []
     out = Path(out_dir) / quarter
     paths = {

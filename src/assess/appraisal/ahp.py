@@ -19,7 +19,8 @@ from matplotlib.axes import Axes
 
 from assess.appraisal.normalise import _param_error
 from assess.appraisal.weights import WeightResult
-from assess.core.errors import AssessError, ParameterError, bilingual, check_choice
+from assess.core.checks import check_choice
+from assess.core.errors import AssessError, ParameterError, bilingual
 from assess.core.plotting import label
 
 __all__ = [

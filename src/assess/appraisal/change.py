@@ -22,8 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from assess.core.checks import check_choice
 from assess.core.display import ResultDisplay
-from assess.core.errors import ParameterError, check_choice
+from assess.core.errors import ParameterError
 from assess.core.periods import parse_quarters, quarter_from_index, quarter_index
 
 __all__ = [
@@ -64,16 +65,16 @@ _RATE_UP_ZH = "提高"
 
 
 def compare_periods(
-    frame: pd.DataFrame,
+    data: pd.DataFrame,
     *,
-    value: str,
-    period: str = "quarter",
+    value_col: str,
+    period_col: str = "quarter",
     by: str | Sequence[str] = (),
     kind: str = "both",
     at: str | Sequence[str] | None = None,
     agg: str | None = None,
-    denominator: str | None = None,
-    entity: str | None = None,
+    denominator_col: str | None = None,
+    entity_col: str | None = None,
     comparable: bool = False,
     is_rate: bool = False,
     rate_unit: str = "proportion",
@@ -82,11 +83,11 @@ def compare_periods(
 
     Parameters
     ----------
-    frame : pandas.DataFrame
+    data : pandas.DataFrame
         Long data: one row per group (and entity) and quarter.
-    value : str
+    value_col : str
         Column compared (an index, an indicator, a count, or a rate).
-    period : str, default "quarter"
+    period_col : str, default "quarter"
         Column holding the quarter (``2026Q3``, ``2026年第3季度``, ...).
     by : str or sequence of str, default ()
         Columns identifying a group (e.g. ``"person_id"`` or ``"unit_code"``); empty for a
@@ -94,14 +95,14 @@ def compare_periods(
     kind : {"yoy", "qoq", "both"}, default "both"
         同比 (base: four quarters earlier), 环比 (base: the quarter before), or both.
     at : str or sequence of str, optional
-        Current quarters to report; ``None``: every quarter in ``frame``.
+        Current quarters to report; ``None``: every quarter in ``data``.
     agg : {"sum", "mean"}, optional
         How several rows of a group and quarter are combined (e.g. members of a branch).
-        ``None`` requires one row per group and quarter, unless a ``denominator`` is given.
-    denominator : str, optional
+        ``None`` requires one row per group and quarter, unless a ``denominator_col`` is given.
+    denominator_col : str, optional
         Column of denominators: the value compared is then the ratio of sums
         ``Σ value / Σ denominator`` (a rate over exposure), never a mean of ratios.
-    entity : str, optional
+    entity_col : str, optional
         Column identifying the units inside a group (e.g. ``"person_id"``), needed for
         ``comparable=True``.
     comparable : bool, default False
@@ -116,9 +117,9 @@ def compare_periods(
     Returns
     -------
     pandas.DataFrame
-        One row per group and quarter of ``frame`` (or of ``at``) and comparison, sorted
+        One row per group and quarter of ``data`` (or of ``at``) and comparison, sorted
         by comparison, group and quarter, with columns: the ``by``
-        columns, ``period`` (current quarter), ``kind`` (``yoy``/``qoq``),
+        columns, the ``period_col`` column (current quarter), ``kind`` (``yoy``/``qoq``),
         ``base_period``, ``current``, ``base``, ``change`` (current − base, in the value's
         units), ``pct_change`` (change / base as a fraction, only when base > 0, current ≥ 0
         and the value is not a rate; else missing), ``change_pp`` (rates: change in percentage
@@ -130,7 +131,7 @@ def compare_periods(
     ------
     ParameterError
         For missing columns, quarters that cannot be read, several rows per group and
-        quarter without ``agg``, or ``comparable=True`` without ``entity``.
+        quarter without ``agg``, or ``comparable=True`` without ``entity_col``.
 
     Notes
     -----
@@ -144,7 +145,7 @@ def compare_periods(
     --------
     >>> df = pd.DataFrame({"quarter": ["2025Q3", "2026Q2", "2026Q3"],
     ...                    "profit": [-20.0, 50.0, 30.0]})
-    >>> out = compare_periods(df, value="profit", at="2026Q3")
+    >>> out = compare_periods(df, value_col="profit", at="2026Q3")
     >>> out[["kind", "base", "current", "pct_change", "status_zh"]].to_dict("records")
     [{'kind': 'yoy', 'base': -20.0, 'current': 30.0, 'pct_change': nan, 'status_zh': '扭亏为盈'}, {'kind': 'qoq', 'base': 50.0, 'current': 30.0, 'pct_change': -0.4, 'status_zh': '下降'}]
     """  # noqa: E501
@@ -153,21 +154,21 @@ def compare_periods(
     check_choice(func, "rate_unit", rate_unit, RATE_UNITS)
     if agg is not None:
         check_choice(func, "agg", agg, AGGS)
-    if denominator is not None and agg == "mean":
+    if denominator_col is not None and agg == "mean":
         raise ParameterError(func, "agg", "None or 'sum' with a denominator (a ratio of sums)", agg)
-    if comparable and entity is None:
+    if comparable and entity_col is None:
         raise ParameterError(
             func,
-            "entity",
+            "entity_col",
             "a column naming the units compared (with comparable=True)",
-            entity,
-            zh=f"{func}：可比口径（comparable=True）须用 entity 指明比较单位（如 'person_id'）",
+            entity_col,
+            zh=f"{func}：可比口径（comparable=True）须用 entity_col 指明比较单位（如 'person_id'）",
         )
     keys = [by] if isinstance(by, str) else list(by)
-    data = _columns(frame, keys, period, value, denominator, entity, func)
-    qidx = data["_q"]
-    if agg is None and denominator is None and data.duplicated([*keys, "_q"]).any():
-        dup = data.loc[data.duplicated([*keys, "_q"], keep=False), [*keys, period]].head(3)
+    table = _columns(data, keys, period_col, value_col, denominator_col, entity_col, func)
+    qidx = table["_q"]
+    if agg is None and denominator_col is None and table.duplicated([*keys, "_q"]).any():
+        dup = table.loc[table.duplicated([*keys, "_q"], keep=False), [*keys, period_col]].head(3)
         raise ParameterError(
             func,
             "agg",
@@ -176,23 +177,27 @@ def compare_periods(
             zh=f"{func}：同一分组同一季度有多行，请指定 agg='sum' 或 agg='mean'；"
             f"例如 {dup.to_dict('records')}",
         )
-    valid = data["_v"].notna() & (data["_d"].notna() if denominator else True)
-    present = pd.MultiIndex.from_arrays([data[entity], qidx])[valid] if comparable else None
+    valid = table["_v"].notna() & (table["_d"].notna() if denominator_col else True)
+    present = pd.MultiIndex.from_arrays([table[entity_col], qidx])[valid] if comparable else None
     current_at = _current_quarters(at, func)
     kinds = ["yoy", "qoq"] if kind == "both" else [kind]
     # Every group and quarter of the data gets a row, even when no entity of it is comparable.
-    groups = data.groupby([*keys, "_q"], sort=False, dropna=False).size().index
+    groups = table.groupby([*keys, "_q"], sort=False, dropna=False).size().index
     out: list[pd.DataFrame] = []
     for k in kinds:
         shift = _SHIFTS[k]
         if present is None:
-            cur_rows = base_rows = data
+            cur_rows = base_rows = table
         else:
-            cur_rows = data[pd.MultiIndex.from_arrays([data[entity], qidx + shift]).isin(present)]
-            base_rows = data[pd.MultiIndex.from_arrays([data[entity], qidx - shift]).isin(present)]
-        cur = _aggregate(cur_rows, keys, agg, denominator is not None).reindex(groups)
+            cur_rows = table[
+                pd.MultiIndex.from_arrays([table[entity_col], qidx + shift]).isin(present)
+            ]
+            base_rows = table[
+                pd.MultiIndex.from_arrays([table[entity_col], qidx - shift]).isin(present)
+            ]
+        cur = _aggregate(cur_rows, keys, agg, denominator_col is not None).reindex(groups)
         base = _aggregate(
-            base_rows.assign(_q=base_rows["_q"] - shift), keys, agg, denominator is not None
+            base_rows.assign(_q=base_rows["_q"] - shift), keys, agg, denominator_col is not None
         )
         both = cur.add_suffix("_cur").join(base.add_suffix("_base"), how="left").reset_index()
         both["kind"] = k
@@ -203,53 +208,58 @@ def compare_periods(
     if current_at is not None:
         res = res[res["_q"].isin(current_at)]
     res = res.sort_values(["_k", *keys, "_q"], kind="stable")
-    return _finish(res.reset_index(drop=True), keys, period, is_rate, rate_unit)
+    return _finish(res.reset_index(drop=True), keys, period_col, is_rate, rate_unit)
 
 
 def _columns(
-    frame: pd.DataFrame,
+    data: pd.DataFrame,
     keys: list[str],
-    period: str,
-    value: str,
-    denominator: str | None,
-    entity: str | None,
+    period_col: str,
+    value_col: str,
+    denominator_col: str | None,
+    entity_col: str | None,
     func: str,
 ) -> pd.DataFrame:
     """The columns needed, with the quarter as an integer ``_q``, value ``_v``, denominator
     ``_d``."""
-    if not isinstance(frame, pd.DataFrame):
-        raise ParameterError(func, "frame", "a pandas DataFrame", type(frame).__name__)
-    needed = [*keys, period, value, *(c for c in (denominator, entity) if c is not None)]
-    missing = [c for c in needed if c not in frame.columns]
+    if not isinstance(data, pd.DataFrame):
+        raise ParameterError(func, "data", "a pandas DataFrame", type(data).__name__)
+    needed = [
+        *keys,
+        period_col,
+        value_col,
+        *(c for c in (denominator_col, entity_col) if c is not None),
+    ]
+    missing = [c for c in needed if c not in data.columns]
     if missing:
         raise ParameterError(
-            func, "frame", f"a DataFrame with columns {needed}", f"missing {missing}"
+            func, "data", f"a DataFrame with columns {needed}", f"missing {missing}"
         )
-    for col in (value, denominator):
-        if col is not None and not pd.api.types.is_numeric_dtype(frame[col]):
+    for col in (value_col, denominator_col):
+        if col is not None and not pd.api.types.is_numeric_dtype(data[col]):
             raise ParameterError(
                 func,
-                "value" if col == value else "denominator",
+                "value_col" if col == value_col else "denominator_col",
                 "a column of numbers",
-                f"{col!r} of dtype {frame[col].dtype}",
+                f"{col!r} of dtype {data[col].dtype}",
             )
-    quarters = parse_quarters(frame[period])
+    quarters = parse_quarters(data[period_col])
     bad = quarters.isna()
     if bad.any():
         raise ParameterError(
             func,
-            "period",
-            f"column {period!r} of quarters such as 2026Q3",
-            list(frame.loc[bad, period].head(5)),
-            zh=f"{func}：列 {period!r} 应为季度（如 2026Q3、2026年第3季度），"
-            f"无法识别：{list(frame.loc[bad, period].head(5))}",
+            "period_col",
+            f"column {period_col!r} of quarters such as 2026Q3",
+            list(data.loc[bad, period_col].head(5)),
+            zh=f"{func}：列 {period_col!r} 应为季度（如 2026Q3、2026年第3季度），"
+            f"无法识别：{list(data.loc[bad, period_col].head(5))}",
         )
-    data = frame[list(dict.fromkeys([*keys, *(c for c in (entity,) if c)]))].copy()
-    data[period] = quarters
-    data["_q"] = _per_unique(quarters, quarter_index).astype(np.int64)
-    data["_v"] = frame[value].astype("float64")
-    data["_d"] = frame[denominator].astype("float64") if denominator else np.nan
-    return data
+    table = data[list(dict.fromkeys([*keys, *(c for c in (entity_col,) if c)]))].copy()
+    table[period_col] = quarters
+    table["_q"] = _per_unique(quarters, quarter_index).astype(np.int64)
+    table["_v"] = data[value_col].astype("float64")
+    table["_d"] = data[denominator_col].astype("float64") if denominator_col else np.nan
+    return table
 
 
 def _current_quarters(at: str | Sequence[str] | None, func: str) -> list[int] | None:

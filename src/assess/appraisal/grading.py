@@ -19,8 +19,9 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator
 
 from assess.appraisal.ranking import align, group_codes, order_keys, sorted_blocks
+from assess.core.checks import check_choice
 from assess.core.display import ResultDisplay
-from assess.core.errors import ParameterError, check_choice
+from assess.core.errors import ParameterError
 from assess.core.plotting import label, new_axes
 
 __all__ = [

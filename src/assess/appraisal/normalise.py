@@ -21,8 +21,9 @@ import pandas as pd
 from matplotlib.axes import Axes
 from scipy import stats
 
+from assess.core.checks import check_choice
 from assess.core.display import ResultDisplay
-from assess.core.errors import ParameterError, check_choice
+from assess.core.errors import ParameterError
 from assess.core.plotting import label, new_axes
 
 __all__ = [
@@ -73,7 +74,7 @@ def _named_cells(cells: list[str]) -> str:
     return shown + (f" … ({len(cells)} in all)" if len(cells) > _MAX_NAMED else "")
 
 
-def _indicator_matrix(func: str, frame: Any, name: str = "frame") -> np.ndarray:
+def _indicator_matrix(func: str, frame: Any, name: str = "data") -> np.ndarray:
     """The float matrix of an indicator table, after checking it is one."""
     if not isinstance(frame, pd.DataFrame):
         raise _param_error(
@@ -291,7 +292,7 @@ class NormalisedResult(ResultDisplay):
 
 
 def normalise(
-    frame: pd.DataFrame,
+    data: pd.DataFrame,
     *,
     method: str = "minmax",
     directions: str | Mapping[str, str],
@@ -301,7 +302,7 @@ def normalise(
 
     Parameters
     ----------
-    frame : DataFrame
+    data : DataFrame
         Rows are members or branches, columns numeric indicators; no missing values.
     method : {"minmax", "zscore", "rank", "goalpost"}, default "minmax"
         ``minmax``: (x − min)/(max − min), in [0, 1]. ``zscore``: (x − mean)/sd with the
@@ -317,13 +318,13 @@ def normalise(
     Returns
     -------
     NormalisedResult
-        ``normalised`` (DataFrame like ``frame``), ``method`` and ``parameters`` (location,
+        ``normalised`` (DataFrame like ``data``), ``method`` and ``parameters`` (location,
         scale, constant and clipped per indicator).
 
     Raises
     ------
     ParameterError
-        ``frame`` is not a numeric table without missing values; a direction or goalpost
+        ``data`` is not a numeric table without missing values; a direction or goalpost
         is missing, unknown or invalid; ``method`` is unknown.
 
     Notes
@@ -348,9 +349,9 @@ def normalise(
     """
     func = "normalise"
     check_choice(func, "method", method, NORMALISATIONS)
-    x = _indicator_matrix(func, frame)
-    positive = _direction_mask(func, frame.columns, directions)
-    bounds = _goalpost_bounds(func, frame.columns, goalposts) if method == "goalpost" else None
+    x = _indicator_matrix(func, data)
+    positive = _direction_mask(func, data.columns, directions)
+    bounds = _goalpost_bounds(func, data.columns, goalposts) if method == "goalpost" else None
     z, location, scale, constant, clipped = _normalise_array(x, positive, method, bounds)
     if method == "rank":
         location = scale = np.full(x.shape[1], np.nan)
@@ -362,9 +363,9 @@ def normalise(
             "constant": constant,
             "clipped": clipped,
         },
-        index=frame.columns,
+        index=data.columns,
     )
-    normalised = pd.DataFrame(z, index=frame.index, columns=frame.columns)
+    normalised = pd.DataFrame(z, index=data.index, columns=data.columns)
     return NormalisedResult(normalised=normalised, method=method, parameters=parameters)
 
 

@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from assess.core.errors import ParameterError, check_choice
+from assess.core.checks import check_choice
+from assess.core.errors import ParameterError
 
 __all__ = ["METHODS", "rank"]
 

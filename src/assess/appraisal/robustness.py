@@ -40,8 +40,8 @@ from assess.appraisal.normalise import (
     _param_error,
     _weight_vector,
 )
+from assess.core.checks import check_choice
 from assess.core.display import ResultDisplay
-from assess.core.errors import check_choice
 from assess.core.plotting import label, new_axes
 
 __all__ = ["WEIGHT_SCHEMES", "STABLE_PROBABILITY", "BAND", "RobustnessResult", "rank_robustness"]

@@ -40,33 +40,17 @@ from assess.appraisal.weights import (
     given_weights,
 )
 from assess.appraisal.workbook import appraisal_sheets
+from assess.core.checks import check_quarter
 from assess.core.dataset import Dataset
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError
 from assess.core.excel import write_workbook
-from assess.core.periods import parse_quarter, shift_quarter
+from assess.core.periods import shift_quarter
 from assess.core.plotting import label, new_axes
 from assess.core.scheme import Scheme, load_scheme
 from assess.core.units import unit_paths, units_under
 
-__all__ = ["Appraisal", "score_quarter", "index_panel", "read_for_scoring", "SCORING_TABLES"]
-
-#: The input tables an appraisal reads.
-SCORING_TABLES: tuple[str, ...] = (
-    "units",
-    "staff",
-    "points",
-    "events",
-    "exposure",
-    "exam_responses",
-    "duties",
-    "projects",
-    "problems",
-)
-# Text columns read_for_scoring reads as categoricals: 27 million point rows of a national
-# store would otherwise hold a string per row in each.
-_POINT_CODES: tuple[str, ...] = ("person_id", "quarter", "indicator")
-_EXAM_CODES: tuple[str, ...] = ("person_id", "quarter", "item_id", "response")
+__all__ = ["Appraisal", "score_quarter", "index_panel"]
 
 
 @dataclass(frozen=True)
@@ -96,7 +80,7 @@ def _weights(matrix: pd.DataFrame, scheme: Scheme) -> tuple[WeightResult, AHPRes
     entropy = entropy_weights(matrix, directions=directions)
     if scheme.weighting == "entropy" or ahp is None:
         return entropy, None
-    return combine_weights(ahp, entropy, alpha=scheme.alpha), ahp
+    return combine_weights(ahp, entropy, subjective_share=scheme.subjective_share), ahp
 
 
 def _score_one_quarter(
@@ -361,19 +345,6 @@ class Appraisal(ResultDisplay):
         )
 
 
-def _check_quarter(quarter: str) -> str:
-    parsed = parse_quarter(quarter) if isinstance(quarter, str) else None
-    if parsed is None:
-        raise ParameterError(
-            "score_quarter",
-            "quarter",
-            "a quarter such as '2026Q3'",
-            quarter,
-            zh=f"score_quarter：季度应写作 2026Q3 或 2026年第3季度，实际为 {quarter!r}",
-        )
-    return parsed
-
-
 def _veto_table(ledger: pd.DataFrame, scheme: Scheme) -> tuple[pd.Series, pd.Series]:
     """Per member: the veto codes that fired, and the grade effect for assign_grades."""
     vetoes = ledger.loc[ledger["kind"] == "veto"]
@@ -437,7 +408,7 @@ def score_quarter(
     >>> bool(appraisal.members["index"].between(0, 100).all())
     True
     """
-    quarter = _check_quarter(quarter)
+    quarter = check_quarter("score_quarter", quarter)
     scheme = scheme or load_scheme()
     staff = dataset.staff
     if unit is not None:
@@ -539,7 +510,7 @@ def _changes(scored: pd.DataFrame, quarter: str) -> pd.DataFrame:
 
     out = compare_periods(
         scored[["person_id", "quarter", "index"]],
-        value="index",
+        value_col="index",
         by="person_id",
         kind="both",
         at=quarter,
@@ -572,12 +543,12 @@ def _branch_changes(
     for measure in measures:
         part = compare_periods(
             codes.assign(value=scored[measure].to_numpy()),
-            value="value",
+            value_col="value",
             by="branch",
             kind="both",
             at=quarter,
             agg="mean",
-            entity="person",
+            entity_col="person",
             comparable=comparable,
         )
         part.insert(0, "unit_code", branches.take(part.pop("branch").to_numpy()))
@@ -640,52 +611,3 @@ def _calculation(
         long[column] = totals[column].repeat(n).to_numpy()
     long["base"] = scheme.base
     return long
-
-
-def read_for_scoring(store: str | os.PathLike[str], *, quarter: str) -> Dataset:
-    """Read from a store only what :func:`score_quarter` needs for ``quarter``.
-
-    The quarter, the one before (环比), the same quarter a year earlier (同比) and the
-    last four quarters of exams — not all history — so that a national store (1,000,000
-    members) scores within 8 GB of memory. To the same end the evidence ids of
-    ``points`` are read for ``quarter`` only (its ledger's reason trail; missing in the
-    earlier quarters, which only feed 同比/环比), and the repetitive text columns of the
-    long tables are pandas categoricals: ``person_id``, ``quarter`` and ``indicator`` of
-    ``points``; ``person_id``, ``quarter``, ``item_id`` and ``response`` of
-    ``exam_responses``. Rows are in the order of the tables' keys, as
-    :func:`assess.io.store.read_store` gives them.
-    """
-    from assess.io.store import Store
-
-    quarter = _check_quarter(quarter)
-    earlier = [shift_quarter(quarter, -k) for k in range(1, 5)]
-    codes = {"points": _POINT_CODES}
-    with Store.open(Path(store), read_only=True) as db:
-        data = db.read(
-            [t for t in SCORING_TABLES if t != "points"],
-            quarters=[quarter, *earlier],
-            categorical={"exam_responses": _EXAM_CODES},
-        )
-        recent = db.read("points", quarters=[quarter], categorical=codes)
-        before = db.read(
-            "points",
-            quarters=earlier,
-            categorical=codes,
-            columns={"points": [*_POINT_CODES, "value"]},
-        ).points
-    points = _in_key_order(before, recent.points)
-    return replace(data, points=points, sources={**data.sources, **recent.sources})
-
-
-def _in_key_order(before: pd.DataFrame, now: pd.DataFrame) -> pd.DataFrame:
-    """Point rows of earlier quarters and of the appraised one in one frame, in key order."""
-    for name in _POINT_CODES:
-        categories = before[name].cat.categories.union(now[name].cat.categories)
-        before[name] = before[name].cat.set_categories(categories)
-        now[name] = now[name].cat.set_categories(categories)
-    both = pd.concat([before, now], ignore_index=True)
-    # Each part is in key order (person_id, quarter, ...) and the earlier quarters come
-    # before the appraised one, so a stable sort on the person restores the whole order.
-    person = both["person_id"].cat.codes.to_numpy()
-    person = np.where(person < 0, len(both["person_id"].cat.categories), person)  # NULLS LAST
-    return both.take(np.argsort(person, kind="stable")).reset_index(drop=True)

@@ -26,8 +26,9 @@ from assess.appraisal.normalise import (
     _param_error,
     _weight_vector,
 )
+from assess.core.checks import check_choice
 from assess.core.display import ResultDisplay
-from assess.core.errors import bilingual, check_choice
+from assess.core.errors import bilingual
 from assess.core.plotting import label, new_axes
 
 __all__ = [
@@ -113,14 +114,14 @@ class WeightResult(ResultDisplay):
         return ax
 
 
-def _minmax(func: str, frame: pd.DataFrame, directions: Any) -> tuple[np.ndarray, np.ndarray]:
+def _minmax(func: str, data: pd.DataFrame, directions: Any) -> tuple[np.ndarray, np.ndarray]:
     """Direction-aware min–max matrix and the constant-column mask, for objective weights."""
-    x = _indicator_matrix(func, frame)
+    x = _indicator_matrix(func, data)
     if x.shape[0] < 2:
         raise _param_error(
-            func, "frame", "至少两行（对象）", "at least two rows", f"{x.shape[0]} row"
+            func, "data", "至少两行（对象）", "at least two rows", f"{x.shape[0]} row"
         )
-    positive = _direction_mask(func, frame.columns, directions)
+    positive = _direction_mask(func, data.columns, directions)
     z, _, _, constant, _ = _normalise_array(x, positive, "minmax")
     return z, constant
 
@@ -138,12 +139,12 @@ def _warn_constant(func: str, columns: pd.Index, constant: np.ndarray) -> None:
         )
 
 
-def entropy_weights(frame: pd.DataFrame, *, directions: str | Mapping[str, str]) -> WeightResult:
+def entropy_weights(data: pd.DataFrame, *, directions: str | Mapping[str, str]) -> WeightResult:
     """Objective weights by the entropy method (熵权法), textbook convention.
 
     Parameters
     ----------
-    frame : DataFrame
+    data : DataFrame
         Rows are members or branches (m ≥ 2), columns numeric indicators; zeros allowed.
     directions : "positive", "negative" or mapping indicator → direction
         Required; negative indicators are reversed by the min–max step.
@@ -181,21 +182,21 @@ def entropy_weights(frame: pd.DataFrame, *, directions: str | Mapping[str, str])
     Name: weight, dtype: float64
     """
     func = "entropy_weights"
-    z, constant = _minmax(func, frame, directions)
+    z, constant = _minmax(func, data, directions)
     if constant.all():
         raise _param_error(
             func,
-            "frame",
+            "data",
             "至少一个有差异的指标",
             "at least one indicator that varies",
             "every indicator constant",
         )
-    _warn_constant(func, frame.columns, constant)
+    _warn_constant(func, data.columns, constant)
     entropy = stats.entropy(z, axis=0) / np.log(z.shape[0])
     divergence = np.where(constant, 0.0, 1.0 - entropy)
     w = divergence / divergence.sum()
     return WeightResult(
-        weights=pd.Series(w, index=frame.columns, name="weight"),
+        weights=pd.Series(w, index=data.columns, name="weight"),
         method="entropy",
         convention_zh=(
             "熵权法（教科书约定）：按方向极差标准化到 [0, 1]，p_ij = x_ij/Σ_i x_ij，"
@@ -210,17 +211,17 @@ def entropy_weights(frame: pd.DataFrame, *, directions: str | Mapping[str, str])
         ),
         details=pd.DataFrame(
             {"entropy": entropy, "divergence": divergence, "constant": constant},
-            index=frame.columns,
+            index=data.columns,
         ),
     )
 
 
-def critic_weights(frame: pd.DataFrame, *, directions: str | Mapping[str, str]) -> WeightResult:
+def critic_weights(data: pd.DataFrame, *, directions: str | Mapping[str, str]) -> WeightResult:
     """Objective weights by CRITIC: contrast (standard deviation) times conflict.
 
     Parameters
     ----------
-    frame : DataFrame
+    data : DataFrame
         Rows are members or branches (m ≥ 2), columns numeric indicators.
     directions : "positive", "negative" or mapping indicator → direction
         Required; correlations are taken after negative indicators are reversed.
@@ -258,17 +259,17 @@ def critic_weights(frame: pd.DataFrame, *, directions: str | Mapping[str, str]) 
     [0.275, 0.275, 0.45]
     """
     func = "critic_weights"
-    z, constant = _minmax(func, frame, directions)
+    z, constant = _minmax(func, data, directions)
     varying = ~constant
     if varying.sum() < 2:
         raise _param_error(
             func,
-            "frame",
+            "data",
             "至少两个有差异的指标",
             "at least two indicators that vary",
             f"{int(varying.sum())}",
         )
-    _warn_constant(func, frame.columns, constant)
+    _warn_constant(func, data.columns, constant)
     std = z.std(axis=0, ddof=1)
     conflict = np.zeros(z.shape[1])
     conflict[varying] = (1 - np.corrcoef(z[:, varying], rowvar=False)).sum(axis=0)
@@ -276,13 +277,13 @@ def critic_weights(frame: pd.DataFrame, *, directions: str | Mapping[str, str]) 
     if information.sum() <= 0:
         raise _param_error(
             func,
-            "frame",
+            "data",
             "并非完全相关的指标",
             "indicators that are not all perfectly correlated",
             "no conflict between indicators",
         )
     return WeightResult(
-        weights=pd.Series(information / information.sum(), index=frame.columns, name="weight"),
+        weights=pd.Series(information / information.sum(), index=data.columns, name="weight"),
         method="critic",
         convention_zh=(
             "CRITIC 法（Diakoulaki 等，1995）：按方向极差标准化，"
@@ -296,7 +297,7 @@ def critic_weights(frame: pd.DataFrame, *, directions: str | Mapping[str, str]) 
         ),
         details=pd.DataFrame(
             {"std": std, "conflict": conflict, "information": information, "constant": constant},
-            index=frame.columns,
+            index=data.columns,
         ),
     )
 
@@ -305,7 +306,7 @@ def combine_weights(
     subjective: WeightResult | pd.Series | Mapping[str, float],
     objective: WeightResult | pd.Series | Mapping[str, float],
     *,
-    alpha: float | None = None,
+    subjective_share: float | None = None,
     method: str = "additive",
 ) -> WeightResult:
     """Combine subjective (e.g. AHP) and objective (e.g. entropy) weights.
@@ -314,8 +315,8 @@ def combine_weights(
     ----------
     subjective, objective : WeightResult, Series or mapping
         Weights for the same indicators; each is divided by its sum first.
-    alpha : float in [0, 1], optional
-        Share of the subjective weights; required by ``"additive"``, not used by
+    subjective_share : float in [0, 1], optional
+        Share α of the subjective weights; required by ``"additive"``, not used by
         ``"multiplicative"``.
     method : {"additive", "multiplicative"}, default "additive"
         ``additive``: w = α s + (1 − α) o. ``multiplicative``: w = s·o / Σ s·o.
@@ -328,7 +329,8 @@ def combine_weights(
     Raises
     ------
     ParameterError
-        Indicators differ between the two, weights are negative, ``alpha`` is missing,
+        Indicators differ between the two, weights are negative,
+        ``subjective_share`` is missing,
         outside [0, 1] or given for the multiplicative rule, or the product is all zero.
 
     Notes
@@ -340,7 +342,7 @@ def combine_weights(
     Examples
     --------
     >>> s = pd.Series({"a": 0.5, "b": 0.5})
-    >>> combine_weights(s, {"a": 0.2, "b": 0.8}, alpha=0.5).weights.tolist()
+    >>> combine_weights(s, {"a": 0.2, "b": 0.8}, subjective_share=0.5).weights.tolist()
     [0.35, 0.65]
     """
     func = "combine_weights"
@@ -358,25 +360,32 @@ def combine_weights(
     s = _weight_vector(func, index, s_in, "subjective")
     o = _weight_vector(func, index, objective, "objective")
     if method == "additive":
-        if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 <= alpha <= 1:
+        if (
+            isinstance(subjective_share, bool)
+            or not isinstance(subjective_share, int | float)
+            or not 0 <= subjective_share <= 1
+        ):
             raise _param_error(
                 func,
-                "alpha",
+                "subjective_share",
                 "0 到 1 之间的数（加法组合必填）",
                 "a number between 0 and 1 (required by the additive rule)",
-                alpha,
+                subjective_share,
             )
-        w = alpha * s + (1 - alpha) * o
-        zh = f"组合赋权（加法）：w = α·主观 + (1 − α)·客观，α = {alpha:g}。"
-        en = f"Additive combination w = α·subjective + (1 − α)·objective with α = {alpha:g}."
+        w = subjective_share * s + (1 - subjective_share) * o
+        zh = f"组合赋权（加法）：w = α·主观 + (1 − α)·客观，α = {subjective_share:g}。"
+        en = (
+            "Additive combination w = α·subjective + (1 − α)·objective with "
+            f"α = {subjective_share:g}."
+        )
     else:
-        if alpha is not None:
+        if subjective_share is not None:
             raise _param_error(
                 func,
-                "alpha",
+                "subjective_share",
                 "None（乘法组合不用 α）",
                 "None (the multiplicative rule has no α)",
-                alpha,
+                subjective_share,
             )
         product = s * o
         if product.sum() <= 0:

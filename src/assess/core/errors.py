@@ -17,7 +17,6 @@ __all__ = [
     "SchemeError",
     "ParameterError",
     "bilingual",
-    "check_choice",
 ]
 
 
@@ -74,17 +73,3 @@ class ParameterError(AssessError, ValueError):
         zh_text = zh or f"{func}：参数 {name!r} 应为 {accepted}，实际为 {got!r}"
         en_text = f"{func}: parameter {name!r} must be {accepted}; got {got!r}"
         super().__init__(bilingual(zh_text, en_text))
-
-
-def check_choice(func: str, name: str, value: Any, choices: tuple[Any, ...]) -> Any:
-    """Return ``value`` if it is one of ``choices``, else raise :class:`ParameterError`.
-
-    Examples
-    --------
-    >>> check_choice("f", "alternative", "less", ("two-sided", "less", "greater"))
-    'less'
-    """
-    if value not in choices:
-        accepted = "one of " + ", ".join(repr(c) for c in choices)
-        raise ParameterError(func, name, accepted, value)
-    return value

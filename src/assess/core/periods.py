@@ -224,7 +224,11 @@ def shift_quarter(quarter: str, n: int) -> str:
     >>> shift_quarter("2026Q1", -1), shift_quarter("2026Q3", -4)
     ('2025Q4', '2025Q3')
     """
-    return quarter_from_index(quarter_index(quarter) + n)
+    # Imported here: assess.core.checks imports this module for parse_quarter.
+    from assess.core.checks import check_int, check_quarter
+
+    start = quarter_index(check_quarter("shift_quarter", quarter))
+    return quarter_from_index(start + check_int("shift_quarter", "n", n))
 
 
 def quarter_months(quarter: str) -> list[str]:

@@ -1,4 +1,7 @@
-"""Argument checks shared by the rate, member and shrinkage modules; one message shape."""
+"""Effect-specific argument checks (alternatives, event counts and exposures).
+
+Common parameters (confidence, choices, seeds, ...) are checked by :mod:`assess.core.checks`.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +10,12 @@ from typing import Any
 
 import numpy as np
 
-from assess.core.errors import ParameterError, check_choice
+from assess.core.checks import check_choice
+from assess.core.errors import ParameterError
 
 ALTERNATIVES: tuple[str, ...] = ("two-sided", "less", "greater")
 # statsmodels.stats.rates spells the one-sided alternatives differently.
 SM_ALTERNATIVE = {"two-sided": "two-sided", "less": "smaller", "greater": "larger"}
-
-
-def check_confidence(func: str, confidence: Any) -> float:
-    if (
-        isinstance(confidence, bool)
-        or not isinstance(confidence, int | float)
-        or not 0.0 < float(confidence) < 1.0
-    ):
-        raise ParameterError(func, "confidence", "a number between 0 and 1, e.g. 0.95", confidence)
-    return float(confidence)
 
 
 def check_alternative(func: str, alternative: Any) -> str:

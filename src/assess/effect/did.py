@@ -20,10 +20,10 @@ from matplotlib.axes import Axes
 from scipy import stats
 from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
+from assess.core.checks import check_choice, check_confidence
 from assess.core.display import ResultDisplay
-from assess.core.errors import ParameterError, check_choice
+from assess.core.errors import ParameterError
 from assess.core.plotting import label, new_axes
-from assess.effect._checks import check_confidence
 from assess.effect._poisson import SE_CONVENTION, FEPoissonFit, fit_fe_poisson
 from assess.effect.panel import Panel
 from assess.effect.verdict import Verdict, write_verdict

@@ -22,10 +22,11 @@ from statsmodels.stats.rates import confint_poisson
 from assess.core.checks import check_choice, check_confidence
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError
+from assess.core.formatting import p_value as format_p_value
 from assess.core.plotting import label, new_axes
 from assess.core.schema import EVENT_TYPES
 from assess.effect.rates import compare_rates
-from assess.effect.verdict import OUTCOMES, classify, format_p, format_ratio
+from assess.effect.verdict import OUTCOMES, classify, format_ratio
 
 __all__ = ["MemberComparison", "member_rates", "mantel_haenszel_rate_ratio"]
 
@@ -187,7 +188,7 @@ class MemberComparison(ResultDisplay):
         )
         conf = f"{self.confidence * 100:g}%"
         est, lo, hi = (format_ratio(x) for x in (self.estimate, self.ci_low, self.ci_high))
-        p = format_p(self.p_value)
+        p = format_p_value(self.p_value, prefix=True)
         evidence = classify(self.ci_low, self.ci_high)
         if evidence == "inconclusive":
             find_zh = "两者之差与随机波动无法区分。"

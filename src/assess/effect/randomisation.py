@@ -20,10 +20,10 @@ import pandas as pd
 from matplotlib.axes import Axes
 from scipy import optimize
 
+from assess.core.checks import check_choice, check_confidence
 from assess.core.display import ResultDisplay
-from assess.core.errors import ParameterError, check_choice
+from assess.core.errors import ParameterError
 from assess.core.plotting import label, new_axes
-from assess.effect._checks import check_confidence
 from assess.effect._poisson import fit_fe_poisson_batch
 from assess.effect.did import max_leads
 from assess.effect.panel import Panel

@@ -20,9 +20,9 @@ import pandas as pd
 from matplotlib.axes import Axes
 from scipy import stats
 
+from assess.core.checks import check_confidence
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError, bilingual
-from assess.effect._checks import check_confidence
 from assess.effect._poisson import SE_CONVENTION, FEPoissonFit, fit_fe_poisson
 from assess.effect.did import (
     DID_ASSUMPTIONS,

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from assess.core.errors import ParameterError
+from assess.core.formatting import p_value as format_p_value
+from assess.core.formatting import percent
 
 __all__ = [
     "DESIGNS",
@@ -24,7 +26,6 @@ __all__ = [
     "classify",
     "write_verdict",
     "format_ratio",
-    "format_p",
 ]
 
 #: Design keys → (Chinese, English) names used in verdicts and tables.
@@ -104,26 +105,13 @@ def format_ratio(value: float) -> str:
     return f"{value:#.3g}".rstrip(".")
 
 
-def format_p(p_value: float) -> str:
-    """A p-value with two significant digits, or ``p < 0.001``.
-
-    Examples
-    --------
-    >>> format_p(0.46639), format_p(0.0127), format_p(0.1), format_p(1e-57)
-    ('p = 0.47', 'p = 0.013', 'p = 0.10', 'p < 0.001')
-    """
-    if p_value < 0.001:
-        return "p < 0.001"
-    return f"p = {p_value:#.2g}"
-
-
 def _pct(ratio: float) -> str:
-    return f"{abs(ratio - 1.0) * 100:.1f}%"
+    return percent(abs(ratio - 1.0))
 
 
 def _change(ratio: float, *, digits: int = 1) -> Pair:
     """'下降 10.0%' / 'a fall of 10.0%' for a ratio (``digits`` decimals in the per cent)."""
-    pct = f"{abs(ratio - 1.0) * 100:.{digits}f}%"
+    pct = percent(abs(ratio - 1.0), digits)
     if ratio < 1.0:
         return f"下降 {pct}", f"a fall of {pct}"
     if ratio > 1.0:
@@ -252,8 +240,9 @@ def write_verdict(
     Notes
     -----
     Per-cent changes are ``(ratio − 1) × 100`` with one decimal; ratios have three
-    significant digits (:func:`format_ratio`); p-values as :func:`format_p`. The text is
-    deterministic and pinned by golden tests.
+    significant digits (:func:`format_ratio`); p-values as
+    :func:`assess.core.formatting.p_value`. The text is deterministic and pinned by golden
+    tests.
 
     Examples
     --------
@@ -291,7 +280,10 @@ def write_verdict(
     point_zh, point_en = _change(estimate)
     p_zh = p_en = ""
     if p_value is not None:
-        p_zh, p_en = f"，{format_p(p_value)}", f", {format_p(p_value)}"
+        p_zh, p_en = (
+            f"，{format_p_value(p_value, prefix=True)}",
+            f", {format_p_value(p_value, prefix=True)}",
+        )
     lo, hi, est = format_ratio(ci_low), format_ratio(ci_high), format_ratio(estimate)
 
     if evidence == "inconclusive":

@@ -21,10 +21,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from assess.core.checks import check_confidence
+from assess.core.checks import check_choice, check_confidence, check_quarter
 from assess.core.display import ResultDisplay
-from assess.core.errors import ParameterError, bilingual, check_choice
-from assess.core.periods import parse_quarter, quarter_index
+from assess.core.errors import ParameterError, bilingual
+from assess.core.periods import quarter_index
 from assess.core.plotting import label, new_axes
 from assess.exams.items import (
     _FLAG_TEXT,
@@ -401,9 +401,7 @@ def analyse_exam(
     [[4, 2]]
     """
     func = "analyse_exam"
-    current = parse_quarter(quarter) if isinstance(quarter, str) else None
-    if current is None:
-        raise ParameterError(func, "quarter", "a quarter such as 2026Q3", quarter)
+    current = check_quarter(func, quarter)
     pass_mark = _check_fraction(func, "pass_mark", pass_mark, upper=100.0)
     check_confidence(func, confidence)
     mastery_threshold = _check_fraction(func, "mastery_threshold", mastery_threshold)

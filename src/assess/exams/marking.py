@@ -31,8 +31,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from assess.core.checks import require_columns
-from assess.core.errors import ParameterError, bilingual, check_choice
+from assess.core.checks import check_choice, require_columns
+from assess.core.errors import ParameterError, bilingual
 from assess.core.periods import parse_quarter, quarter_index
 from assess.core.schema import ITEM_TYPES
 

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from assess.core.checks import check_confidence
+from assess.core.checks import check_choice, check_confidence
 from assess.core.display import ResultDisplay
-from assess.core.errors import ParameterError, check_choice
+from assess.core.errors import ParameterError
 
 __all__ = [
     "NAN_POLICIES",

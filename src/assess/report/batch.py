@@ -21,8 +21,9 @@ from typing import Any
 
 import pandas as pd
 
+from assess.core.checks import check_choice
 from assess.core.display import ResultDisplay
-from assess.core.errors import bilingual, check_choice
+from assess.core.errors import bilingual
 from assess.core.schema import LEVELS
 from assess.report._files import atomic_write, sweep_temporaries
 from assess.report.errors import ReportParameterError

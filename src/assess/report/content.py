@@ -12,7 +12,7 @@ import html
 import math
 import os
 import warnings
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,10 +20,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from assess.core.checks import check_choice, check_quarter
 from assess.core.dataset import Dataset
 from assess.core.display import text_html
-from assess.core.errors import ParameterError, bilingual, check_choice
-from assess.core.periods import parse_quarter
+from assess.core.errors import bilingual
+from assess.core.formatting import MISSING, number, p_value, percent
+from assess.core.glossary import LANGUAGES, TERMS, check_language, term
 from assess.core.schema import EVENT_EXPOSURE, EVENT_TYPES, LEVELS, TABLES
 from assess.core.units import unit_paths
 from assess.report.errors import ReportParameterError
@@ -53,40 +55,19 @@ __all__ = [
     "FALSIFICATION_LABELS",
     "format_value",
     "LANGUAGES",
-    "COLUMN_LABELS",
+    "COLUMN_TERMS",
     "pick",
     "check_language",
     "cell_float",
 ]
 
-#: ``language`` values of :func:`prose`: both languages (Chinese first), or one.
-LANGUAGES: tuple[str, ...] = ("zh-en", "zh", "en")
-
-#: Headings :func:`table` gives to columns it knows.
-COLUMN_LABELS: dict[str, str] = {
-    "person_id": "人员编号 ID",
-    "name": "姓名 Name",
-    "unit_code": "单位编码 Unit",
-    "unit_name": "单位名称 Unit name",
-    "branch_name": "所在支部 Branch",
-    "index": "先锋指数 Index",
-    "grade": "等次 Grade",
-    "rank_overall": "排名 Rank",
-    "rank_branch": "支部内排名 Rank in branch",
-    "index_yoy": "同比 YoY",
-    "index_qoq": "环比 QoQ",
-    "vetoes": "否决项 Vetoes",
-    "n_events": "事件数 Events",
-    "max_severity": "最高严重程度 Severity",
-    "reason_zh": "列入原因 Reason",
-    "events": "事件 Events",
-    "stars": "星级 Stars",
-    "party_score": "党建得分 Party score",
-    "business_score": "业务得分 Business score",
-    "members": "党员数 Members",
-    "member_index_mean": "平均先锋指数 Mean index",
-    "all_round": "全能型 All-round",
-    "vetoed": "一票否决 Vetoed",
+#: Columns whose glossary key is not their name (:func:`table` heads the others by the
+#: term of their own name, when the glossary has one).
+COLUMN_TERMS: dict[str, str] = {
+    "index": "pioneer_index",
+    "reason_zh": "reason",
+    "index_yoy": "yoy",
+    "index_qoq": "qoq",
 }
 
 _PRELOADED: dict[Path, tuple[str, Dataset]] = {}
@@ -206,9 +187,7 @@ def cover(unit: UnitInfo, *, quarter: str | None = None, title: tuple[str, str])
     e = html.escape
     when_zh = when_en = ""
     if quarter is not None:
-        q = parse_quarter(quarter)
-        if q is None:
-            raise ParameterError("cover", "quarter", "a quarter such as '2026Q3'", quarter)
+        q = check_quarter("cover", quarter)
         when_zh, when_en = f"{q[:4]}年第{q[-1]}季度 · ", f"{q} · "
     return _HTML(
         f'<div class="cover"><p class="unit">{e(" › ".join(unit.path))}'
@@ -232,14 +211,18 @@ def prose(text: str, *, language: str = "zh-en") -> _HTML:
     >>> prose("党员 3 人。" + chr(10) * 2 + "3 members.", language="zh")._repr_html_()
     '<div class="prose-out"><p>党员 3 人。</p></div>'
     """
-    check_choice("prose", "language", language, LANGUAGES)
+    check_language("prose", language)
     zh, _, en = text.partition("\n\n")
     shown = {"zh-en": text, "zh": zh, "en": en or zh}[language]
     return _HTML(f'<div class="prose-out">{text_html(shown)}</div>')
 
 
 def format_value(value: Any) -> str:
-    """A number or text as a report shows it in a table.
+    """A number or text as a report shows it in a table (numbers by
+    :func:`assess.core.formatting.number`).
+
+    Integers are shown whole with thousands separators; floats with two decimals, four
+    below 1 (shares, correlations) and none from 1,000 on.
 
     Examples
     --------
@@ -247,52 +230,87 @@ def format_value(value: Any) -> str:
     ('25,398', '0.7859', '71.00', '—')
     """
     if value is None or value is pd.NA or value is pd.NaT:
-        return "—"
+        return MISSING
     if isinstance(value, bool | np.bool_):
         return "是" if value else "否"
     if isinstance(value, int | np.integer):
-        return f"{int(value):,}"
+        return number(int(value))
     if isinstance(value, float | np.floating):
-        number = float(value)
-        if not math.isfinite(number):
-            return "—"
-        if abs(number) >= 1000:
-            return f"{number:,.0f}"
-        return f"{number:.2f}" if abs(number) >= 1 else f"{number:.4g}"
+        size = abs(float(value))
+        return number(float(value), 0 if size >= 1000 else 2 if size >= 1 else 4)
     if isinstance(value, pd.Timestamp):
         return value.strftime("%Y-%m-%d")
     return str(value)
 
 
+def _heading(
+    column: str, labels: Mapping[str, str], terms: Mapping[str, str], language: str
+) -> str:
+    """The heading of ``column``: its label, else the term of its glossary key, else its name."""
+    if column in labels:
+        return labels[column]
+    key = terms.get(column, COLUMN_TERMS.get(column, column))
+    return term(key, language) if key in TERMS else column
+
+
 def table(
     frame: pd.DataFrame,
     *,
+    columns: Sequence[str] | None = None,
     caption: tuple[str, str] | None = None,
+    terms: Mapping[str, str] | None = None,
     labels: Mapping[str, str] | None = None,
     percent: Iterable[str] = (),
     max_rows: int = 30,
+    language: str = "zh-en",
 ) -> _HTML:
     """A table shown escaped, without the row index, cut to ``max_rows`` with a note.
 
-    Columns are headed by ``labels``, else :data:`COLUMN_LABELS`, else their names;
-    numeric columns are right-aligned and formatted by :func:`format_value`, shares in
-    the ``percent`` columns as percentages.
+    Columns are headed by ``labels``, else by the glossary term
+    (:func:`assess.core.glossary.term`) of their key in ``terms``, in
+    :data:`COLUMN_TERMS` or of their own name, else by their name; numeric columns are
+    right-aligned and formatted by :func:`format_value`, shares in the ``percent``
+    columns as percentages (:func:`assess.core.formatting.percent`).
+
+    Parameters
+    ----------
+    frame : DataFrame
+    columns : sequence of str, optional
+        The columns shown, in this order (default: all).
+    caption : (str, str), optional
+        Chinese and English caption.
+    terms : mapping of str to str, optional
+        Column → glossary key, for columns whose name is not their key.
+    labels : mapping of str to str, optional
+        Column → heading text, for headings made at run time.
+    percent : iterable of str
+        Columns of shares (0–1).
+    max_rows : int, default 30
+    language : {"zh", "en", "zh-en"}, default "zh-en"
+        Language of the headings.
 
     Examples
     --------
     >>> html = table(pd.DataFrame({"name": ["<b>"], "index": [91.25]}))._repr_html_()
     >>> "<td>&lt;b&gt;</td>" in html, '<td class="num">91.25</td>' in html
     (True, True)
+    >>> zh = table(pd.DataFrame({"index": [1.0]}), language="zh")._repr_html_()
+    >>> '<th class="num">先锋指数</th>' in zh
+    True
     """
+    check_language("table", language)
     e = html.escape
-    names = {**COLUMN_LABELS, **(labels or {})}
+    if columns is not None:
+        frame = frame[list(columns)]
     numeric = [
         pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
         for c in frame.columns
     ]
     cls = ['class="num"' if n else "" for n in numeric]
     head = "".join(
-        f"<th {c}>".replace(" >", ">") + e(str(names.get(col, col))) + "</th>"
+        f"<th {c}>".replace(" >", ">")
+        + e(_heading(str(col), labels or {}, terms or {}, language))
+        + "</th>"
         for col, c in zip(frame.columns, cls, strict=True)
     )
     shares = [col in set(percent) for col in frame.columns]
@@ -309,8 +327,8 @@ def table(
         ""
         if len(frame) <= max_rows
         else (
-            f"<p><em>前 {max_rows} 行，共 {len(frame):,} 行 / first {max_rows} of {len(frame):,} "
-            "rows</em></p>"
+            f"<p><em>前 {max_rows} 行，共 {number(len(frame))} 行 / first {max_rows} of "
+            f"{number(len(frame))} rows</em></p>"
         )
     )
     caption_html = "" if caption is None else f"<h4>{e(bilingual(*caption))}</h4>"
@@ -322,7 +340,7 @@ def table(
 
 def _cell(value: Any, share: bool) -> str:
     if share and isinstance(value, float | np.floating) and math.isfinite(value):
-        return f"{float(value):.1%}"
+        return percent(float(value))
     return format_value(value)
 
 
@@ -361,7 +379,7 @@ def note_box(messages: Iterable[str], *, language: str = "zh-en") -> _HTML:
     >>> note_box([])._repr_html_()
     ''
     """
-    check_choice("note_box", "language", language, LANGUAGES)
+    check_language("note_box", language)
     items = []
     for message in dict.fromkeys(messages):
         zh, _, en = message.partition(" / ")
@@ -381,11 +399,6 @@ def pick(pair: tuple[str, str], language: str) -> str:
     ('violations', '违章')
     """
     return (pair[1] or pair[0]) if language == "en" else pair[0]
-
-
-def check_language(func: str, language: str) -> str:
-    """``language`` if it is one of :data:`LANGUAGES`, else a bilingual ParameterError."""
-    return str(check_choice(func, "language", language, LANGUAGES))
 
 
 def cell_float(value: Any) -> float:
@@ -491,38 +504,33 @@ def campaign_cover(info: CampaignInfo, *, title: tuple[str, str]) -> _HTML:
     )
 
 
-#: Headings of the columns of :func:`effect_overview`.
-OVERVIEW_LABELS: dict[str, str] = {
-    "outcome": "事件 Event",
-    "naive_before": "上年同期 Before",
-    "naive_after": "活动后 After",
-    "naive_change": "简单同比 Naive YoY",
-    "change": "设计估计 Design-based",
-    "interval": "置信区间 Interval",
-    "p_value": "p 值 p\u2011value",
-    "p_adjusted": "校正后 p Adjusted p",
-    "evidence": "结论 Evidence",
-    "checks": "证伪检验 Checks",
+#: Glossary key of each column of :func:`effect_overview`.
+_OVERVIEW_TERMS: dict[str, str] = {
+    "outcome": "outcome",
+    "naive_before": "naive_before",
+    "naive_after": "naive_after",
+    "naive_change": "naive_change",
+    "change": "design_change",
+    "interval": "interval",
+    "p_value": "p_value",
+    "p_adjusted": "p_adjusted",
+    "evidence": "evidence",
+    "checks": "checks",
 }
 
+#: Headings of the columns of :func:`effect_overview`.
+OVERVIEW_LABELS: dict[str, str] = {c: term(k, "zh-en") for c, k in _OVERVIEW_TERMS.items()}
+
 _EVIDENCE: dict[str, tuple[str, str]] = {
-    "decrease": ("有下降的证据", "evidence of a fall"),
-    "increase": ("有上升的证据", "evidence of a rise"),
-    "inconclusive": ("与随机波动无法区分", "not distinguishable from chance"),
+    k: TERMS[f"evidence_{k}"] for k in ("decrease", "increase", "inconclusive")
 }
 
 
 def _signed_pct(ratio: float, digits: int) -> str:
     """A rate ratio as a signed per-cent change: ``-28.57%``, ``+17.3%``; ``—`` if unknown."""
     if not math.isfinite(ratio):
-        return "—"
-    return f"{(ratio - 1) * 100:+.{digits}f}%"
-
-
-def _p_cell(p_value: float) -> str:
-    from assess.effect.verdict import format_p
-
-    return format_p(p_value).removeprefix("p = ").replace("p < ", "<")
+        return MISSING
+    return percent(ratio - 1, digits, signed=True)
 
 
 def _checks_cell(effect: EffectResult, language: str) -> str:
@@ -627,7 +635,7 @@ def effect_overview(result: CampaignResult, *, language: str = "zh-en") -> _HTML
     """
     from assess.effect.verdict import OUTCOMES
 
-    check_choice("effect_overview", "language", language, LANGUAGES)
+    check_language("effect_overview", language)
     adjusted = result.table["p_adjusted"].astype(float).to_dict()
     rows = []
     for outcome, effect in result.results.items():
@@ -640,8 +648,8 @@ def effect_overview(result: CampaignResult, *, language: str = "zh-en") -> _HTML
                 "naive_change": _signed_pct(effect.naive_ratio, 2),
                 "change": _signed_pct(effect.estimate, 1),
                 "interval": pick((f"{low} 至 {high}", f"{low} to {high}"), language),
-                "p_value": _p_cell(effect.p_value),
-                "p_adjusted": _p_cell(adjusted[outcome]),
+                "p_value": p_value(effect.p_value),
+                "p_adjusted": p_value(adjusted[outcome]),
                 "evidence": pick(_EVIDENCE[effect.verdict.evidence], language),
                 "checks": _checks_cell(effect, language),
             }
@@ -650,7 +658,8 @@ def effect_overview(result: CampaignResult, *, language: str = "zh-en") -> _HTML
     labels = dict(OVERVIEW_LABELS)
     if len(confidence) == 1:
         conf = confidence.pop()
-        labels["interval"] = f"{conf} 置信区间 {conf} interval"
+        words = TERMS["interval"]
+        labels["interval"] = f"{conf} {words.zh} {conf} {words.en.lower()}"
     shown = table(
         pd.DataFrame(rows, columns=list(OVERVIEW_LABELS)),
         caption=("简单同比与设计估计", "naive year-on-year beside the design-based estimate"),
@@ -681,10 +690,13 @@ def effect_verdict(outcome: str, effect: EffectResult, *, language: str = "zh-en
 
 #: Headings of the columns of :func:`falsification_table`.
 FALSIFICATION_LABELS: dict[str, str] = {
-    "check": "检验 Check",
-    "purpose": "检验的问题 What it asks",
-    "status": "结果 Result",
-    "detail": "具体情况 Detail",
+    c: term(k, "zh-en")
+    for c, k in {
+        "check": "check",
+        "purpose": "purpose",
+        "status": "result",
+        "detail": "detail",
+    }.items()
 }
 
 
@@ -705,7 +717,7 @@ def falsification_table(outcome: str, effect: EffectResult, *, language: str = "
     from assess.effect.verdict import OUTCOMES
 
     check_choice("falsification_table", "outcome", outcome, tuple(OUTCOMES))
-    check_choice("falsification_table", "language", language, LANGUAGES)
+    check_language("falsification_table", language)
     zh, en = OUTCOMES[outcome]
     checks = effect.falsification
     if checks is None:

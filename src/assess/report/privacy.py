@@ -11,7 +11,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from assess.core.errors import ParameterError, check_choice
+from assess.core.checks import check_choice
+from assess.core.errors import ParameterError
 from assess.core.schema import LEVELS
 
 __all__ = ["PRIVACY_LEVELS", "masks_people", "mask_name", "mask_id", "mask_people"]

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assess.core.errors import bilingual
-from assess.core.periods import parse_quarter
+from assess.core.checks import check_quarter
+from assess.core.errors import ParameterError, bilingual
 from assess.report._files import atomic_write, sweep_temporaries
 from assess.report.child import RenderOutcome, ReportJob
 from assess.report.errors import ReportExecutionError, ReportParameterError
@@ -133,13 +133,13 @@ def _check_formats(formats: Sequence[str]) -> tuple[str, ...]:
 def _check_inputs(values: Mapping[str, Any], *, units: Any = None) -> None:
     """Pre-flight checks of the parameters every template means the same by."""
     quarter = values.get("quarter")
-    if isinstance(quarter, str) and parse_quarter(quarter) is None:
-        raise ReportParameterError(
-            bilingual(
-                f"参数 quarter 的取值 {quarter!r} 不是季度；请写作 2026Q3 或 2026年第3季度",
-                f"parameter quarter: {quarter!r} is not a quarter; write e.g. 2026Q3",
-            )
-        )
+    if isinstance(quarter, str):
+        try:
+            check_quarter("render_report", quarter)
+        except ParameterError as exc:
+            # Same words as everywhere else; the report's own error class, so the batch and
+            # the CLI treat it as a bad report parameter.
+            raise ReportParameterError(str(exc)) from None
     store = values.get("store")
     unit = values.get("unit")
     if not isinstance(store, str):

@@ -24,7 +24,8 @@ import openpyxl
 import pandas as pd
 from tqdm import tqdm
 
-from assess.core.errors import InputError, ParameterError, bilingual, check_choice
+from assess.core.checks import check_bool, check_choice, check_seed
+from assess.core.errors import InputError, ParameterError, bilingual
 from assess.core.schema import TABLE_NAMES, TABLES
 from assess.io.demo.config import _CONFIGS, _PILOT_START, _ROLLOUT_START, SIZES
 from assess.io.demo.events import _OUTCOMES, _events, _exposure, _kpis
@@ -389,14 +390,9 @@ def generate(
     """
     check_choice("generate", "size", size, SIZES)
     check_choice("generate", "fmt", fmt, FORMATS)
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ParameterError(
-            "generate",
-            "seed",
-            "a whole number ≥ 0",
-            seed,
-            zh=f"generate：参数 'seed' 应为不小于 0 的整数，实际为 {seed!r}",
-        )
+    check_seed("generate", seed)
+    check_bool("generate", "overwrite", overwrite)
+    check_bool("generate", "progress", progress)
     if fmt == "xlsx" and size not in _XLSX_SIZES:
         raise ParameterError(
             "generate",

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from assess.core.checks import check_quarter
 from assess.core.errors import ParameterError, StoreConflictError, StoreError, bilingual
-from assess.core.periods import parse_quarter
 from assess.io.store.hashing import digest_table
 from assess.io.store.sql import assess_version, now, transaction
 
@@ -41,7 +41,7 @@ def publish(
     replace: bool,
 ) -> int:
     """Save a result set in the store at ``store`` open on ``con``: :meth:`Store.publish`."""
-    kind, quarter = _check_kind(kind), _check_quarter("Store.publish", quarter)
+    kind, quarter = _check_kind(kind), check_quarter("Store.publish", quarter)
     if not isinstance(tables, Mapping) or not tables:
         raise ParameterError(
             "Store.publish", "tables", "a non-empty mapping of name to DataFrame", tables
@@ -100,7 +100,7 @@ def published(
 ) -> dict[str, pd.DataFrame]:
     """The tables of a published result: :meth:`Store.published`."""
     kind = _check_kind(kind, func="Store.published")
-    quarter = _check_quarter("Store.published", quarter)
+    quarter = check_quarter("Store.published", quarter)
     if revision is None:
         revision = con.execute(
             "SELECT max(revision) FROM publications WHERE kind = ? AND quarter = ?",
@@ -149,13 +149,6 @@ def _check_kind(kind: str, *, func: str = "Store.publish") -> str:
     if not isinstance(kind, str) or not _NAME.match(kind):
         raise ParameterError(func, "kind", "a valid identifier such as 'appraisal'", kind)
     return kind
-
-
-def _check_quarter(func: str, quarter: str) -> str:
-    canonical = parse_quarter(quarter)
-    if canonical is None:
-        raise ParameterError(func, "quarter", "a quarter such as '2026Q3'", quarter)
-    return canonical
 
 
 def _json_default(value: Any) -> Any:

@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from assess.core.errors import ParameterError
-from assess.core.periods import parse_quarter, quarter_index
+from assess.core.checks import check_quarter
+from assess.core.periods import quarter_index
 from assess.core.schema import TABLES
 from assess.io.validation.cells import _Checked
 from assess.io.validation.report import _rows
@@ -36,17 +36,10 @@ def _describe(values: Iterable[str], number: Callable[[str], int]) -> tuple[str,
 def _periods_arg(periods: Iterable[str] | str | None, func: str) -> list[str] | None:
     if periods is None:
         return None
-    given = [periods] if isinstance(periods, str) else list(periods)
-    parsed = [parse_quarter(p) for p in given]
-    if not given or any(p is None for p in parsed):
-        raise ParameterError(
-            func,
-            "periods",
-            "quarters such as '2026Q3' or '2026年第3季度'",
-            periods,
-            zh=f"{func}：参数 periods 应为季度，如 2026Q3，实际为 {periods!r}",
-        )
-    return [p for p in parsed if p is not None]
+    many = not isinstance(periods, str) and isinstance(periods, Iterable)
+    given = list(periods) if many else [periods]
+    # An empty list names no quarter: check it as one, so it is rejected the same way.
+    return [check_quarter(func, p, name="periods") for p in given or [periods]]
 
 
 def _outside_periods(
