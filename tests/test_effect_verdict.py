@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from assess.core.errors import ParameterError
-from assess.effect.verdict import classify, format_p, format_ratio, write_verdict
+from assess.core.formatting import p_value
+from assess.effect.verdict import classify, format_ratio, write_verdict
 
 
 def test_golden_fall_with_assumptions():
@@ -56,7 +57,7 @@ def test_golden_interval_containing_one():
     assert v.evidence == "inconclusive"
     assert v.zh == (
         "双重差分：违章发生率的变化与随机波动无法区分。\n"
-        "率比估计为 0.900（95% 置信区间 0.688 至 1.18），即变化在下降 31.2% 至上升 17.7% 之间"
+        "率比估计为 0.900（95% 置信区间 0.688 至 1.18），即变化在下降 31.3% 至上升 17.7% 之间"
         "（点估计下降 10.0%，p = 0.47）。\n"
         "未经校正的同比数字为下降 10.00%，不能据此认定发生了真实变化。\n"
         "可能改变结论的情况：更多数据（更长的观察期或更多单位）能缩窄置信区间；在区间不含 1 之前，"
@@ -66,7 +67,7 @@ def test_golden_interval_containing_one():
         "Difference-in-differences: the change in the rate of violations cannot be "
         "distinguished from random variation.\n"
         "The estimated rate ratio is 0.900 (95% confidence interval 0.688 to 1.18), a change "
-        "between a fall of 31.2% and a rise of 17.7% (point estimate: a fall of 10.0%, "
+        "between a fall of 31.3% and a rise of 17.7% (point estimate: a fall of 10.0%, "
         "p = 0.47).\n"
         "The naive year-on-year figure is a fall of 10.00%; it does not show a real change.\n"
         "What would change the conclusion: More data (a longer period or more units) would "
@@ -119,7 +120,7 @@ def test_helpers():
     assert classify(0.5, 1.0) == "inconclusive"
     assert format_ratio(math.inf) == "∞"
     assert format_ratio(0.0) == "0.00"
-    assert format_p(0.05) == "p = 0.050"
+    assert p_value(0.05, prefix=True) == "p = 0.050"
 
 
 @pytest.mark.parametrize(

@@ -14,9 +14,10 @@ from typing import Any
 import pandas as pd
 
 from assess.appraisal.change import compare_periods, format_changes
+from assess.core.formatting import number, p_value
 from assess.core.periods import shift_quarter
 from assess.effect.events import EVIDENCE, PER_WORDS, EventReview
-from assess.effect.verdict import classify, format_p, format_ratio
+from assess.effect.verdict import classify, format_ratio
 from assess.report.content import cell_float, check_language, pick
 
 __all__ = ["yoy_table", "member_table"]
@@ -27,11 +28,6 @@ _MEMBER_EVIDENCE = {
     "increase": ("党员更高，有统计学证据", "members higher, with evidence"),
     "inconclusive": ("差别与随机波动无法区分", "difference not distinguishable from chance"),
 }
-
-
-def _p_cell(p_value: float) -> str:
-    """A p-value for a table cell: ``0.047``, ``< 0.001``."""
-    return format_p(p_value).removeprefix("p = ").removeprefix("p ")
 
 
 def yoy_table(reviews: Sequence[EventReview], *, language: str = "zh-en") -> pd.DataFrame:
@@ -68,7 +64,7 @@ def yoy_table(reviews: Sequence[EventReview], *, language: str = "zh-en") -> pd.
         )
         counts["count"] = [cell_float(trend.at[q, "count"]) for q in counts["quarter"]]
         change = (
-            compare_periods(counts, value="count", kind="yoy", at=r.quarter)
+            compare_periods(counts, value_col="count", kind="yoy", at=r.quarter)
             if r.quarter in trend.index
             else pd.DataFrame()
         )
@@ -78,7 +74,7 @@ def yoy_table(reviews: Sequence[EventReview], *, language: str = "zh-en") -> pd.
             else "—"
         )
         for key, q in (("rate_now", r.quarter), ("rate_last_year", shift_quarter(r.quarter, -4))):
-            row[key] = f"{cell_float(trend.at[q, 'rate']):.2f}" if q in trend.index else "—"
+            row[key] = number(cell_float(trend.at[q, "rate"])) if q in trend.index else "—"
         yoy = r.yoy
         if yoy is None:
             row.update(
@@ -91,7 +87,7 @@ def yoy_table(reviews: Sequence[EventReview], *, language: str = "zh-en") -> pd.
             row.update(
                 rate_ratio=format_ratio(yoy.estimate),
                 interval=f"{format_ratio(yoy.ci_low)}–{format_ratio(yoy.ci_high)}",
-                p_value=_p_cell(yoy.p_value),
+                p_value=p_value(yoy.p_value),
                 evidence=pick(EVIDENCE[yoy.verdict.evidence], language),
             )
         rows.append(row)
@@ -148,12 +144,12 @@ def member_table(reviews: Sequence[EventReview], *, language: str = "zh-en") -> 
             g = m.groups
             row.update(
                 member_events=int(cell_float(g.at["member", "events"])),
-                member_rate=f"{cell_float(g.at['member', 'rate_per_100py']):.1f}",
+                member_rate=number(cell_float(g.at["member", "rate_per_100py"]), 1),
                 non_member_events=int(cell_float(g.at["non_member", "events"])),
-                non_member_rate=f"{cell_float(g.at['non_member', 'rate_per_100py']):.1f}",
+                non_member_rate=number(cell_float(g.at["non_member", "rate_per_100py"]), 1),
                 rate_ratio=format_ratio(m.estimate),
                 interval=f"{format_ratio(m.ci_low)}–{format_ratio(m.ci_high)}",
-                p_value=_p_cell(m.p_value),
+                p_value=p_value(m.p_value),
                 evidence=pick(_MEMBER_EVIDENCE[classify(m.ci_low, m.ci_high)], language),
             )
         rows.append(row)

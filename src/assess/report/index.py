@@ -14,7 +14,7 @@ from typing import Any
 
 import jinja2
 
-from assess.effect.verdict import format_p
+from assess.core.formatting import p_value, percent
 from assess.report.content import format_value
 from assess.report.provenance import time_label
 from assess.report.render import FONT_MARK, check_self_contained, embed_font
@@ -62,10 +62,10 @@ def _figure_keys(reports: Sequence[ReportResult]) -> tuple[list[str], dict[str, 
 def _figure(key: str, value: Any, as_percent: bool) -> str:
     number = isinstance(value, int | float) and not isinstance(value, bool)
     if as_percent and number:
-        return f"{value:.1%}"
+        return percent(value)
     if number and key.endswith("p_value"):
         # As statistics reports write them ("< 0.001"), not 2.189e-24.
-        return format_p(value).removeprefix("p ").removeprefix("= ")
+        return p_value(value)
     return format_value(value)
 
 
