@@ -5,7 +5,7 @@ straightforward pandas implementation of the same rules (``groupby().apply`` per
 quarter and indicator), measured in the same run, and checks that both give the same
 index. With ``--national STORE`` it also appraises the latest quarter of a store holding
 the national demo (about 1,000,000 members) as ``assess score`` does —
-:func:`~assess.appraisal.scoring.read_for_scoring`, then
+:func:`~assess.io.store.read_for_scoring`, then
 :func:`~assess.appraisal.scoring.score_quarter` — in a
 fresh process, and reports the time and the peak memory (goal: within 8 GB). Make that
 store once with ``assess demo --size national --out DIR`` and
@@ -28,10 +28,10 @@ import numpy as np
 import pandas as pd
 
 from assess.appraisal.ledger import member_panel
-from assess.appraisal.scoring import index_panel, read_for_scoring, score_quarter
+from assess.appraisal.scoring import index_panel, score_quarter
 from assess.core.scheme import Scheme, load_scheme
 from assess.io.demo import generate
-from assess.io.store import Store
+from assess.io.store import Store, read_for_scoring
 from assess.io.validation import load_inputs
 
 

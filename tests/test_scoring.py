@@ -11,11 +11,11 @@ import pytest
 from scipy.stats import rankdata
 
 from assess.appraisal.change import compare_periods
-from assess.appraisal.scoring import index_panel, read_for_scoring, score_quarter
+from assess.appraisal.scoring import index_panel, score_quarter
 from assess.cli import main
 from assess.core.errors import InputError, ParameterError
 from assess.core.scheme import default_scheme_path, load_scheme
-from assess.io.store import Store, read_store
+from assess.io.store import Store, read_for_scoring, read_store
 
 
 @pytest.fixture(scope="module")
@@ -254,12 +254,12 @@ def test_branch_changes_equal_those_of_one_long_table(small_dataset, appraisal):
         )
         expected = compare_periods(
             long,
-            value="value",
+            value_col="value",
             by=["measure", "unit_code"],
             kind="both",
             at="2026Q3",
             agg="mean",
-            entity="person_id",
+            entity_col="person_id",
             comparable=comparable,
         )
         got = score_quarter(small_dataset, quarter="2026Q3", comparable=comparable)

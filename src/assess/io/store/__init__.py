@@ -84,7 +84,16 @@ True
 
 from assess.io.store.facade import Store
 from assess.io.store.imports import ACTIONS, ImportSummary
-from assess.io.store.reads import read_store
+from assess.io.store.reads import SCORING_TABLES, read_for_scoring, read_store
 from assess.io.store.sql import DEFAULT_STORE, SCHEMA_VERSION
 
-__all__ = ["DEFAULT_STORE", "SCHEMA_VERSION", "ACTIONS", "ImportSummary", "Store", "read_store"]
+__all__ = [
+    "DEFAULT_STORE",
+    "SCHEMA_VERSION",
+    "ACTIONS",
+    "SCORING_TABLES",
+    "ImportSummary",
+    "Store",
+    "read_store",
+    "read_for_scoring",
+]
