@@ -29,6 +29,7 @@ from statsmodels.stats.rates import confint_poisson
 from assess.core.checks import check_choice, check_confidence
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError
+from assess.core.formatting import number, p_value, percent
 from assess.core.plotting import label, new_axes
 from assess.effect._checks import check_counts, check_exposures
 from assess.effect.rates import log_ratio_axis
@@ -401,21 +402,22 @@ class FunnelResult(ResultDisplay):
         listed_en = f": {', '.join(map(str, alarm[:10]))}" if len(alarm) else ""
         zh = [
             f"共 {len(t)} 个单位，目标率 {self.target:.4g}。高于 {inner} 上控制限的单位 "
-            f"{len(high)} 个（纯随机时约 {expected:.1f} 个），其中高于 {outer} 上控制限的 "
+            f"{len(high)} 个（纯随机时约 {number(expected, 1)} 个），其中高于 {outer} 上控制限的 "
             f"{len(alarm)} 个{listed_zh}；低于 {inner} 下控制限的 {len(low)} 个。"
         ]
         en = [
             f"{len(t)} units, target rate {self.target:.4g}. {len(high)} units lie above the "
-            f"upper {inner} limit (about {expected:.1f} by chance alone), {len(alarm)} above "
-            f"the upper {outer} limit{listed_en}; {len(low)} below the lower {inner} limit."
+            f"upper {inner} limit (about {number(expected, 1)} by chance alone), {len(alarm)} "
+            f"above the upper {outer} limit{listed_en}; {len(low)} below the lower {inner} limit."
         ]
         if self.dispersion_p_value < 0.05:
+            dispersion_p = p_value(self.dispersion_p_value, prefix=True)
             zh.append(
-                f"离散度 {self.dispersion:.2f}（p {_p(self.dispersion_p_value)}）：单位间差异"
+                f"离散度 {number(self.dispersion)}（{dispersion_p}）：单位间差异"
                 "超出泊松随机波动，控制限偏窄，落在限外的单位应结合经验贝叶斯收缩结果解读。"
             )
             en.append(
-                f"Dispersion {self.dispersion:.2f} (p {_p(self.dispersion_p_value)}): units "
+                f"Dispersion {number(self.dispersion)} ({dispersion_p}): units "
                 "differ by more than Poisson chance, so the limits are too narrow; read the "
                 "units outside them together with the shrunken rates."
             )
@@ -466,10 +468,6 @@ class FunnelResult(ResultDisplay):
         ax.set_title(label("漏斗图：单位率与控制限", "funnel plot: unit rates and control limits"))
         ax.legend(loc="best", fontsize="small")
         return ax
-
-
-def _p(p: float) -> str:
-    return "< 0.001" if p < 0.001 else f"= {p:#.2g}"
 
 
 def _level_name(level: float) -> str:
@@ -627,24 +625,27 @@ class ChangeShrinkageResult(ResultDisplay):
         clear = t.index[t["ci_high"] < 1]
         top = t.head(3)
         items_zh = "、".join(
-            f"{u}（下降 {(1 - r) * 100:.1f}%）" if r < 1 else f"{u}（上升 {(r - 1) * 100:.1f}%）"
+            f"{u}（下降 {percent(1 - r)}）" if r < 1 else f"{u}（上升 {percent(r - 1)}）"
             for u, r in top["estimate"].items()
         )
-        items_en = ", ".join(f"{u} ({(r - 1) * 100:+.1f}%)" for u, r in top["estimate"].items())
+        items_en = ", ".join(
+            f"{u} ({percent(r - 1, signed=True)})" for u, r in top["estimate"].items()
+        )
         pooled, low, high = (
             format_ratio(x) for x in (self.pooled, self.pooled_low, self.pooled_high)
         )
         sd = math.sqrt(self.tau2)
         zh = (
             f"共 {len(t)} 个单位，总体率比 {pooled}（{conf} 置信区间 {low} 至 {high}）；"
-            f"单位间真实变化的标准差（对数率比）为 {sd:.3f}。收缩后改善最多的单位：{items_zh}。"
+            f"单位间真实变化的标准差（对数率比）为 {number(sd, 3)}。"
+            f"收缩后改善最多的单位：{items_zh}。"
             f"收缩后区间上限低于 1 的单位 {len(clear)} 个。收缩同时校正了向均值回归："
             "基期偶然偏高的小单位不会仅因回落而排在前列。"
         )
         en = (
             f"{len(t)} units, overall rate ratio {pooled} ({conf} confidence interval {low} "
             f"to {high}); the true changes vary between units with a standard deviation of "
-            f"{sd:.3f} on the log scale. Most improved after shrinkage: {items_en}. Units "
+            f"{number(sd, 3)} on the log scale. Most improved after shrinkage: {items_en}. Units "
             f"whose shrunken interval lies wholly below 1: {len(clear)}. Shrinkage also "
             "corrects for regression to the mean: a small unit with a chance high "
             "before-count does not top the list just because it fell back."
