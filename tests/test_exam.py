@@ -677,11 +677,11 @@ def test_summary_golden():
     assert result.summary() == (
         "2026Q3 每季一考（全部考生 all takers）：参考 8 人；平均 68.8 分；80 分及以上 2 人，"
         "占 25.0%（95% 区间 7.1%–59.1%）。信度 KR-20 = -0.06（95% 区间 -2.15–0.76）。"
-        "薄弱板块：党规（掌握率 50.0%，比其余板块低 37.5 个百分点，q = 0.048）。"
+        "薄弱板块：党规（掌握率 50.0%，比其余板块低 37.5个百分点，q = 0.048）。"
         "4 道题需审核（过难 0、过易 0、区分度低 4）：q1、q2、q3、q4。\n\n"
         "2026Q3 quarterly exam (全部考生 all takers): takers 8; mean score 68.8; scoring 80 "
         "or more: 2, 25.0% (95% CI 7.1%–59.1%). Reliability KR-20 = -0.06 (95% CI "
-        "-2.15–0.76). Weak sections: 党规 (mastery 50.0%, 37.5 points below the other "
+        "-2.15–0.76). Weak sections: 党规 (mastery 50.0%, 37.5 pp below the other "
         "sections, q = 0.048). Items to review: 4 (too hard 0, too easy 0, low "
         "discrimination 4): q1, q2, q3, q4."
     )

@@ -24,6 +24,7 @@ from matplotlib.axes import Axes
 from assess.core.checks import check_choice, check_confidence, check_quarter
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError, bilingual
+from assess.core.formatting import interval, number, p_value, percent, points
 from assess.core.periods import quarter_index
 from assess.core.plotting import label, new_axes
 from assess.exams.items import (
@@ -54,12 +55,9 @@ __all__ = [
 PLOT_KINDS: tuple[str, ...] = ("histogram", "heatmap", "items")
 
 
-def _pct(x: Any) -> str:
-    return "—" if pd.isna(x) else f"{x:.1%}"
-
-
 def _q_text(q: float) -> str:
-    return "q < 0.001" if q < 0.001 else f"q = {q:.3f}"
+    """An adjusted p-value in the style of :func:`assess.core.formatting.p_value`."""
+    return p_value(q, prefix=True).replace("p", "q", 1)
 
 
 @dataclass(frozen=True, eq=False)
@@ -151,35 +149,36 @@ class ExamResult(ResultDisplay):
     def summary(self) -> str:
         """The findings in Chinese, then in English."""
         total = self.overview[self.overview["unit_code"] == ALL].iloc[0]
-        level = f"{self.confidence:.0%}"
-        ci = f"{_pct(total['pass_ci_low'])}–{_pct(total['pass_ci_high'])}"
+        level = percent(self.confidence, 0)
+        ci = interval(total["pass_ci_low"], total["pass_ci_high"], percent=True)
         mark = f"{self.pass_mark:g}"
         part_zh = part_en = ""
         if not pd.isna(total["eligible"]):
-            part_zh = f"，应考 {total['eligible']:,} 人，参考率 {_pct(total['participation'])}"
-            part_en = (
-                f" of {total['eligible']:,} eligible (participation {_pct(total['participation'])})"
-            )
+            eligible, share = number(total["eligible"]), percent(total["participation"])
+            part_zh = f"，应考 {eligible} 人，参考率 {share}"
+            part_en = f" of {eligible} eligible (participation {share})"
         rel = self.reliability
         rel_name = "KR-20" if rel.method == "KR-20" else "Cronbach α"
         if np.isfinite(rel.estimate):
-            rel_ci = f"{rel.ci_low:.2f}–{rel.ci_high:.2f}"
-            rel_zh = f"信度 {rel_name} = {rel.estimate:.2f}（{level} 区间 {rel_ci}）。"
-            rel_en = f"Reliability {rel_name} = {rel.estimate:.2f} ({level} CI {rel_ci})."
+            rel_ci, rel_value = interval(rel.ci_low, rel.ci_high), number(rel.estimate)
+            rel_zh = f"信度 {rel_name} = {rel_value}（{level} 区间 {rel_ci}）。"
+            rel_en = f"Reliability {rel_name} = {rel_value} ({level} CI {rel_ci})."
         else:
             rel_zh = "信度无法估计（考生或题目过少，或总分无差异）。"
             rel_en = (
                 "Reliability cannot be estimated (too few takers or items, or no spread in totals)."
             )
+        takers, n_pass = number(total["takers"]), number(total["n_pass"])
+        mean, rate = number(total["score_mean"], 1), percent(total["pass_rate"])
         zh = [
-            f"{self.quarter} 每季一考（{self.scope}）：参考 {total['takers']:,} 人{part_zh}；"
-            f"平均 {total['score_mean']:.1f} 分；{mark} 分及以上 {total['n_pass']:,} 人，"
-            f"占 {_pct(total['pass_rate'])}（{level} 区间 {ci}）。{rel_zh}"
+            f"{self.quarter} 每季一考（{self.scope}）：参考 {takers} 人{part_zh}；"
+            f"平均 {mean} 分；{mark} 分及以上 {n_pass} 人，"
+            f"占 {rate}（{level} 区间 {ci}）。{rel_zh}"
         ]
         en = [
-            f"{self.quarter} quarterly exam ({self.scope}): takers {total['takers']:,}{part_en}; "
-            f"mean score {total['score_mean']:.1f}; scoring {mark} or more: "
-            f"{total['n_pass']:,}, {_pct(total['pass_rate'])} ({level} CI {ci}). {rel_en}"
+            f"{self.quarter} quarterly exam ({self.scope}): takers {takers}{part_en}; "
+            f"mean score {mean}; scoring {mark} or more: "
+            f"{n_pass}, {rate} ({level} CI {ci}). {rel_en}"
         ]
         weak = self.sections[(self.sections["unit_code"] == ALL) & self.sections["blind_spot"]]
         weak = weak.sort_values("estimate")
@@ -189,14 +188,14 @@ class ExamResult(ResultDisplay):
                 q, gap = float(row["q_value"]), float(row["gap"])
                 test = "" if np.isnan(q) else f"，{_q_text(q)}"
                 zh_parts.append(
-                    f"{row['section']}（掌握率 {_pct(row['estimate'])}，比其余板块"
-                    f"{'低' if gap < 0 else '高'} {abs(gap) * 100:.1f} 个百分点"
+                    f"{row['section']}（掌握率 {percent(row['estimate'])}，比其余板块"
+                    f"{'低' if gap < 0 else '高'} {points(abs(gap), language='zh')}"
                     f"{test}）"
                 )
                 test_en = "" if np.isnan(q) else f", {_q_text(q)}"
                 en_parts.append(
-                    f"{row['section']} (mastery {_pct(row['estimate'])}, "
-                    f"{abs(gap) * 100:.1f} points "
+                    f"{row['section']} (mastery {percent(row['estimate'])}, "
+                    f"{points(abs(gap), language='en')} "
                     f"{'below' if gap < 0 else 'above'} the other sections"
                     f"{test_en})"
                 )
