@@ -18,13 +18,13 @@ from matplotlib.axes import Axes
 from assess.core.checks import check_confidence, require_columns
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError
+from assess.core.formatting import interval, percent
 from assess.core.intervals import wilson_rate
 from assess.core.schema import DUTY_KINDS
 from assess.tracking.status import (
     _check_days,
     _check_deadlines,
     _dates,
-    _fmt_pct,
     _status_bars,
     parse_as_of,
     rag_status,
@@ -102,20 +102,20 @@ class DutyStatus(ResultDisplay):
         """The findings in Chinese, then in English."""
         t = self.by_kind[self.by_kind["duty_kind"] == ALL].iloc[0]
         day = self.as_of.date().isoformat()
-        level = f"{self.confidence:.0%}"
-        ci = f"{_fmt_pct(t['completion_ci_low'])}–{_fmt_pct(t['completion_ci_high'])}"
+        level = percent(self.confidence, 0)
+        ci = interval(t["completion_ci_low"], t["completion_ci_high"], percent=True)
         zh = (
             f"截至 {day}：已到期任务 {t['due']:,} 项，完成 {t['done']:,} 项（完成率 "
-            f"{_fmt_pct(t['completion_rate'])}，{level} 区间 {ci}），按期完成率 "
-            f"{_fmt_pct(t['on_time_rate'])}，参会率 {_fmt_pct(t['participation'])}。"
+            f"{percent(t['completion_rate'])}，{level} 区间 {ci}），按期完成率 "
+            f"{percent(t['on_time_rate'])}，参会率 {percent(t['participation'])}。"
             f"红色告警 {t['red']:,} 项（逾期未完成），黄色提醒 {t['yellow']:,} 项"
             f"（{self.warn_days} 天内到期），绿色通知 {t['green']:,} 项"
             f"（{self.notice_days} 天内到期）。"
         )
         en = (
             f"As of {day}: {t['due']:,} duties past their deadline, {t['done']:,} done "
-            f"(completion {_fmt_pct(t['completion_rate'])}, {level} CI {ci}), on time "
-            f"{_fmt_pct(t['on_time_rate'])}, attendance {_fmt_pct(t['participation'])}. "
+            f"(completion {percent(t['completion_rate'])}, {level} CI {ci}), on time "
+            f"{percent(t['on_time_rate'])}, attendance {percent(t['participation'])}. "
             f"Red alerts (overdue): {t['red']:,}; yellow reminders (due within "
             f"{self.warn_days} days): {t['yellow']:,}; green notices (due within "
             f"{self.notice_days} days): {t['green']:,}."

@@ -16,6 +16,7 @@ from matplotlib.axes import Axes
 
 from assess.core.checks import check_confidence, require_columns
 from assess.core.display import ResultDisplay
+from assess.core.formatting import interval, percent
 from assess.core.intervals import wilson_rate
 from assess.core.periods import quarter_bounds, quarter_from_index, quarter_index, quarter_of
 from assess.core.schema import PROBLEM_LEVELS
@@ -23,7 +24,6 @@ from assess.tracking.status import (
     _check_days,
     _check_deadlines,
     _dates,
-    _fmt_pct,
     _status_bars,
     parse_as_of,
     rag_status,
@@ -116,32 +116,32 @@ class ProblemStatus(ResultDisplay):
         """The findings in Chinese, then in English."""
         t = self.by_level[self.by_level["level"] == ALL].iloc[0]
         day = self.as_of.date().isoformat()
-        level = f"{self.confidence:.0%}"
-        ci = f"{_fmt_pct(t['closure_ci_low'])}–{_fmt_pct(t['closure_ci_high'])}"
+        level = percent(self.confidence, 0)
+        ci = interval(t["closure_ci_low"], t["closure_ci_high"], percent=True)
         old = int(t["overdue_181_plus"])
         zh = (
             f"截至 {day}：问题 {t['found']:,} 个，已销号 {t['closed']:,} 个（销号率 "
-            f"{_fmt_pct(t['closure_rate'])}，{level} 区间 {ci}），按期整改率 "
-            f"{_fmt_pct(t['on_time_rate'])}；未销号 {t['open']:,} 个，其中红色告警（逾期）"
+            f"{percent(t['closure_rate'])}，{level} 区间 {ci}），按期整改率 "
+            f"{percent(t['on_time_rate'])}；未销号 {t['open']:,} 个，其中红色告警（逾期）"
             f"{t['red']:,} 个（逾期超过 180 天 {old} 个），黄色提醒（{self.warn_days} 天内到期）"
             f"{t['yellow']:,} 个。"
         )
         en = (
             f"As of {day}: {t['found']:,} problems, {t['closed']:,} closed (closure "
-            f"{_fmt_pct(t['closure_rate'])}, {level} CI {ci}), rectified on time "
-            f"{_fmt_pct(t['on_time_rate'])}; open: {t['open']:,}, of which red alerts "
+            f"{percent(t['closure_rate'])}, {level} CI {ci}), rectified on time "
+            f"{percent(t['on_time_rate'])}; open: {t['open']:,}, of which red alerts "
             f"(overdue): {t['red']:,} (over 180 days: {old}), yellow reminders (due within "
             f"{self.warn_days} days): {t['yellow']:,}."
         )
         levels = self.by_level[self.by_level["level"] != ALL]
         zh += (
             "分级销号率："
-            + "，".join(f"{r.level_name} {_fmt_pct(r.closure_rate)}" for r in levels.itertuples())
+            + "，".join(f"{r.level_name} {percent(r.closure_rate)}" for r in levels.itertuples())
             + "。"
         )
         en += (
             " Closure by level: "
-            + ", ".join(f"level {r.level} {_fmt_pct(r.closure_rate)}" for r in levels.itertuples())
+            + ", ".join(f"level {r.level} {percent(r.closure_rate)}" for r in levels.itertuples())
             + "."
         )
         if len(self.by_quarter) >= 2:

@@ -17,12 +17,12 @@ from matplotlib.axes import Axes
 
 from assess.core.checks import check_confidence, require_columns
 from assess.core.display import ResultDisplay
+from assess.core.formatting import interval, percent
 from assess.core.intervals import wilson_rate
 from assess.tracking.status import (
     _check_days,
     _check_deadlines,
     _dates,
-    _fmt_pct,
     _status_bars,
     parse_as_of,
     rag_status,
@@ -87,19 +87,19 @@ class ProjectStatus(ResultDisplay):
         """The findings in Chinese, then in English."""
         total = self.units[self.units["unit_code"] == ALL].iloc[0]
         day = self.as_of.date().isoformat()
-        level = f"{self.confidence:.0%}"
-        ci = f"{_fmt_pct(total['completion_ci_low'])}–{_fmt_pct(total['completion_ci_high'])}"
+        level = percent(self.confidence, 0)
+        ci = interval(total["completion_ci_low"], total["completion_ci_high"], percent=True)
         zh = (
             f"截至 {day}：项目 {total['projects']:,} 个，已到期 {total['due']:,} 个，其中完成 "
-            f"{total['closed_due']:,} 个（完成率 {_fmt_pct(total['completion_rate'])}，"
+            f"{total['closed_due']:,} 个（完成率 {percent(total['completion_rate'])}，"
             f"{level} 区间 {ci}），按期完成 {total['on_time']:,} 个；里程碑按期率 "
-            f"{_fmt_pct(total['milestone_on_time_rate'])}。"
+            f"{percent(total['milestone_on_time_rate'])}。"
         )
         en = (
             f"As of {day}: {total['projects']:,} projects, {total['due']:,} past their due "
             f"date, of which {total['closed_due']:,} closed (completion "
-            f"{_fmt_pct(total['completion_rate'])}, {level} CI {ci}), {total['on_time']:,} "
-            f"on time; milestones on time {_fmt_pct(total['milestone_on_time_rate'])}."
+            f"{percent(total['completion_rate'])}, {level} CI {ci}), {total['on_time']:,} "
+            f"on time; milestones on time {percent(total['milestone_on_time_rate'])}."
         )
         for status, zh_word, en_word in (
             ("red", "红色（逾期未完成）", "Red (overdue, open)"),

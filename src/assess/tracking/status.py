@@ -151,8 +151,3 @@ def _status_bars(
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="lower right", fontsize=8)
     return ax
-
-
-def _fmt_pct(x: Any) -> str:
-    """``98.0%``, or an em dash for missing."""
-    return "—" if pd.isna(x) else f"{x:.1%}"
