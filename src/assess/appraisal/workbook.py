@@ -17,82 +17,40 @@ from assess.appraisal.branch_metrics import METRICS
 from assess.appraisal.grading import GradeResult
 from assess.appraisal.stars import StarResult
 from assess.appraisal.weights import WeightResult
+from assess.core.glossary import TERMS
 from assess.core.scheme import Scheme
 
 __all__ = ["appraisal_sheets", "COLUMN_ZH"]
 
-#: Chinese header of every column the workbook shows.
+#: Glossary key of each column of the workbook whose key is not its name.
+_COLUMN_TERMS: dict[str, str] = {
+    "index": "pioneer_index",
+    "index_yoy": "yoy",
+    "index_qoq": "qoq",
+    "points": "indicator_points",
+    "rule_zh": "rule_name",
+    "reason_zh": "reason",
+    "reason_en": "reason_en",
+    "text_zh": "note",
+    "text_en": "note_en",
+}
+
+_COLUMNS = (
+    *("person_id", "name", "unit_code", "branch_name", "county", "city", "weighted"),
+    *("deductions", "index_before_veto", "vetoes", "rank_branch", "rank_county"),
+    *("rank_city", "rank_overall", "grade", "borderline", "indicator", "location"),
+    *("scale", "normalised", "weight", "contribution", "base", "kind", "rule", "n_items"),
+    *("raw_points", "item_capped", "cap_applied", "evidence_ids", "quarter", "n_events"),
+    *("max_severity", "events", "party_score", "business_score", "stars", "all_round"),
+    *("vetoed", "missing", "target", "criterion", "current", "threshold", "gap", "group"),
+    *("n", "max_share", "cap", "min_share", "min", "count", "share", "tied_at_cap", "ok"),
+    *("member", "score", "upper_grade", "lower_grade", "cutoff", "distance"),
+)
+
+#: Chinese header of every column the workbook shows, from the glossary
+#: (:data:`assess.core.glossary.TERMS`); the branch metrics by their own names.
 COLUMN_ZH: dict[str, str] = {
-    "person_id": "人员编号",
-    "name": "姓名",
-    "unit_code": "支部编码",
-    "branch_name": "支部名称",
-    "county": "县公司编码",
-    "city": "市公司编码",
-    "weighted": "加权标准化得分",
-    "deductions": "扣分",
-    "index_before_veto": "否决前指数",
-    "vetoes": "一票否决项",
-    "index": "先锋指数",
-    "rank_branch": "支部内名次",
-    "rank_county": "县公司内名次",
-    "rank_city": "市公司内名次",
-    "rank_overall": "全省名次",
-    "grade": "等次",
-    "borderline": "临界",
-    "index_yoy": "同比",
-    "index_qoq": "环比",
-    "indicator": "指标编码",
-    "points": "计分（封顶后）",
-    "location": "标准化起点",
-    "scale": "标准化跨度",
-    "normalised": "标准化值",
-    "weight": "权重",
-    "contribution": "贡献分",
-    "base": "基础分",
-    "kind": "类别",
-    "rule": "规则",
-    "rule_zh": "规则名称",
-    "n_items": "条数",
-    "raw_points": "原始分",
-    "item_capped": "单条封顶后",
-    "cap_applied": "封顶",
-    "evidence_ids": "佐证/事件编号",
-    "quarter": "季度",
-    "n_events": "事件数",
-    "max_severity": "最高严重程度",
-    "reason_zh": "列入原因",
-    "reason_en": "reason",
-    "events": "事件",
-    "party_score": "党建评价得分",
-    "business_score": "业务评价得分",
-    "stars": "星级",
-    "all_round": "全能型五星",
-    "vetoed": "一票否决",
-    "missing": "缺数据指标",
-    "target": "目标",
-    "criterion": "差距项",
-    "current": "当前值",
-    "threshold": "门槛",
-    "gap": "差距",
-    "text_zh": "说明",
-    "text_en": "note",
-    "group": "分组",
-    "n": "人数",
-    "max_share": "上限比例",
-    "cap": "上限人数",
-    "min_share": "下限比例",
-    "min": "下限人数",
-    "count": "实际人数",
-    "share": "实际比例",
-    "tied_at_cap": "同分跨线人数",
-    "ok": "合规",
-    "member": "人员编号",
-    "score": "分数",
-    "upper_grade": "上一等次",
-    "lower_grade": "下一等次",
-    "cutoff": "分界分数",
-    "distance": "距分界",
+    **{c: TERMS[_COLUMN_TERMS.get(c, c)].zh for c in (*_COLUMN_TERMS, *_COLUMNS)},
     **{k: v[0] for k, v in METRICS.items()},
 }
 
