@@ -23,7 +23,7 @@ from assess.core.errors import ParameterError
 def pair(base, current, *, is_rate=False, **kwargs):
     """One 同比 comparison of ``current`` (2026Q3) with ``base`` (2025Q3)."""
     df = pd.DataFrame({"quarter": ["2025Q3", "2026Q3"], "v": [base, current]})
-    out = compare_periods(df, value="v", kind="yoy", at="2026Q3", is_rate=is_rate, **kwargs)
+    out = compare_periods(df, value_col="v", kind="yoy", at="2026Q3", is_rate=is_rate, **kwargs)
     assert len(out) == 1
     return out.iloc[0]
 
@@ -81,7 +81,7 @@ def test_percentages_for_a_positive_base():
     row = pair(14, 11)
     assert row["pct_change"] == pytest.approx(-3 / 14)
     assert format_change(row) == "↓21.4%"
-    assert format_change(row, lang="en", decimals=2) == "↓21.43%"
+    assert format_change(row, language="en", decimals=2) == "↓21.43%"
 
 
 def test_rates_change_in_percentage_points_not_percent():
@@ -90,7 +90,7 @@ def test_rates_change_in_percentage_points_not_percent():
     assert np.isnan(row["pct_change"])
     assert row["status_zh"] == "提高"
     assert format_change(row) == "↑2.0个百分点"
-    assert format_change(row, lang="en") == "↑2.0 pp"
+    assert format_change(row, language="en") == "↑2.0 pp"
     down = pair(96.7, 95.2, is_rate=True, rate_unit="percent")
     assert down["change_pp"] == pytest.approx(-1.5)
     assert format_change(down) == "↓1.5个百分点"
@@ -103,8 +103,18 @@ def test_display_rounds_half_up():
     row = {"status": "up", "is_rate": True, "pct_change": np.nan, "change_pp": 1.25}
     assert format(1.25, ".1f") == "1.2"
     assert format_change(row) == "↑1.3个百分点"
-    assert format_change({"status": "flat"}, lang="en") == "unchanged"
+    assert format_change({"status": "flat"}, language="en") == "unchanged"
     assert format_change({"status": "new"}) == "新增"
+
+
+def test_bilingual_display_is_the_chinese_then_the_english():
+    assert format_change({"status": "flat"}, language="zh-en") == "持平 unchanged"
+    row = {"status": "up", "is_rate": True, "pct_change": np.nan, "change_pp": 1.25}
+    assert format_change(row, language="zh-en") == "↑1.3个百分点 ↑1.3 pp"
+    # A per-cent change reads the same in both languages, so it is shown once.
+    assert format_change(pair(14, 11), language="zh-en") == "↓21.4%"
+    with pytest.raises(ParameterError, match="'language'.*'zh-en'"):
+        format_change(row, language="cn")
 
 
 # Values near a rounding tie (x.x5 in the shown digits) and anywhere else.
@@ -134,7 +144,7 @@ def test_vectorised_display_equals_the_decimal_one_row_at_a_time(amounts, decima
 
 def test_base_quarters_wrap_the_year():
     df = pd.DataFrame({"quarter": ["2025Q1", "2025Q4", "2026Q1"], "v": [4.0, 5.0, 6.0]})
-    out = compare_periods(df, value="v", at="2026Q1")
+    out = compare_periods(df, value_col="v", at="2026Q1")
     assert out[["kind", "base_period", "base"]].values.tolist() == [
         ["yoy", "2025Q1", 4.0],
         ["qoq", "2025Q4", 5.0],
@@ -143,7 +153,7 @@ def test_base_quarters_wrap_the_year():
 
 def test_quarters_written_the_chinese_way_are_read():
     df = pd.DataFrame({"季度": ["2025年第三季度", "2026年第3季度"], "v": [10.0, 12.0]})
-    out = compare_periods(df, value="v", period="季度", kind="yoy")
+    out = compare_periods(df, value_col="v", period_col="季度", kind="yoy")
     assert out["季度"].tolist() == ["2025Q3", "2026Q3"]
     assert out["pct_change"].iloc[1] == pytest.approx(0.2)
 
@@ -163,7 +173,7 @@ def members_table():
 def test_as_reported_and_comparable_basis():
     df = members_table()
     reported = compare_periods(
-        df, value="index", by="unit_code", agg="mean", kind="yoy", at="2026Q3"
+        df, value_col="index", by="unit_code", agg="mean", kind="yoy", at="2026Q3"
     )
     # Branch 01 as reported: mean(75, 60) = 67.5 against mean(90, 70) = 80.
     first = reported.iloc[0]
@@ -171,12 +181,12 @@ def test_as_reported_and_comparable_basis():
     assert (first["n_current"], first["n_base"]) == (2, 2)
     comparable = compare_periods(
         df,
-        value="index",
+        value_col="index",
         by="unit_code",
         agg="mean",
         kind="yoy",
         at="2026Q3",
-        entity="person_id",
+        entity_col="person_id",
         comparable=True,
     )
     # Only b is in both quarters: 75 against 70.
@@ -192,12 +202,12 @@ def test_group_without_comparable_members_keeps_its_row():
     df.loc[df["person_id"] == "d", "person_id"] = ["d", "e"]
     out = compare_periods(
         df,
-        value="index",
+        value_col="index",
         by="unit_code",
         agg="mean",
         kind="yoy",
         at="2026Q3",
-        entity="person_id",
+        entity_col="person_id",
         comparable=True,
     )
     assert out["unit_code"].tolist() == ["01", "02"]
@@ -205,7 +215,9 @@ def test_group_without_comparable_members_keeps_its_row():
 
 
 def test_per_member_comparison():
-    out = compare_periods(members_table(), value="index", by="person_id", kind="yoy", at="2026Q3")
+    out = compare_periods(
+        members_table(), value_col="index", by="person_id", kind="yoy", at="2026Q3"
+    )
     assert out.set_index("person_id")["status"].to_dict() == {"b": "up", "c": "no_base", "d": "up"}
 
 
@@ -219,7 +231,7 @@ def test_rate_over_exposure_is_a_ratio_of_sums():
         }
     )
     out = compare_periods(
-        df, value="violations", denominator="tickets", kind="yoy", at="2026Q3", is_rate=True
+        df, value_col="violations", denominator_col="tickets", kind="yoy", at="2026Q3", is_rate=True
     )
     row = out.iloc[0]
     # (1 + 1) / 200 = 1% against (3 + 1) / 400 = 1%: unchanged. A mean of the branch
@@ -230,7 +242,7 @@ def test_rate_over_exposure_is_a_ratio_of_sums():
 
 def test_both_kinds_sorted_yoy_first():
     df = pd.DataFrame({"quarter": ["2025Q3", "2026Q2", "2026Q3"], "v": [1.0, 2.0, 3.0]})
-    out = compare_periods(df, value="v")
+    out = compare_periods(df, value_col="v")
     assert out["kind"].tolist() == ["yoy"] * 3 + ["qoq"] * 3
     assert list(out.columns) == [
         "quarter",
@@ -253,21 +265,23 @@ def test_both_kinds_sorted_yoy_first():
 def test_bad_arguments_are_named():
     df = members_table()
     with pytest.raises(ParameterError, match="'agg'.*several rows"):
-        compare_periods(df, value="index", by="unit_code")
-    with pytest.raises(ParameterError, match="'entity'"):
-        compare_periods(df, value="index", by="unit_code", agg="mean", comparable=True)
-    with pytest.raises(ParameterError, match=r"'period'.*2026Q3.*\['Q3 2026'\]"):
+        compare_periods(df, value_col="index", by="unit_code")
+    with pytest.raises(ParameterError, match="'entity_col'"):
+        compare_periods(df, value_col="index", by="unit_code", agg="mean", comparable=True)
+    with pytest.raises(ParameterError, match=r"'period_col'.*2026Q3.*\['Q3 2026'\]"):
         compare_periods(
-            df.assign(quarter=["Q3 2026"] + list(df["quarter"][1:])), value="index", by="person_id"
+            df.assign(quarter=["Q3 2026"] + list(df["quarter"][1:])),
+            value_col="index",
+            by="person_id",
         )
     with pytest.raises(ParameterError, match="missing \\['score'\\]"):
-        compare_periods(df, value="score")
+        compare_periods(df, value_col="score")
     with pytest.raises(ParameterError, match="'kind'"):
-        compare_periods(df, value="index", by="person_id", kind="mom")
-    with pytest.raises(ParameterError, match="'value'.*numbers"):
-        compare_periods(df, value="person_id", by="unit_code")
+        compare_periods(df, value_col="index", by="person_id", kind="mom")
+    with pytest.raises(ParameterError, match="'value_col'.*numbers"):
+        compare_periods(df, value_col="person_id", by="unit_code")
     with pytest.raises(ParameterError, match="'agg'.*ratio of sums"):
-        compare_periods(df, value="index", denominator="index", agg="mean")
+        compare_periods(df, value_col="index", denominator_col="index", agg="mean")
     with pytest.raises(ParameterError, match="'status'"):
         format_change({"status": "rising"})
 
@@ -345,6 +359,6 @@ def test_vectorised_format_changes_equals_format_change_row_by_row():
             "change_pp": np.round(rng.uniform(-30, 30, n), 2) + 0.05,
         }
     )
-    for lang in ("zh", "en"):
-        expected = [format_change(r, lang=lang) for r in rows.to_dict("records")]
-        assert format_changes(rows, lang=lang).tolist() == expected
+    for language in ("zh", "en", "zh-en"):
+        expected = [format_change(r, language=language) for r in rows.to_dict("records")]
+        assert format_changes(rows, language=language).tolist() == expected

@@ -120,7 +120,7 @@ def test_bad_normalise_arguments(kwargs, pattern):
 
 
 def test_bad_frames():
-    with pytest.raises(ParameterError, match="'frame'.*DataFrame.*got 'ndarray'"):
+    with pytest.raises(ParameterError, match="'data'.*DataFrame.*got 'ndarray'"):
         normalise(RAW.to_numpy(), directions="positive")
     with pytest.raises(ParameterError, match=r"non-numeric columns \['name'\]"):
         normalise(RAW.assign(name=list("abcd")), directions="positive")

@@ -22,6 +22,7 @@ from _report_support import demo_store
 from assess.appraisal.change import format_change
 from assess.appraisal.scoring import score_quarter
 from assess.core.errors import ParameterError
+from assess.core.formatting import number
 from assess.effect.events import event_counts, review_events
 from assess.effect.members import member_rates
 from assess.effect.rates import rate_ratio_test
@@ -147,7 +148,7 @@ def test_bottom_ten_are_the_ten_lowest(report, appraisal):
     shown = _table(page, "先锋指数最低")
     lowest = appraisal.members.sort_values(["index", "person_id"]).head(10)
     assert shown["人员编号 ID"].tolist() == [mask_id(p) for p in lowest["person_id"]]
-    assert shown["先锋指数 Index"].tolist() == [f"{v:.2f}" for v in lowest["index"]]
+    assert shown["先锋指数 Pioneer Index"].tolist() == [number(v) for v in lowest["index"]]
     frame = sec.bottom_members(appraisal)
     assert set(frame["person_id"]) == set(appraisal.members.nsmallest(10, "index")["person_id"])
     assert (frame["rank_overall"] == lowest["rank_overall"].to_numpy()).all()
@@ -451,8 +452,8 @@ def test_weights_table_in_chinese(appraisal):
     weights = appraisal.weights.details
     assert np.allclose(
         table["weight"],
-        appraisal.scheme.alpha * weights["subjective"]
-        + (1 - appraisal.scheme.alpha) * weights["objective"],
+        appraisal.scheme.subjective_share * weights["subjective"]
+        + (1 - appraisal.scheme.subjective_share) * weights["objective"],
     )
 
 

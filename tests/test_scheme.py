@@ -37,7 +37,7 @@ def test_default_scheme_reads_fractions_and_is_marked_an_illustration():
         ('normalisation = "goalpost"', 'normalisation = "linear"', "scheme.normalisation"),
         ("base = 60", 'base = "sixty"', "scheme.base"),
         ('weighting = "combined"', 'weighting = "magic"', "scheme.weighting"),
-        ("alpha = 0.7", "alpha = 1.7", "scheme.alpha"),
+        ("subjective_share = 0.7", "subjective_share = 1.7", "scheme.subjective_share"),
         (
             'code = "study"\nzh = "理论学习"\nen = "Political study"\nitem_cap = 1',
             'code = "study"\nzh = "理论学习"\nen = "Political study"\nitem_cap = -1',

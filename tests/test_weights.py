@@ -467,7 +467,7 @@ def test_critic_constant_column_and_errors():
 def test_combine_additive_and_multiplicative():
     ahp = ahp_weights(consistent_matrix(np.array([0.5, 0.3, 0.2])))
     obj = pd.Series({"C1": 0.2, "C2": 0.2, "C3": 0.6})
-    add = combine_weights(ahp, obj, alpha=0.7)
+    add = combine_weights(ahp, obj, subjective_share=0.7)
     np.testing.assert_allclose(add.weights.to_numpy(), [0.41, 0.27, 0.32])
     mult = combine_weights(ahp, obj, method="multiplicative")
     # s·o = (0.10, 0.06, 0.12), sum 0.28
@@ -478,18 +478,18 @@ def test_combine_additive_and_multiplicative():
 
 def test_combine_errors():
     s = {"a": 1.0, "b": 1.0}
-    with pytest.raises(ParameterError, match="'alpha'.*required by the additive rule"):
+    with pytest.raises(ParameterError, match="'subjective_share'.*required by the additive rule"):
         combine_weights(s, s)
-    with pytest.raises(ParameterError, match="'alpha'.*between 0 and 1"):
-        combine_weights(s, s, alpha=1.5)
-    with pytest.raises(ParameterError, match="'alpha'.*multiplicative rule has no α"):
-        combine_weights(s, s, alpha=0.5, method="multiplicative")
+    with pytest.raises(ParameterError, match="'subjective_share'.*between 0 and 1"):
+        combine_weights(s, s, subjective_share=1.5)
+    with pytest.raises(ParameterError, match="'subjective_share'.*multiplicative rule has no α"):
+        combine_weights(s, s, subjective_share=0.5, method="multiplicative")
     with pytest.raises(ParameterError, match=r"'objective'.*missing \['b'\], unknown \['c'\]"):
-        combine_weights(s, {"a": 1.0, "c": 1.0}, alpha=0.5)
+        combine_weights(s, {"a": 1.0, "c": 1.0}, subjective_share=0.5)
     with pytest.raises(ParameterError, match="'objective'.*positive for at least one"):
         combine_weights({"a": 1.0, "b": 0.0}, {"a": 0.0, "b": 1.0}, method="multiplicative")
     with pytest.raises(ParameterError, match="'subjective'"):
-        combine_weights([0.5, 0.5], s, alpha=0.5)
+        combine_weights([0.5, 0.5], s, subjective_share=0.5)
 
 
 def test_given_weights():

@@ -53,12 +53,12 @@ def _share_done(
     return ok.groupby(sub["unit_code"]).mean()
 
 
-def branch_metrics(dataset: Dataset, members: pd.DataFrame, *, quarter: str) -> pd.DataFrame:
+def branch_metrics(data: Dataset, members: pd.DataFrame, *, quarter: str) -> pd.DataFrame:
     """One row per branch with the metrics of :data:`METRICS` for ``quarter``.
 
     Parameters
     ----------
-    dataset : Dataset
+    data : Dataset
         Inputs (events, exposure, exam responses, duties, projects, problems).
     members : DataFrame
         Scored members of the quarter with ``unit_code`` and ``index``.
@@ -79,9 +79,9 @@ def branch_metrics(dataset: Dataset, members: pd.DataFrame, *, quarter: str) -> 
     table = pd.DataFrame(index=branches)
     table["members"] = members.groupby("unit_code").size()
     table["member_index_mean"] = members.groupby("unit_code")["index"].mean()
-    evts = quarter_events(dataset.events, quarter)
+    evts = quarter_events(data.events, quarter)
     counts = evts.groupby(["unit_code", "type"]).size().unstack(fill_value=0)
-    expo = dataset.exposure.loc[dataset.exposure["month"].isin(quarter_months(quarter))]
+    expo = data.exposure.loc[data.exposure["month"].isin(quarter_months(quarter))]
     columns = sorted({EVENT_EXPOSURE[kind] for kind in RATE_METRICS})
     expo = expo.groupby("unit_code")[columns].sum().astype(float)
     for kind, (metric, per) in RATE_METRICS.items():
@@ -92,22 +92,22 @@ def branch_metrics(dataset: Dataset, members: pd.DataFrame, *, quarter: str) -> 
     table["discipline_breaches"] = counts.get("discipline", pd.Series(dtype=float)).reindex(
         branches, fill_value=0
     )
-    table["exam_participation"] = _exam_participation(dataset, members, quarter)
+    table["exam_participation"] = _exam_participation(data, members, quarter)
     table["duty_completion"] = _share_done(
-        dataset.duties, "due_date", "done_date", last=last, first=first, on_time=True
+        data.duties, "due_date", "done_date", last=last, first=first, on_time=True
     )
     table["project_completion"] = _share_done(
-        dataset.projects, "due_date", "closed_date", last=last, on_time=False
+        data.projects, "due_date", "closed_date", last=last, on_time=False
     )
     table["problem_closure"] = _share_done(
-        dataset.problems, "due_date", "closed_date", last=last, on_time=False
+        data.problems, "due_date", "closed_date", last=last, on_time=False
     )
     return table.reindex(branches)
 
 
-def _exam_participation(dataset: Dataset, members: pd.DataFrame, quarter: str) -> pd.Series:
+def _exam_participation(data: Dataset, members: pd.DataFrame, quarter: str) -> pd.Series:
     recent = [shift_quarter(quarter, -k) for k in range(4)]
-    responses = dataset.exam_responses
+    responses = data.exam_responses
     # One row per examinee and quarter before anything else (a national store holds 4
     # million answers); as text, also when read as categoricals.
     sat = (

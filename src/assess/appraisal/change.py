@@ -25,6 +25,7 @@ import pandas as pd
 from assess.core.checks import check_choice
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError
+from assess.core.glossary import check_language
 from assess.core.periods import parse_quarters, quarter_from_index, quarter_index
 
 __all__ = [
@@ -379,7 +380,7 @@ def _half_up(x: float, decimals: int) -> str:
 
 
 def format_change(
-    row: Mapping[str, Any] | pd.Series, *, lang: str = "zh", decimals: int = 1
+    row: Mapping[str, Any] | pd.Series, *, language: str = "zh", decimals: int = 1
 ) -> str:
     """The display text of one comparison: ``↑12.3%``, ``↓1.5个百分点``, ``扭亏为盈``.
 
@@ -388,7 +389,9 @@ def format_change(
     row : mapping or pandas.Series
         A row of :func:`compare_periods` (needs ``status``, ``is_rate``, ``pct_change``,
         ``change_pp``).
-    lang : {"zh", "en"}, default "zh"
+    language : {"zh", "en", "zh-en"}, default "zh"
+        Chinese, English, or both (the Chinese, a space, the English; a text that reads
+        the same in both, such as ``↑12.3%``, is shown once).
     decimals : int, default 1
         Decimals shown, rounded half up (四舍五入).
 
@@ -402,33 +405,51 @@ def format_change(
     ...                "change_pp": float("nan")})
     '↑12.3%'
     >>> format_change({"status": "down", "is_rate": True, "pct_change": float("nan"),
-    ...                "change_pp": -1.5}, lang="en")
+    ...                "change_pp": -1.5}, language="en")
     '↓1.5 pp'
-    >>> format_change({"status": "turnaround"})
-    '扭亏为盈'
+    >>> format_change({"status": "turnaround"}, language="zh-en")
+    '扭亏为盈 from negative to positive'
 
     For a whole table: ``table.apply(format_change, axis=1)``.
     """
-    check_choice("format_change", "lang", lang, ("zh", "en"))
+    check_language("format_change", language)
+    if language == "zh-en":
+        zh, en = (format_change(row, language=x, decimals=decimals) for x in ("zh", "en"))
+        return zh if zh == en else f"{zh} {en}"
     status = row["status"]
     if status not in STATUSES:
         raise ParameterError(
             "format_change", "row['status']", "one of " + ", ".join(STATUSES), status
         )
     if status not in ("up", "down"):
-        return STATUSES[status][0 if lang == "zh" else 1]
+        return STATUSES[status][0 if language == "zh" else 1]
     arrow = "↑" if status == "up" else "↓"
     if row["is_rate"]:
         amount = _half_up(abs(row["change_pp"]), decimals)
-        return f"{arrow}{amount}个百分点" if lang == "zh" else f"{arrow}{amount} pp"
+        return f"{arrow}{amount}个百分点" if language == "zh" else f"{arrow}{amount} pp"
     return f"{arrow}{_half_up(abs(row['pct_change']) * 100, decimals)}%"
 
 
-def format_changes(frame: pd.DataFrame, *, lang: str = "zh", decimals: int = 1) -> pd.Series:
+def format_changes(data: pd.DataFrame, *, language: str = "zh", decimals: int = 1) -> pd.Series:
     """:func:`format_change` for every row of a :func:`compare_periods` table, vectorised.
 
-    The same text as ``frame.apply(format_change, axis=1)``, in a fraction of the time
-    for a million members.
+    The same text as ``data.apply(format_change, axis=1, language=language)``, in a
+    fraction of the time for a million members.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        A :func:`compare_periods` table (needs ``status``, ``is_rate``, ``pct_change``,
+        ``change_pp``).
+    language : {"zh", "en", "zh-en"}, default "zh"
+        As for :func:`format_change`.
+    decimals : int, default 1
+        Decimals shown, rounded half up (四舍五入).
+
+    Returns
+    -------
+    pandas.Series
+        One text per row, with the index of ``data``.
 
     Examples
     --------
@@ -438,29 +459,33 @@ def format_changes(frame: pd.DataFrame, *, lang: str = "zh", decimals: int = 1) 
     >>> format_changes(rows).tolist()
     ['↑12.3%', '↓1.3个百分点', '新增']
     """
-    check_choice("format_changes", "lang", lang, ("zh", "en"))
-    status = frame["status"].astype(object)
+    check_language("format_changes", language)
+    if language == "zh-en":
+        zh = format_changes(data, language="zh", decimals=decimals)
+        en = format_changes(data, language="en", decimals=decimals)
+        return zh.where(zh == en, zh + " " + en)
+    status = data["status"].astype(object)
     unknown = set(status.unique()) - set(STATUSES)
     if unknown:
         raise ParameterError(
-            "format_changes", "frame['status']", "one of " + ", ".join(STATUSES), sorted(unknown)[0]
+            "format_changes", "data['status']", "one of " + ", ".join(STATUSES), sorted(unknown)[0]
         )
-    words = status.map({k: v[0 if lang == "zh" else 1] for k, v in STATUSES.items()})
+    words = status.map({k: v[0 if language == "zh" else 1] for k, v in STATUSES.items()})
     moving = status.isin(["up", "down"]).to_numpy()
     if not moving.any():
         return words.astype(object)
-    is_rate = frame["is_rate"].fillna(False).astype(bool).to_numpy()
+    is_rate = data["is_rate"].fillna(False).astype(bool).to_numpy()
     amount = np.where(
         is_rate,
-        frame["change_pp"].to_numpy(dtype=float),
-        frame["pct_change"].to_numpy(dtype=float) * 100,
+        data["change_pp"].to_numpy(dtype=float),
+        data["pct_change"].to_numpy(dtype=float) * 100,
     )
     # Half up on the shortest decimal text, as _half_up does one value at a time.
-    text = np.full(len(frame), "", dtype=object)
+    text = np.full(len(data), "", dtype=object)
     text[moving] = _half_up_many(np.abs(amount[moving]), decimals)
     arrow = np.where(status.to_numpy() == "up", "↑", "↓")
-    suffix = np.where(is_rate, "个百分点" if lang == "zh" else " pp", "%")
-    shown = pd.Series(arrow + text.astype(str) + suffix, index=frame.index)
+    suffix = np.where(is_rate, "个百分点" if language == "zh" else " pp", "%")
+    shown = pd.Series(arrow + text.astype(str) + suffix, index=data.index)
     return words.where(~moving, shown).astype(object)
 
 

@@ -40,7 +40,7 @@ from assess.appraisal.weights import (
     given_weights,
 )
 from assess.appraisal.workbook import appraisal_sheets
-from assess.core.checks import check_quarter
+from assess.core.checks import check_bool, check_quarter, check_unit
 from assess.core.dataset import Dataset
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError
@@ -120,7 +120,7 @@ def _score_one_quarter(
 
 
 def index_panel(
-    dataset: Dataset, *, quarters: list[str], scheme: Scheme
+    data: Dataset, *, quarters: list[str], scheme: Scheme
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, _QuarterScores]]:
     """Score every member in each of ``quarters`` in one vectorised pass.
 
@@ -134,13 +134,13 @@ def index_panel(
     per_quarter : dict
         Weights, normalisation parameters and notes of each quarter.
     """
-    panel = member_panel(dataset.staff, quarters)
+    panel = member_panel(data.staff, quarters)
     points = pd.DataFrame(
-        capped_points(dataset.points, panel, scheme),
+        capped_points(data.points, panel, scheme),
         columns=scheme.indicator_codes,
         index=panel.index,
     )
-    event_rows = event_points(dataset.events, panel, scheme)
+    event_rows = event_points(data.events, panel, scheme)
     rows = pd.MultiIndex.from_frame(panel[["person_id", "quarter"]])
     keyed = event_rows.set_index(["person_id", "quarter"])
     deductions = -(
@@ -368,7 +368,7 @@ def _veto_table(ledger: pd.DataFrame, scheme: Scheme) -> tuple[pd.Series, pd.Ser
 
 
 def score_quarter(
-    dataset: Dataset,
+    data: Dataset,
     *,
     quarter: str,
     scheme: Scheme | None = None,
@@ -379,7 +379,7 @@ def score_quarter(
 
     Parameters
     ----------
-    dataset : Dataset
+    data : Dataset
         Inputs with history (``assess.read_store(...)``): the quarter and, for 同比/环比,
         the quarter before and the same quarter a year earlier when present.
     quarter : str
@@ -409,12 +409,15 @@ def score_quarter(
     True
     """
     quarter = check_quarter("score_quarter", quarter)
-    scheme = scheme or load_scheme()
-    staff = dataset.staff
+    check_bool("score_quarter", "comparable", comparable)
     if unit is not None:
-        staff = staff.loc[staff["unit_code"].isin(units_under(dataset.units, unit))]
+        check_unit("score_quarter", unit, data.units)
+    scheme = scheme or load_scheme()
+    staff = data.staff
+    if unit is not None:
+        staff = staff.loc[staff["unit_code"].isin(units_under(data.units, unit))]
     quarters = sorted({quarter, shift_quarter(quarter, -1), shift_quarter(quarter, -4)})
-    available = set(dataset.points["quarter"].unique())
+    available = set(data.points["quarter"].unique())
     if quarter not in available:
         raise ParameterError(
             "score_quarter",
@@ -424,7 +427,7 @@ def score_quarter(
             zh=f"指标积分表中没有 {quarter} 的数据，请先导入该季度",
         )
     quarters = [q for q in quarters if q in available]
-    sub = replace(dataset, staff=staff)
+    sub = replace(data, staff=staff)
     scored, _, per_quarter = index_panel(sub, quarters=quarters, scheme=scheme)
     now = scored.loc[scored["quarter"] == quarter].reset_index(drop=True)
     # The reason trail with evidence ids is built for the appraised quarter only.
@@ -495,8 +498,8 @@ def score_quarter(
     )
 
 
-def _member_table(now: pd.DataFrame, dataset: Dataset, scheme: Scheme) -> pd.DataFrame:
-    paths = unit_paths(dataset.units)
+def _member_table(now: pd.DataFrame, data: Dataset, scheme: Scheme) -> pd.DataFrame:
+    paths = unit_paths(data.units)
     table = now[["person_id", "name", "unit_code"]].copy()
     table["branch_name"] = table["unit_code"].map(paths["unit_name"])
     table["county"] = table["unit_code"].map(paths["county"])
@@ -515,8 +518,8 @@ def _changes(scored: pd.DataFrame, quarter: str) -> pd.DataFrame:
         kind="both",
         at=quarter,
     )
-    out["display_zh"] = format_changes(out, lang="zh")
-    out["display_en"] = format_changes(out, lang="en")
+    out["display_zh"] = format_changes(out, language="zh")
+    out["display_en"] = format_changes(out, language="en")
     return out
 
 

@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from assess.core.checks import check_path
 from assess.core.errors import SchemeError, bilingual
 from assess.core.schema import EVENT_TYPES
 
@@ -168,7 +169,7 @@ class Scheme:
     normalisation: str
     weighting: str
     aggregation: str
-    alpha: float
+    subjective_share: float
     ahp_matrix: tuple[tuple[float, ...], ...] | None
     indicators: tuple[Indicator, ...]
     deductions: tuple[Deduction, ...]
@@ -298,7 +299,7 @@ def load_scheme(path: str | Path | None = None) -> Scheme:
     >>> scheme.base, scheme.weighting, len(scheme.indicators) > 0
     (60.0, 'combined', True)
     """
-    file = Path(path) if path is not None else default_scheme_path()
+    file = check_path("load_scheme", "path", path) if path is not None else default_scheme_path()
     try:
         raw_bytes = file.read_bytes()
         doc = tomllib.loads(raw_bytes.decode("utf-8"))
@@ -348,7 +349,7 @@ def load_scheme(path: str | Path | None = None) -> Scheme:
         normalisation=r.choice(head, "normalisation", "scheme", NORMALISATIONS),
         weighting=weighting,
         aggregation=r.choice(head, "aggregation", "scheme", AGGREGATIONS, "arithmetic"),
-        alpha=r.number(head, "alpha", "scheme", 0.5, minimum=0, maximum=1),
+        subjective_share=r.number(head, "subjective_share", "scheme", 0.5, minimum=0, maximum=1),
         ahp_matrix=ahp,
         indicators=indicators,
         deductions=tuple(

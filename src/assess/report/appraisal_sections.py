@@ -35,6 +35,8 @@ from assess.appraisal.scoring import Appraisal
 from assess.appraisal.watchlist import watch_list
 from assess.core.dataset import Dataset
 from assess.core.errors import ParameterError
+from assess.core.formatting import MISSING, number, percent
+from assess.core.glossary import term
 from assess.core.periods import shift_quarter
 from assess.core.units import units_under
 from assess.effect.events import EventReview
@@ -42,6 +44,7 @@ from assess.exams import ExamResult
 from assess.report.content import cell_float, check_language, pick, prose, table
 
 __all__ = [
+    "COLUMN_TERMS",
     "LABELS",
     "PERCENT",
     "FIGURES",
@@ -55,86 +58,44 @@ __all__ = [
     "grade_quota_text",
 ]
 
-_STAR_ZH = {0: "未评星", 1: "一星", 2: "二星", 3: "三星", 4: "四星", 5: "五星"}
+#: Glossary key (:data:`assess.core.glossary.TERMS`) of each column of the frames of every
+#: section module whose key is not its name; :func:`section_table` heads the others by
+#: the term of their own name.
+COLUMN_TERMS: dict[str, str] = {
+    "current": "this_quarter",
+    "qoq_base": "last_quarter",
+    "yoy_base": "same_quarter_last_year",
+    "index": "pioneer_index",
+    "index_yoy": "yoy",
+    "index_qoq": "qoq",
+    "reason_zh": "reason",
+    "count": "n",
+    "cap": "cap_total",
+    "min": "min_total",
+    "unit_name": "branch",
+    "target": "next_level",
+    "count_now": "this_quarter",
+    "count_last_year": "same_quarter_last_year",
+    "indicator": "indicator_name",
+}
 
 #: Headings of the columns of the frames of every section module (Chinese, then English).
 LABELS: dict[str, str] = {
-    "figure": "指标 Figure",
-    "current": "本季度 This quarter",
-    "qoq_base": "上季度 Last quarter",
-    "qoq": "环比 QoQ",
-    "yoy_base": "上年同期 Same quarter last year",
-    "yoy": "同比 YoY",
-    "rank_overall": "排名 Rank",
-    "person_id": "人员编号 ID",
-    "name": "姓名 Name",
-    "branch_name": "所在支部 Branch",
-    "index": "先锋指数 Index",
-    "deductions": "扣分 Deductions",
-    "vetoes": "一票否决 Veto",
-    "grade": "等次 Grade",
-    "index_yoy": "同比 YoY",
-    "index_qoq": "环比 QoQ",
-    "n_events": "事件数 Events",
-    "reason_zh": "列入原因 Reason",
-    "events": "事件 Events",
-    "count": "人数 Members",
-    "share": "占比 Share",
-    "max_share": "比例上限 Quota",
-    "cap": "名额上限合计 Caps",
-    "min": "名额下限合计 Minimums",
-    "breaches": "未达要求 Not met",
-    "tied_at_cap": "同分跨线 Tied at a cap",
-    "base_grade": "基准等次（加分指标）Base grade",
-    "members": "人数 Members",
-    "stable": "等次稳定 Stable",
-    "unstable": "随权重变化 Changes",
-    "stable_share": "稳定比例 Stable share",
-    "band_median": "名次区间中位宽度 Median band",
-    "band_max": "最宽区间 Widest band",
-    "unit_name": "支部 Branch",
-    "branches": "支部数 Branches",
-    **{f"stars_{k}": f"{_STAR_ZH[k]} {k}★" for k in range(6)},
-    "stars": "星级 Stars",
-    "all_round": "全能型 All-round",
-    "vetoed": "一票否决 Vetoed",
-    "party_score": "党建得分 Party score",
-    "business_score": "业务得分 Business score",
-    "member_index_mean": "平均先锋指数 Mean index",
-    "target": "下一目标 Next level",
-    "lacks": "差什么 What is missing",
-    "outcome": "事件 Event",
-    "count_now": "本季度 This quarter",
-    "count_last_year": "上年同期 Last year",
-    "naive_change": "简单同比 Naive YoY",
-    "rate_now": "本季度率 Rate now",
-    "rate_last_year": "上年同期率 Rate last year",
-    "rate_ratio": "率比 Rate ratio",
-    "interval": "95% 置信区间 95% interval",
-    "p_value": "p 值 p-value",
-    "evidence": "结论 Evidence",
-    "member_events": "党员事件 Members' events",
-    "member_rate": "党员每百人年 Members per 100 py",
-    "non_member_events": "非党员事件 Non-members' events",
-    "non_member_rate": "非党员每百人年 Non-members per 100 py",
-    "kind": "类别 Kind",
-    "total": "合计 Total",
-    "red": "红色 Red",
-    "yellow": "黄色 Yellow",
-    "green": "绿色 Green",
-    "done_rate": "完成（销号）率 Done",
-    "green_means": "绿色含义 Green means",
-    "unit": "单位 Unit",
-    "item": "事项 Item",
-    "due_date": "期限 Due",
-    "days_overdue": "逾期天数 Days overdue",
-    "indicator": "指标 Indicator",
-    "indicator_en": "英文 English",
-    "item_cap": "单项上限 Item cap",
-    "quarter_cap": "季度上限 Quarter cap",
-    "subjective": "主观权重（AHP）Subjective",
-    "objective": "客观权重 Objective",
-    "weight": "权重 Weight",
+    column: term(COLUMN_TERMS.get(column, column), "zh-en")
+    for column in (
+        *COLUMN_TERMS,
+        *("figure", "qoq", "yoy", "rank_overall", "person_id", "name", "branch_name"),
+        *("deductions", "vetoes", "grade", "n_events", "events", "share", "max_share"),
+        *("breaches", "tied_at_cap", "base_grade", "members", "stable", "unstable"),
+        *("stable_share", "band_median", "band_max", "branches", "stars", "all_round"),
+        *("vetoed", "party_score", "business_score", "member_index_mean", "lacks"),
+        *("outcome", "naive_change", "rate_now", "rate_last_year", "rate_ratio", "interval"),
+        *("p_value", "evidence", "member_events", "member_rate", "non_member_events"),
+        *("non_member_rate", "kind", "total", "red", "yellow", "green", "done_rate"),
+        *("green_means", "unit", "item", "due_date", "days_overdue", "indicator_en"),
+        *("item_cap", "quarter_cap", "subjective", "objective", "weight"),
+        *(f"stars_{k}" for k in range(6)),
+    )
 }
 
 #: Columns holding shares (0–1), shown as percentages.
@@ -177,7 +138,7 @@ def section_table(
     return table(
         frame,
         caption=caption,
-        labels=LABELS,
+        terms=COLUMN_TERMS,
         percent=[c for c in frame.columns if c in PERCENT],
         max_rows=max_rows,
     )
@@ -284,7 +245,7 @@ def key_figures(
     is_rate = long["figure"] == "exam_pass_rate"
     parts = [
         compare_periods(
-            part, value="value", by="figure", kind="both", at=appraisal.quarter, is_rate=rate
+            part, value_col="value", by="figure", kind="both", at=appraisal.quarter, is_rate=rate
         )
         for part, rate in ((long.loc[~is_rate], False), (long.loc[is_rate], True))
         if not part.empty
@@ -300,12 +261,10 @@ def key_figures(
 
 def _figure_value(figure: str, value: float) -> str:
     if not math.isfinite(value):
-        return "—"
+        return MISSING
     if figure == "exam_pass_rate":
-        return f"{value:.1%}"
-    if figure == "index_mean":
-        return f"{value:.1f}"
-    return f"{int(round(value)):,}"
+        return percent(value)
+    return number(value, 1 if figure == "index_mean" else 0)
 
 
 def key_figure_table(figures: pd.DataFrame, *, language: str = "zh-en") -> pd.DataFrame:
@@ -326,8 +285,10 @@ def key_figure_table(figures: pd.DataFrame, *, language: str = "zh-en") -> pd.Da
         ``figure, current, qoq_base, qoq, yoy_base, yoy`` as text.
     """
     check_language("key_figure_table", language)
-    lang = "en" if language == "en" else "zh"
-    shown = figures.assign(change=format_changes(figures, lang=lang))
+    # A change reads the same in Chinese and in the bilingual table ("↑12.3%", "新增").
+    shown = figures.assign(
+        change=format_changes(figures, language="en" if language == "en" else "zh")
+    )
     rows = []
     for figure, part in shown.groupby("figure", sort=False):
         by_kind = part.set_index("kind")
@@ -431,7 +392,7 @@ def watch_table(appraisal: Appraisal) -> pd.DataFrame:
 
 
 def _share_text(share: Decimal | None) -> str:
-    return "不限" if share is None else f"{float(share):.0%}"
+    return "不限" if share is None else percent(float(share), 0)
 
 
 def grade_quotas(appraisal: Appraisal) -> pd.DataFrame:

@@ -69,7 +69,7 @@ def yoy_table(reviews: Sequence[EventReview], *, language: str = "zh-en") -> pd.
             else pd.DataFrame()
         )
         row["naive_change"] = (
-            str(format_changes(change, lang="en" if language == "en" else "zh").iloc[0])
+            str(format_changes(change, language="en" if language == "en" else "zh").iloc[0])
             if len(change)
             else "—"
         )

@@ -29,12 +29,13 @@ def _weighting_words(appraisal: Appraisal) -> tuple[str, str]:
     scheme, ahp = appraisal.scheme, appraisal.ahp
     if scheme.weighting == "combined":
         objective = _WEIGHTING_ZH["entropy"]
+        share = scheme.subjective_share
         zh = (
-            f"组合赋权：{scheme.alpha:.0%} 取层次分析法（AHP）主观权重，{1 - scheme.alpha:.0%} "
+            f"组合赋权：{share:.0%} 取层次分析法（AHP）主观权重，{1 - share:.0%} "
             f"取{objective[0]}客观权重；客观权重按本单位本季度的数据计算，不同单位、季度略有不同"
         )
         en = (
-            f"combined: {scheme.alpha:.0%} subjective AHP weights and {1 - scheme.alpha:.0%} "
+            f"combined: {share:.0%} subjective AHP weights and {1 - share:.0%} "
             f"objective weights by {objective[1]}, computed on this unit's data of the "
             "quarter, so they differ a little between units and quarters"
         )
