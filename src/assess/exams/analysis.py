@@ -538,7 +538,7 @@ def analyse_exam(
 
 
 def exam_of_quarter(
-    dataset: Any, *, quarter: str, unit: str | None = None, scheme: Any = None
+    data: Any, *, quarter: str, unit: str | None = None, scheme: Any = None
 ) -> ExamResult:
     """:func:`analyse_exam` on a :class:`~assess.core.dataset.Dataset` with the scheme's exam rule.
 
@@ -548,16 +548,16 @@ def exam_of_quarter(
     from assess.core.scheme import load_scheme
 
     rule = (scheme or load_scheme()).exam
-    staff = dataset.staff
+    staff = data.staff
     eligible = None
     if rule.eligible_posts:
         eligible = staff.loc[staff["post"].isin(rule.eligible_posts), "person_id"]
     return analyse_exam(
-        dataset.exam_items,
-        dataset.exam_responses,
+        data.exam_items,
+        data.exam_responses,
         quarter=quarter,
         staff=staff,
-        units=dataset.units,
+        units=data.units,
         unit=unit,
         eligible=eligible,
         pass_mark=rule.pass_mark,
