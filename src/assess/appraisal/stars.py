@@ -16,12 +16,14 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from assess.core.display import ResultDisplay
-from assess.core.plotting import label, new_axes
+from assess.core.glossary import TERMS, check_language, term
+from assess.core.plotting import new_axes
 from assess.core.scheme import StarMetric, StarRules
 
 __all__ = ["StarResult", "rate_branches", "metric_score"]
 
-_STAR_ZH = {0: "未评星", 1: "一星", 2: "二星", 3: "三星", 4: "四星", 5: "五星"}
+#: Chinese name of each number of stars, from the glossary.
+_STAR_ZH = {k: TERMS[f"stars_{k}"].zh for k in range(6)}
 
 
 def metric_score(values: pd.Series, metric: StarMetric) -> pd.Series:
@@ -108,8 +110,13 @@ class StarResult(ResultDisplay):
             f"Vetoed: {int(self.table['vetoed'].sum())}."
         )
 
-    def plot(self, ax: Axes | None = None) -> Axes:
-        """Party sub-score against business sub-score, with the level thresholds."""
+    def plot(self, ax: Axes | None = None, *, language: str = "zh") -> Axes:
+        """Party sub-score against business sub-score, with the level thresholds.
+
+        ``language`` ("zh", "en" or "zh-en") is that of the labels
+        (:func:`assess.core.glossary.term`).
+        """
+        check_language("StarResult.plot", language)
         ax = new_axes(ax, figsize=(6.0, 5.0))
         colours = {
             5: "#c0392b",
@@ -125,7 +132,7 @@ class StarResult(ResultDisplay):
                 part["party_score"],
                 s=14,
                 color=colours[int(stars)],
-                label=_STAR_ZH[int(stars)],
+                label=term(f"stars_{int(stars)}", language),
                 edgecolor="#555555",
                 linewidth=0.3,
             )
@@ -145,12 +152,12 @@ class StarResult(ResultDisplay):
                     lw=0.6,
                     ls="--",
                 )
-        ax.set_xlabel(label("业务评价得分", "business sub-score"))
-        ax.set_ylabel(label("党建评价得分", "party-building sub-score"))
+        ax.set_xlabel(term("business_sub_score", language))
+        ax.set_ylabel(term("party_sub_score", language))
         ax.set_xlim(0, 102)
         ax.set_ylim(0, 102)
-        ax.legend(title="星级 Stars", fontsize=8, loc="lower left")
-        ax.set_title(label("五星党支部：双达标", "five-star branches: both standards"))
+        ax.legend(title=term("stars", language), fontsize=8, loc="lower left")
+        ax.set_title(term("five_star_title", language))
         return ax
 
 

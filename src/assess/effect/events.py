@@ -25,6 +25,7 @@ from assess.core.dataset import Dataset
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError
 from assess.core.formatting import p_value
+from assess.core.glossary import TERMS
 from assess.core.periods import quarter_months, quarter_of, shift_quarter
 from assess.core.plotting import label, new_axes
 from assess.core.schema import EVENT_EXPOSURE, EVENT_TYPES, RATE_METRICS, RATE_NAMES
@@ -43,10 +44,8 @@ PER_WORDS = {
     "complaint": ("每万户客户", "per 10,000 customers"),
 }
 #: The year-on-year verdict's evidence in words, (中文, English).
-EVIDENCE = {
-    "decrease": ("有下降的证据", "evidence of a fall"),
-    "increase": ("有上升的证据", "evidence of a rise"),
-    "inconclusive": ("与随机波动无法区分", "not distinguishable from chance"),
+EVIDENCE: dict[str, tuple[str, str]] = {
+    k: TERMS[f"evidence_{k}"] for k in ("decrease", "increase", "inconclusive")
 }
 
 
