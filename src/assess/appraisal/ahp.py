@@ -19,7 +19,7 @@ from matplotlib.axes import Axes
 
 from assess.appraisal.normalise import _param_error
 from assess.appraisal.weights import WeightResult
-from assess.core.checks import check_choice
+from assess.core.checks import check_bool, check_choice
 from assess.core.errors import AssessError, ParameterError, bilingual
 from assess.core.plotting import label
 
@@ -439,6 +439,7 @@ def ahp_weights(
     func = "ahp_weights"
     check_choice(func, "method", method, AHP_METHODS)
     check_choice(func, "ri_table", ri_table, RI_TABLES)
+    check_bool(func, "allow_inconsistent", allow_inconsistent)
     a, labels = _judgment_matrix(func, matrix)
     n = len(labels)
     ri = random_index(n, table=ri_table)

@@ -40,7 +40,7 @@ from assess.appraisal.normalise import (
     _param_error,
     _weight_vector,
 )
-from assess.core.checks import check_choice
+from assess.core.checks import check_choice, check_int, check_seed
 from assess.core.display import ResultDisplay
 from assess.core.plotting import label, new_axes
 
@@ -473,10 +473,8 @@ def rank_robustness(
             "at least two positive weights",
             dict(zip(map(str, columns), w0.tolist(), strict=True)),
         )
-    if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 1:
-        raise _param_error(func, "draws", "正整数", "a positive integer", draws)
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise _param_error(func, "seed", "非负整数", "a non-negative integer", seed)
+    check_int(func, "draws", draws, minimum=1)
+    check_seed(func, seed)
     check_choice(func, "weight_scheme", weight_scheme, WEIGHT_SCHEMES)
     if isinstance(spread, bool) or not isinstance(spread, int | float) or not 0 <= spread < 1:
         raise _param_error(
