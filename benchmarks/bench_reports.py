@@ -203,7 +203,12 @@ def main(argv: list[str] | None = None) -> None:
 
     start = time.perf_counter()
     batch = render_batch(
-        template, sets, out_dir=folder / "assess", workers=args.workers, progress=False, force=True
+        template,
+        sets,
+        out_dir=folder / "assess",
+        workers=args.workers,
+        progress=False,
+        overwrite=True,
     )
     ours = time.perf_counter() - start
     failed = [r for r in batch.reports if r.status == "failed"]

@@ -120,7 +120,7 @@ def test_excel_workbook_demo_validates(tmp_path, capsys):
     assert main(["demo", "--out", str(out), "--size", "small", "--format", "xlsx"]) == 0
     assert main(["validate", str(out / "inputs.xlsx")]) == 0
     assert main(["demo", "--out", str(out), "--size", "small"]) == 1
-    assert "--force" in capsys.readouterr().err
+    assert "--overwrite" in capsys.readouterr().err
 
 
 def test_effect_yoy_json_matches_the_exact_binomial_test(capsys):

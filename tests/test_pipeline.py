@@ -35,12 +35,12 @@ def test_run_writes_every_output_once(small_demo, tmp_path, capsys):
     effect = json.loads((folder / "成效分析.json").read_text(encoding="utf-8"))
     assert set(effect) == {"complaint", "violation"}
     assert "全流程完成" in text and "appraisal workbook" in text
-    # Outputs exist: a second run refuses before doing anything, then --force replaces.
+    # Outputs exist: a second run refuses before doing anything, then --overwrite replaces.
     before = (folder / "成效分析.json").stat().st_mtime_ns
     assert main(args) == 1
-    assert "--force" in capsys.readouterr().err
+    assert "--overwrite" in capsys.readouterr().err
     assert (folder / "成效分析.json").stat().st_mtime_ns == before
-    assert main([*args, "--force"]) == 0
+    assert main([*args, "--overwrite"]) == 0
 
 
 def test_run_renders_the_reports_with_one_index(small_demo, tmp_path, capsys):

@@ -391,7 +391,7 @@ def test_finished_reports_are_kept_until_inputs_change(tmp_path):
     html = first.files["html"]
     stamp = html.stat().st_mtime_ns
     assert render_report(template, out_dir=out).status == "skipped"
-    assert render_report(template, out_dir=out, force=True).status == "ok"
+    assert render_report(template, out_dir=out, overwrite=True).status == "ok"
     assert html.stat().st_mtime_ns != stamp
     first.files["json"].unlink()  # a run killed before its record: render again
     assert render_report(template, out_dir=out).status == "ok"

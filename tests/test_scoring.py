@@ -195,7 +195,7 @@ def test_score_command_writes_workbook_and_publishes_once(
     # The same result again is no new revision; the workbook is not overwritten unasked.
     assert main(args) == 1
     assert "already exists" in capsys.readouterr().err
-    assert main([*args, "--force"]) == 0
+    assert main([*args, "--overwrite"]) == 0
     with Store.open(store_path, read_only=True) as store:
         published = store.published("appraisal", "2026Q3")
         assert len(store.publications()) == 1

@@ -36,7 +36,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from assess.io.demo import generate
 
     result = generate(
-        args.out, size=args.size, seed=args.seed, fmt=args.format, overwrite=args.force
+        args.out, size=args.size, seed=args.seed, fmt=args.format, overwrite=args.overwrite
     )
     print(result.summary())
     return 0
@@ -49,7 +49,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     report = result.report
     print(report)
     if args.problems and not report.ok:
-        report.to_excel(args.problems, overwrite=args.force)
+        report.to_excel(args.problems, overwrite=args.overwrite)
         print(f"问题清单已写入 / problem table written to: {args.problems}")
     return 0 if report.ok else 1
 
@@ -84,7 +84,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
     with Store.open(args.store, create=False) as store:
         print(appraisal.summary())
         if args.out:
-            appraisal.to_excel(args.out, overwrite=args.force)
+            appraisal.to_excel(args.out, overwrite=args.overwrite)
             print(f"\n工作簿 / workbook: {args.out}")
         if args.unit is None:
             revision = store.publish(
@@ -115,7 +115,7 @@ def _cmd_exam(args: argparse.Namespace) -> int:
     )
     print(result.summary())
     if args.out:
-        write_workbook(args.out, result.tables(), overwrite=args.force)
+        write_workbook(args.out, result.tables(), overwrite=args.overwrite)
         print(f"\n工作簿 / workbook: {args.out}")
     return 0
 
@@ -136,7 +136,7 @@ def _cmd_track(args: argparse.Namespace) -> int:
     print("\n\n".join(r.summary() for r in results))
     if args.out:
         sheets = {name: frame for r in results for name, frame in r.tables().items()}
-        write_workbook(args.out, sheets, overwrite=args.force)
+        write_workbook(args.out, sheets, overwrite=args.overwrite)
         print(f"\n工作簿 / workbook: {args.out}")
     return 0
 
@@ -181,21 +181,20 @@ def _cmd_effect_run(args: argparse.Namespace) -> int:
         from assess.effect.engine import analyse_effect
         from assess.io.readers import read_table_file
 
-        for option in ("unit", "period", "count"):
+        for option in ("unit_col", "period_col", "count_col"):
             if getattr(args, option) is None:
+                flag = "--" + option.replace("_", "-")
                 raise AssessError(
-                    bilingual(
-                        f"使用 --input 时需要 --{option}", f"--{option} is needed with --input"
-                    )
+                    bilingual(f"使用 --input 时需要 {flag}", f"{flag} is needed with --input")
                 )
         data = read_table_file(args.input)
         result = analyse_effect(
             data,
-            unit_col=args.unit,
-            period_col=args.period,
-            count_col=args.count,
-            exposure_col=args.exposure,
-            treated_col=args.treated,
+            unit_col=args.unit_col,
+            period_col=args.period_col,
+            count_col=args.count_col,
+            exposure_col=args.exposure_col,
+            treated_col=args.treated_col,
             treated_units=args.treated_units,
             start=args.start,
             design=args.design,
@@ -222,7 +221,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         quarter=args.quarter,
         out_dir=args.reports,
         replace=args.replace,
-        overwrite=args.force,
+        overwrite=args.overwrite,
         reports=not args.no_reports,
         level=args.level,
         workers=args.workers,
@@ -285,7 +284,9 @@ def build_parser() -> argparse.ArgumentParser:
         "one CSV per table (default) or one workbook",
     )
     p.add_argument(
-        "--force", action="store_true", help="覆盖已有文件夹 / replace an existing output folder"
+        "--overwrite",
+        action="store_true",
+        help="覆盖已有文件夹 / replace an existing output folder",
     )
 
     p = add(
@@ -304,7 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="把问题清单写入 Excel / write the problem table to an Excel file",
     )
     p.add_argument(
-        "--force",
+        "--overwrite",
         action="store_true",
         help="覆盖已有的问题清单文件 / overwrite an existing problem file",
     )
@@ -349,7 +350,9 @@ def build_parser() -> argparse.ArgumentParser:
         "write the workbook with the calculation steps (a table longer than a sheet goes "
         "to a CSV named after the workbook)",
     )
-    p.add_argument("--force", action="store_true", help="覆盖已有工作簿 / overwrite the workbook")
+    p.add_argument(
+        "--overwrite", action="store_true", help="覆盖已有工作簿 / overwrite the workbook"
+    )
     p.add_argument(
         "--replace",
         action="store_true",
@@ -367,7 +370,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="评分方案（应考岗位与合格线）/ scheme file (eligible posts and pass mark)",
     )
     p.add_argument("--out", type=Path, metavar="FILE.xlsx", help="写出工作簿 / write a workbook")
-    p.add_argument("--force", action="store_true", help="覆盖已有工作簿 / overwrite the workbook")
+    p.add_argument(
+        "--overwrite", action="store_true", help="覆盖已有工作簿 / overwrite the workbook"
+    )
 
     p = add(
         "track",
@@ -378,7 +383,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", required=True, help="截至日期，如 2026-09-30 / as-of date")
     add_store(p)
     p.add_argument("--out", type=Path, metavar="FILE.xlsx", help="写出工作簿 / write a workbook")
-    p.add_argument("--force", action="store_true", help="覆盖已有工作簿 / overwrite the workbook")
+    p.add_argument(
+        "--overwrite", action="store_true", help="覆盖已有工作簿 / overwrite the workbook"
+    )
 
     effect = sub.add_parser(
         "effect",
@@ -446,11 +453,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="改用 CSV/Excel 整洁表 / analyse a tidy CSV or Excel table instead",
     )
-    p.add_argument("--unit", help="单位列名 / unit column (with --input)")
-    p.add_argument("--period", help="期间列名（月或季度）/ period column, month or quarter")
-    p.add_argument("--count", help="计数列名 / count column")
-    p.add_argument("--exposure", help="暴露量列名 / exposure column")
-    p.add_argument("--treated", help="0/1 处理列名 / 0/1 treatment column")
+    p.add_argument("--unit-col", help="单位列名 / unit column (with --input)")
+    p.add_argument("--period-col", help="期间列名（月或季度）/ period column, month or quarter")
+    p.add_argument("--count-col", help="计数列名 / count column")
+    p.add_argument("--exposure-col", help="暴露量列名 / exposure column")
+    p.add_argument("--treated-col", help="0/1 处理列名 / 0/1 treatment column")
     p.add_argument("--treated-units", nargs="+", metavar="UNIT", help="处理单位 / treated units")
     p.add_argument("--start", help="活动开始日期 / campaign start date")
     p.add_argument(
@@ -509,7 +516,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="允许替换已导入或已发布的本季度数据 / allow replacing imported or "
         "published data of this quarter (earlier revisions stay readable)",
     )
-    p.add_argument("--force", action="store_true", help="覆盖已有输出文件 / overwrite outputs")
+    p.add_argument("--overwrite", action="store_true", help="覆盖已有输出文件 / overwrite outputs")
     p.add_argument("--note", default="", help="导入说明 / a note recorded with the import")
     return parser
 

@@ -75,8 +75,8 @@ def _check_free(paths: list[Path], overwrite: bool) -> None:
         names = "、".join(str(p) for p in taken)
         raise InputError(
             bilingual(
-                f"输出文件已存在：{names}；如需覆盖请加 --force",
-                f"outputs already exist: {', '.join(map(str, taken))}; pass --force to replace",
+                f"输出文件已存在：{names}；如需覆盖请加 --overwrite",
+                f"outputs already exist: {', '.join(map(str, taken))}; pass --overwrite to replace",
             )
         )
 
@@ -206,7 +206,7 @@ def run_quarter(
             workers=workers,
             province=province,
             campaign_id=campaign_id,
-            force=overwrite,
+            overwrite=overwrite,
         )
         outputs["reports"] = index
     return RunSummary(
@@ -228,7 +228,7 @@ def _render_reports(
     workers: int | None,
     province: str,
     campaign_id: str | None,
-    force: bool,
+    overwrite: bool,
 ) -> tuple[Path, tuple[str, ...]]:
     """Quarterly reports per unit, the exam and the campaign's effect report: one batch,
     one index; a failing report is listed there, the others are still written."""
@@ -245,7 +245,7 @@ def _render_reports(
         requests,
         out_dir=folder,
         workers=workers,
-        force=force,
+        overwrite=overwrite,
         title=f"{quarter} 党建考评与成效分析报告 / appraisal and effect reports",
     )
     return batch.index, tuple(r.stem for r in batch.reports if r.status == "failed")

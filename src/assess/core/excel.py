@@ -152,8 +152,8 @@ def write_workbook(
         if existing.exists() and not overwrite:
             raise InputError(
                 bilingual(
-                    f"文件 {existing} 已存在；如需覆盖请加 --force（或 overwrite=True）",
-                    f"{existing} already exists; pass --force (overwrite=True) to replace it",
+                    f"文件 {existing} 已存在；如需覆盖请加 --overwrite（或 overwrite=True）",
+                    f"{existing} already exists; pass --overwrite (overwrite=True) to replace it",
                 )
             )
     target.parent.mkdir(parents=True, exist_ok=True)

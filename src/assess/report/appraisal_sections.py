@@ -148,7 +148,7 @@ def section_table(
 
 
 def _figure_rows(
-    dataset: Dataset,
+    data: Dataset,
     appraisal: Appraisal,
     exam: ExamResult,
     events: Sequence[EventReview],
@@ -190,17 +190,17 @@ def _figure_rows(
                 trend["quarter"], trend["count"].to_numpy(dtype=float), strict=True
             )
         ]
-    staff = dataset.staff.loc[dataset.staff["unit_code"].isin(units_under(dataset.units, unit))]
+    staff = data.staff.loc[data.staff["unit_code"].isin(units_under(data.units, unit))]
     for base in sorted(covered & set(bases)):
         listed = watch_list(
-            dataset.events, members_in_quarter(staff, base), appraisal.scheme.watch, quarter=base
+            data.events, members_in_quarter(staff, base), appraisal.scheme.watch, quarter=base
         )
         rows.append(("watch_list", base, float(len(listed))))
     return rows
 
 
 def key_figures(
-    dataset: Dataset,
+    data: Dataset,
     appraisal: Appraisal,
     exam: ExamResult,
     events: Sequence[EventReview],
@@ -211,7 +211,7 @@ def key_figures(
 
     Parameters
     ----------
-    dataset : Dataset
+    data : Dataset
         The inputs with history (for the watch lists of earlier quarters).
     appraisal : Appraisal
         :func:`assess.appraisal.scoring.score_quarter` for ``unit``.
@@ -239,7 +239,7 @@ def key_figures(
     (events in unit-months with exposure). A quarter without data gives 基期无数据.
     """
     long = pd.DataFrame(
-        _figure_rows(dataset, appraisal, exam, events, unit),
+        _figure_rows(data, appraisal, exam, events, unit),
         columns=["figure", "quarter", "value"],
     )
     is_rate = long["figure"] == "exam_pass_rate"

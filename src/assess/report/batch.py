@@ -2,7 +2,7 @@
 
 :func:`render_batch` (one template) and :func:`render_reports` (any mix of templates)
 validate every report's parameters before anything runs, keep reports whose inputs,
-template and software are unchanged since a finished run (unless ``force``), run the
+template and software are unchanged since a finished run (unless ``overwrite``), run the
 rest on an executor with one progress bar and an ETA, continue past failing reports, and
 write ``index.html`` (every report with status, key figures and links, a section per
 template) and ``failures.json`` (each failure with its error) into the output folder.
@@ -207,7 +207,7 @@ def render_batch(
     executor: str | Executor = "local",
     workers: int | None = None,
     scheduler: str | None = None,
-    force: bool = False,
+    overwrite: bool = False,
     progress: bool = True,
     timeout: float | None = None,
     title: str | None = None,
@@ -231,7 +231,7 @@ def render_batch(
         Reports at a time for the local executor (default: CPUs).
     scheduler : str, optional
         Dask scheduler address for ``executor="dask"``.
-    force : bool, default False
+    overwrite : bool, default False
         Render reports even when unchanged since a finished run.
     progress : bool, default True
         Show a progress bar with ETA on standard error.
@@ -257,7 +257,7 @@ def render_batch(
         executor=executor,
         workers=workers,
         scheduler=scheduler,
-        force=force,
+        overwrite=overwrite,
         progress=progress,
         timeout=timeout,
         title=title,
@@ -272,7 +272,7 @@ def render_reports(
     executor: str | Executor = "local",
     workers: int | None = None,
     scheduler: str | None = None,
-    force: bool = False,
+    overwrite: bool = False,
     progress: bool = True,
     timeout: float | None = None,
     title: str | None = None,
@@ -287,7 +287,7 @@ def render_reports(
     ----------
     requests : sequence of (template, parameters)
         A template name or notebook file and its parameters, per report.
-    out_dir, formats, executor, workers, scheduler, force, progress, timeout
+    out_dir, formats, executor, workers, scheduler, overwrite, progress, timeout
         As for :func:`render_batch`.
     title : str, optional
         Heading of the index page (default: the quarters and the templates' titles).
@@ -308,7 +308,7 @@ def render_reports(
     out.mkdir(parents=True, exist_ok=True)
     sweep_temporaries(out)
     results: dict[str, ReportResult] = {}
-    if not force:
+    if not overwrite:
         for job in jobs:
             kept = finished_report(out, job)
             if kept is not None:

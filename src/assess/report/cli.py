@@ -26,8 +26,9 @@ _EPILOG = """\
   assess report effect --param campaign=SWSD2025 --format html,docx
   assess report quarterly --list-params                          列出参数 / list parameters
 
-报告写入 reports/模板名/季度/；未变的报告不重新生成（--force 强制）。
-Reports go to reports/TEMPLATE/QUARTER/; unchanged reports are kept (--force renders them again).
+报告写入 reports/模板名/季度/；未变的报告不重新生成（--overwrite 强制）。
+Reports go to reports/TEMPLATE/QUARTER/; unchanged reports are kept (--overwrite renders
+them again).
 """
 
 
@@ -109,7 +110,7 @@ def _configure(p: argparse.ArgumentParser) -> None:
         help="单份报告的时限（秒）/ time limit of one report in seconds",
     )
     p.add_argument(
-        "--force",
+        "--overwrite",
         action="store_true",
         help="即使输入未变也重新生成 / render even when nothing changed",
     )
@@ -204,21 +205,26 @@ def run_report_command(args: argparse.Namespace) -> int:
             executor=args.executor,
             workers=args.workers,
             scheduler=args.scheduler,
-            force=args.force,
+            overwrite=args.overwrite,
             progress=not args.no_progress,
             timeout=args.timeout,
         )
         print(batch.summary())
         return 0 if batch.ok else 1
     result = render_report(
-        template, given, out_dir=out, formats=args.format, force=args.force, timeout=args.timeout
+        template,
+        given,
+        out_dir=out,
+        formats=args.format,
+        overwrite=args.overwrite,
+        timeout=args.timeout,
     )
     files = ", ".join(str(p) for p in result.files.values())
     if result.status == "skipped":
         print(
             bilingual(
-                f"输入未变，沿用已有报告：{files}（--force 重新生成）",
-                f"inputs unchanged, report kept: {files} (--force renders it again)",
+                f"输入未变，沿用已有报告：{files}（--overwrite 重新生成）",
+                f"inputs unchanged, report kept: {files} (--overwrite renders it again)",
             )
         )
     else:

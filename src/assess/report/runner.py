@@ -13,7 +13,7 @@ Files of a report ``STEM`` in the output folder: ``STEM.ipynb`` (executed notebo
 ``STEM.html``, ``STEM.docx``/``STEM.pdf`` when asked, and ``STEM.json`` — the key
 results, parameters, provenance and the fingerprint of the inputs. ``STEM.json`` is
 written last, so it marks a finished report: a later run with the same fingerprint
-keeps the report (unless ``force``). A failed run leaves ``STEM.failed.ipynb``, the
+keeps the report (unless ``overwrite``). A failed run leaves ``STEM.failed.ipynb``, the
 executed notebook with the error, as Papermill saved it.
 """
 
@@ -272,7 +272,7 @@ def render_report(
     *,
     out_dir: str | os.PathLike[str] = "reports",
     formats: Sequence[str] = ("html",),
-    force: bool = False,
+    overwrite: bool = False,
     timeout: float | None = None,
 ) -> ReportResult:
     """Render one report from a template.
@@ -287,7 +287,7 @@ def render_report(
         Folder of the outputs.
     formats : sequence of str, default ("html",)
         Any of ``html`` (always), ``docx``, ``pdf``.
-    force : bool, default False
+    overwrite : bool, default False
         Render even when a finished report with the same fingerprint exists.
     timeout : float, optional
         Seconds after which the report is stopped.
@@ -314,7 +314,7 @@ def render_report(
     """
     job = plan_report(template, parameters, formats=formats)
     out = Path(out_dir)
-    if not force:
+    if not overwrite:
         kept = finished_report(out, job)
         if kept is not None:
             return kept

@@ -131,29 +131,29 @@ class Tracking(ResultDisplay):
         return ax
 
 
-def track_unit(dataset: Dataset, *, unit: str, quarter: str) -> Tracking:
+def track_unit(data: Dataset, *, unit: str, quarter: str) -> Tracking:
     """Projects, problems and duties of ``unit`` and the units under it, read on the last
     day of ``quarter`` (see :func:`assess.tracking.status.rag_status`).
 
     Each tracker is called with its defaults (projects and problems yellow within 14
     days; duties yellow within 7, green notice within 30).
     """
-    inside = set(units_under(dataset.units, unit))
+    inside = set(units_under(data.units, unit))
     as_of = pd.Timestamp(quarter_bounds(quarter)[1])
 
     def own(frame: pd.DataFrame) -> pd.DataFrame:
         return frame.loc[frame["unit_code"].isin(inside)]
 
-    projects = own(dataset.projects)
-    milestones = dataset.milestones.loc[
-        dataset.milestones["project_id"].isin(set(projects["project_id"]))
+    projects = own(data.projects)
+    milestones = data.milestones.loc[
+        data.milestones["project_id"].isin(set(projects["project_id"]))
     ]
     return Tracking(
         as_of=as_of,
-        projects=track_projects(projects, milestones, as_of=as_of, units=dataset.units),
-        problems=track_problems(own(dataset.problems), as_of=as_of),
-        duties=track_duties(own(dataset.duties), as_of=as_of),
-        unit_names=dataset.units.set_index("unit_code")["unit_name"],
+        projects=track_projects(projects, milestones, as_of=as_of, units=data.units),
+        problems=track_problems(own(data.problems), as_of=as_of),
+        duties=track_duties(own(data.duties), as_of=as_of),
+        unit_names=data.units.set_index("unit_code")["unit_name"],
     )
 
 

@@ -24,7 +24,7 @@ import openpyxl
 import pandas as pd
 from tqdm import tqdm
 
-from assess.core.checks import check_bool, check_choice, check_seed
+from assess.core.checks import check_bool, check_choice, check_path, check_seed
 from assess.core.errors import InputError, ParameterError, bilingual
 from assess.core.schema import TABLE_NAMES, TABLES
 from assess.io.demo.config import _CONFIGS, _PILOT_START, _ROLLOUT_START, SIZES
@@ -402,7 +402,7 @@ def generate(
             zh=f"generate：{size} 规模的数据超过 Excel 每个工作表 1,048,576 行的上限，"
             "参数 'fmt' 应为 'csv'",
         )
-    target = Path(out).resolve()
+    target = check_path("generate", "out", out).resolve()
     _check_target(target, overwrite)
     target.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -443,8 +443,8 @@ def _check_target(target: Path, overwrite: bool) -> None:
         raise InputError(
             bilingual(
                 f"输出文件夹 {target} 不为空；如需替换其中的演示数据，请使用 overwrite=True"
-                "（命令行 --force）",
-                f"output folder {target} is not empty; pass overwrite=True (--force on the "
+                "（命令行 --overwrite）",
+                f"output folder {target} is not empty; pass overwrite=True (--overwrite on the "
                 "command line) to replace the demo data in it",
             )
         )

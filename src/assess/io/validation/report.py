@@ -283,8 +283,8 @@ class ValidationReport:
         if target.exists() and not overwrite:
             raise InputError(
                 bilingual(
-                    f"文件已存在：{target}（如需覆盖请加 --force）",
-                    f"file exists: {target} (pass overwrite=True, or --force, to replace it)",
+                    f"文件已存在：{target}（如需覆盖请加 --overwrite）",
+                    f"file exists: {target} (pass overwrite=True, or --overwrite, to replace it)",
                 )
             )
         target.parent.mkdir(parents=True, exist_ok=True)
