@@ -315,7 +315,20 @@ def test_problem_summary_golden(problem_data):
         "points on the previous quarter. Recurring problems (same category twice or more "
         "at one unit): 3."
     )
-    assert result.plot().get_title() == "截至 2026-09-30 问题整改状态 Problem status"
+    assert result.plot().get_title() == "截至 2026-09-30 问题整改状态"
+    english = result.plot(language="en")
+    assert english.get_title() == "Problem status, as of 2026-09-30"
+    assert english.get_xlabel() == "Problems"
+    legend = [t.get_text() for t in english.get_legend().get_texts()]
+    assert legend == [
+        "Red alert: overdue, open",
+        "Yellow reminder: deadline near",
+        "Green: in time or closed",
+    ]
+    both = result.plot(language="zh-en").get_title()
+    assert both == "截至 2026-09-30 问题整改状态 Problem status"
+    with pytest.raises(ParameterError, match="language"):
+        result.plot(language="fr")
 
 
 def test_problem_bad_input(problem_data):

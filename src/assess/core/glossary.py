@@ -220,9 +220,9 @@ _TERMS: dict[str, Term] = {
     "duty_yellow": _T("黄色提醒", "Yellow reminder"),
     "duty_green": _T("绿色通知", "Green notice"),
     "duty_none": _T("无需提示", "No alert"),
-    "tracking_projects": _T("项目", "Projects"),
-    "tracking_problems": _T("问题整改", "Problems"),
-    "tracking_duties": _T("党务任务", "Duties"),
+    "tracking_projects": _T("项目", "projects"),
+    "tracking_problems": _T("问题整改", "problems"),
+    "tracking_duties": _T("党务任务", "duties"),
     # --- star names (appraisal/stars.py) ----------------------------------------------------
     "stars_0": _T("未评星", "No star"),
     "stars_1": _T("一星", "One star"),

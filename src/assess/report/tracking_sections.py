@@ -18,32 +18,27 @@ from matplotlib.ticker import MaxNLocator
 from assess.core.dataset import Dataset
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError
+from assess.core.formatting import number
+from assess.core.glossary import TERMS, term
 from assess.core.periods import quarter_bounds
-from assess.core.plotting import label, new_axes
+from assess.core.plotting import new_axes
 from assess.core.schema import DUTY_KINDS, PROBLEM_LEVELS
 from assess.core.units import units_under
 from assess.report.content import cell_float, check_language, pick
 from assess.tracking.duties import DutyStatus, track_duties
 from assess.tracking.problems import ProblemStatus, track_problems
 from assess.tracking.projects import ProjectStatus, track_projects
-from assess.tracking.status import STATUS_COLORS
+from assess.tracking.status import STATUS_COLORS, as_of_title
 
 __all__ = ["Tracking", "track_unit", "tracking_counts", "red_items"]
 
-_KINDS = {
-    "projects": ("项目", "projects"),
-    "problems": ("问题整改", "problems"),
-    "duties": ("党务任务", "duties"),
+_KINDS: dict[str, tuple[str, str]] = {
+    k: TERMS[f"tracking_{k}"] for k in ("projects", "problems", "duties")
 }
 _GREEN_MEANS = {
     "projects": ("进度正常或已完成", "on track or closed"),
     "problems": ("按期推进或已销号", "in time or closed"),
     "duties": ("30 天内到期，提前通知", "due within 30 days, notice"),
-}
-_RAG_LABELS = {
-    "red": ("红色：逾期未完成", "red: overdue"),
-    "yellow": ("黄色：临近期限", "yellow: deadline near"),
-    "green": ("绿色：正常或提示", "green: fine or notice"),
 }
 
 
@@ -100,8 +95,10 @@ class Tracking(ResultDisplay):
         )
         return f"{zh}\n\n{en}"
 
-    def plot(self, ax: Axes | None = None) -> Axes:
-        """Bars of red, yellow and green items per kind, side by side with their counts."""
+    def plot(self, ax: Axes | None = None, *, language: str = "zh") -> Axes:
+        """Bars of red, yellow and green items per kind, side by side with their counts,
+        labelled in ``language``."""
+        check_language("Tracking.plot", language)
         counts = tracking_counts(self, language="zh")
         ax = new_axes(ax, figsize=(7.0, 3.0))
         y = np.arange(len(counts))
@@ -112,19 +109,17 @@ class Tracking(ResultDisplay):
                 counts[status],
                 height=height,
                 color=STATUS_COLORS[status],
-                label=label(*_RAG_LABELS[status]),
+                label=term(f"rag_{status}", language),
             )
             ax.bar_label(
-                bars, labels=[f"{v:,}" if v else "" for v in counts[status]], padding=2, fontsize=8
+                bars, labels=[number(v) if v else "" for v in counts[status]], padding=2, fontsize=8
             )
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_yticks(y, [label(*_KINDS[k]) for k in _KINDS])
+        ax.set_yticks(y, [term(f"tracking_{k}", language) for k in _KINDS])
         ax.invert_yaxis()
-        ax.set_xlabel(label("项数", "items"))
+        ax.set_xlabel(term("items_axis", language))
         ax.margins(x=0.12)
-        ax.set_title(
-            label(f"截至 {self.as_of.date().isoformat()} 红黄绿状态", "red, yellow, green")
-        )
+        ax.set_title(as_of_title("rag_title", self.as_of.date().isoformat(), language))
         ax.legend(
             loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=3, fontsize="small", frameon=False
         )

@@ -19,6 +19,7 @@ from assess.core.checks import check_confidence, require_columns
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError
 from assess.core.formatting import interval, percent
+from assess.core.glossary import TERMS
 from assess.core.intervals import wilson_rate
 from assess.core.schema import DUTY_KINDS
 from assess.tracking.status import (
@@ -26,17 +27,15 @@ from assess.tracking.status import (
     _check_deadlines,
     _dates,
     _status_bars,
+    as_of_title,
     parse_as_of,
     rag_status,
 )
 
 __all__ = ["DutyStatus", "track_duties", "DUTY_LABELS"]
 
-DUTY_LABELS = {
-    "red": ("红色告警", "red alert"),
-    "yellow": ("黄色提醒", "yellow reminder"),
-    "green": ("绿色通知", "green notice"),
-    "none": ("无需提示", "no alert"),
+DUTY_LABELS: dict[str, tuple[str, str]] = {
+    s: TERMS[f"duty_{s}"] for s in ("red", "yellow", "green", "none")
 }
 ALL = "ALL"
 _COUNTS = [
@@ -134,17 +133,18 @@ class DutyStatus(ResultDisplay):
             )
         return zh + "\n\n" + en
 
-    def plot(self, ax: Axes | None = None) -> Axes:
-        """Stacked bars of alerts by kind of duty."""
+    def plot(self, ax: Axes | None = None, *, language: str = "zh") -> Axes:
+        """Stacked bars of alerts by kind of duty, labelled in ``language``."""
         kinds = self.by_kind[self.by_kind["duty_kind"] != ALL]
         counts = kinds.set_index("kind_name")[["red", "yellow", "green"]]
         day = self.as_of.date().isoformat()
         return _status_bars(
             counts,
             ax,
-            title=(f"截至 {day} 任务提醒", "duty alerts"),
-            xlabel=("任务数", "duties"),
-            labels=DUTY_LABELS,
+            title=as_of_title("duty_alerts", day, language),
+            xlabel="duties_axis",
+            kind="duty",
+            language=language,
         )
 
 

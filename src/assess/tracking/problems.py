@@ -17,6 +17,7 @@ from matplotlib.axes import Axes
 from assess.core.checks import check_confidence, require_columns
 from assess.core.display import ResultDisplay
 from assess.core.formatting import interval, percent
+from assess.core.glossary import TERMS
 from assess.core.intervals import wilson_rate
 from assess.core.periods import quarter_bounds, quarter_from_index, quarter_index, quarter_of
 from assess.core.schema import PROBLEM_LEVELS
@@ -25,6 +26,7 @@ from assess.tracking.status import (
     _check_deadlines,
     _dates,
     _status_bars,
+    as_of_title,
     parse_as_of,
     rag_status,
 )
@@ -38,11 +40,8 @@ AGEING_BUCKETS: tuple[tuple[str, int, float], ...] = (
     ("overdue_91_180", 91, 180),
     ("overdue_181_plus", 181, np.inf),
 )
-PROBLEM_LABELS = {
-    "red": ("红色告警：逾期未销号", "red alert: overdue, open"),
-    "yellow": ("黄色提醒：临近整改期限", "yellow reminder: deadline near"),
-    "green": ("绿色：按期推进或已销号", "green: in time or closed"),
-    "none": ("无", "none"),
+PROBLEM_LABELS: dict[str, tuple[str, str]] = {
+    s: TERMS[f"problem_{s}"] for s in ("red", "yellow", "green", "none")
 }
 ALL = "ALL"
 _COUNTS = [
@@ -156,17 +155,18 @@ class ProblemStatus(ResultDisplay):
         en += f" Recurring problems (same category twice or more at one unit): {n_rec}."
         return zh + "\n\n" + en
 
-    def plot(self, ax: Axes | None = None) -> Axes:
-        """Stacked bars of problem status by level."""
+    def plot(self, ax: Axes | None = None, *, language: str = "zh") -> Axes:
+        """Stacked bars of problem status by level, labelled in ``language``."""
         levels = self.by_level[self.by_level["level"] != ALL]
         counts = levels.set_index("level_name")[["red", "yellow", "green"]]
         day = self.as_of.date().isoformat()
         return _status_bars(
             counts,
             ax,
-            title=(f"截至 {day} 问题整改状态", "problem status"),
-            xlabel=("问题数", "problems"),
-            labels=PROBLEM_LABELS,
+            title=as_of_title("problem_status", day, language),
+            xlabel="problems_axis",
+            kind="problem",
+            language=language,
         )
 
 

@@ -18,12 +18,14 @@ from matplotlib.axes import Axes
 from assess.core.checks import check_confidence, require_columns
 from assess.core.display import ResultDisplay
 from assess.core.formatting import interval, percent
+from assess.core.glossary import TERMS
 from assess.core.intervals import wilson_rate
 from assess.tracking.status import (
     _check_days,
     _check_deadlines,
     _dates,
     _status_bars,
+    as_of_title,
     parse_as_of,
     rag_status,
 )
@@ -31,11 +33,8 @@ from assess.tracking.status import (
 __all__ = ["ProjectStatus", "track_projects", "PROJECT_LABELS"]
 
 #: What each status means for a project (Chinese, English).
-PROJECT_LABELS = {
-    "red": ("红色：逾期未完成", "red: overdue, not closed"),
-    "yellow": ("黄色：临期且进度滞后", "yellow: due soon and behind plan"),
-    "green": ("绿色：正常", "green: on track or closed"),
-    "none": ("无", "none"),
+PROJECT_LABELS: dict[str, tuple[str, str]] = {
+    s: TERMS[f"project_{s}"] for s in ("red", "yellow", "green", "none")
 }
 ALL = "ALL"
 
@@ -117,8 +116,9 @@ class ProjectStatus(ResultDisplay):
             )
         return zh + "\n\n" + en
 
-    def plot(self, ax: Axes | None = None) -> Axes:
-        """Stacked bars of project status per unit (the 30 units with most red, yellow)."""
+    def plot(self, ax: Axes | None = None, *, language: str = "zh") -> Axes:
+        """Stacked bars of project status per unit (the 30 units with most red, yellow),
+        labelled in ``language``."""
         units = self.units[self.units["unit_code"] != ALL]
         top = units.sort_values(["red", "yellow"], ascending=False, kind="stable").head(30)
         counts = top.set_index("unit_name")[["red", "yellow", "green"]]
@@ -126,9 +126,10 @@ class ProjectStatus(ResultDisplay):
         return _status_bars(
             counts,
             ax,
-            title=(f"截至 {day} 项目状态", "project status"),
-            xlabel=("项目数", "projects"),
-            labels=PROJECT_LABELS,
+            title=as_of_title("project_status", day, language),
+            xlabel="projects_axis",
+            kind="project",
+            language=language,
         )
 
 

@@ -16,10 +16,11 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from assess.core.errors import ParameterError
+from assess.core.glossary import check_language, term
 from assess.core.periods import parse_date, parse_dates
-from assess.core.plotting import label, new_axes
+from assess.core.plotting import new_axes
 
-__all__ = ["STATUSES", "STATUS_COLORS", "rag_status", "parse_as_of"]
+__all__ = ["STATUSES", "STATUS_COLORS", "rag_status", "parse_as_of", "as_of_title"]
 
 #: Status codes in order of urgency; ``"none"``: nothing to flag (done, or due later).
 STATUSES: tuple[str, ...] = ("red", "yellow", "green", "none")
@@ -124,15 +125,27 @@ def rag_status(
     return pd.Series(status, index=due.index, dtype=object)
 
 
+def as_of_title(key: str, day: str, language: str) -> str:
+    """A chart title of glossary term ``key`` at ``day``: ``截至 2026-09-30 项目状态``."""
+    words = {lang: term(key, lang) for lang in ("zh", "en")}
+    return {
+        "zh": f"截至 {day} {words['zh']}",
+        "en": f"{words['en']}, as of {day}",
+        "zh-en": f"截至 {day} {words['zh']} {words['en']}",
+    }[check_language("as_of_title", language)]
+
+
 def _status_bars(
     counts: pd.DataFrame,
     ax: Axes | None,
     *,
-    title: tuple[str, str],
-    xlabel: tuple[str, str],
-    labels: dict[str, tuple[str, str]],
+    title: str,
+    xlabel: str,
+    kind: str,
+    language: str,
 ) -> Axes:
-    """Horizontal stacked bars of status counts, one bar per row of ``counts``."""
+    """Horizontal stacked bars of status counts, one bar per row of ``counts``; the
+    statuses named by the glossary terms ``{kind}_red`` etc., the axis by ``xlabel``."""
     ax = new_axes(ax, figsize=(7.0, 1.2 + 0.3 * min(len(counts), 40)))
     left = np.zeros(len(counts))
     positions = np.arange(len(counts))
@@ -141,13 +154,17 @@ def _status_bars(
             continue
         values = counts[status].to_numpy(dtype=float)
         ax.barh(
-            positions, values, left=left, color=STATUS_COLORS[status], label=label(*labels[status])
+            positions,
+            values,
+            left=left,
+            color=STATUS_COLORS[status],
+            label=term(f"{kind}_{status}", language),
         )
         left += values
     ax.set_yticks(positions, [str(i) for i in counts.index])
     ax.invert_yaxis()
-    ax.set_xlabel(label(*xlabel))
-    ax.set_title(label(*title))
+    ax.set_xlabel(term(xlabel, language))
+    ax.set_title(title)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="lower right", fontsize=8)
     return ax
