@@ -698,13 +698,20 @@ def test_plots_and_html(rng, org):
     staff["unit_code"] = np.where(np.arange(len(staff)) % 2, "B11", "B21")
     result = analyse_exam(items, resp, quarter=Q, staff=staff, units=units)
     ax = result.plot()
-    assert ax.get_xlabel() == "分数 Score" and len(ax.patches) == 20
+    assert ax.get_xlabel() == "分数" and len(ax.patches) == 20
+    assert ax.get_title() == f"{Q} 每季一考成绩分布"
+    english = result.plot(language="en")
+    assert (english.get_xlabel(), english.get_ylabel()) == ("Score", "Takers")
+    assert english.get_title() == f"{Q} Score distribution"
+    assert result.plot(language="zh-en").get_xlabel() == "分数 Score"
     heat = result.plot(kind="heatmap")
     assert heat.images[0].get_array().shape == (3, 3)  # ALL + two cities × three sections
     assert [t.get_text() for t in heat.get_yticklabels()] == ["省公司", "甲市", "乙市"]
     assert any(t.get_text().endswith("*") for t in heat.texts)
     item_ax = result.plot(kind="items")
-    assert item_ax.get_ylabel() == "校正题总相关 Corrected item–total r"
+    assert item_ax.get_ylabel() == "校正题总相关"
+    english = result.plot(kind="items", language="en")
+    assert english.get_ylabel() == "Corrected item–total r"
     html = result._repr_html_()
     assert html.startswith("<div class='assess-result'><h4>每季一考 / Quarterly exam</h4>")
     assert "甲市" in html

@@ -21,12 +21,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from assess.core.checks import check_choice, check_confidence, check_quarter
+from assess.core.checks import check_choice, check_confidence, check_probability, check_quarter
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError, bilingual
 from assess.core.formatting import interval, number, p_value, percent, points
+from assess.core.glossary import check_language, term
 from assess.core.periods import quarter_index
-from assess.core.plotting import label, new_axes
+from assess.core.plotting import new_axes
 from assess.exams.items import (
     _FLAG_TEXT,
     _distractors,
@@ -236,6 +237,7 @@ class ExamResult(ResultDisplay):
         ax: Axes | None = None,
         *,
         kind: Literal["histogram", "heatmap", "items"] = "histogram",
+        language: str = "zh",
     ) -> Axes:
         """Draw the score histogram, the units × sections mastery heat map or the item map.
 
@@ -247,19 +249,22 @@ class ExamResult(ResultDisplay):
             ``"histogram"``: takers' scores with the pass mark; ``"heatmap"``: mastery per
             unit and section, blind spots starred; ``"items"``: difficulty against r.drop
             with the weak-item limits, weak items labelled.
+        language : {"zh", "en", "zh-en"}, default "zh"
+            Language of the titles and labels (:func:`assess.core.glossary.term`).
 
         Returns
         -------
         matplotlib Axes
         """
         check_choice("ExamResult.plot", "kind", kind, PLOT_KINDS)
+        check_language("ExamResult.plot", language)
         if kind == "histogram":
-            return self._plot_histogram(ax)
+            return self._plot_histogram(ax, language)
         if kind == "heatmap":
-            return _plot_mastery(self.sections, self.quarter, ax)
-        return _plot_item_map(self.items, self.quarter, ax)
+            return _plot_mastery(self.sections, self.quarter, ax, language)
+        return _plot_item_map(self.items, self.quarter, ax, language)
 
-    def _plot_histogram(self, ax: Axes | None) -> Axes:
+    def _plot_histogram(self, ax: Axes | None, language: str) -> Axes:
         ax = new_axes(ax)
         ax.hist(
             self.takers["score"], bins=list(range(0, 105, 5)), color="#4C72B0", edgecolor="white"
@@ -268,22 +273,28 @@ class ExamResult(ResultDisplay):
             self.pass_mark,
             color="#C44E52",
             linestyle="--",
-            label=label(f"及格线 {self.pass_mark:g}", f"pass mark {self.pass_mark:g}"),
+            label=f"{term('pass_mark', language)} {self.pass_mark:g}",
         )
-        ax.set_xlabel(label("分数", "score"))
-        ax.set_ylabel(label("人数", "takers"))
-        ax.set_title(label(f"{self.quarter} 每季一考成绩分布", "score distribution"))
+        ax.set_xlabel(term("score", language))
+        ax.set_ylabel(term("takers_axis", language))
+        ax.set_title(f"{self.quarter} {term('score_distribution', language)}")
         ax.legend()
         return ax
 
 
-def _check_fraction(func: str, name: str, value: float, *, upper: float = 1.0) -> float:
+def _check_pass_mark(func: str, value: float) -> float:
     if (
         not isinstance(value, float | int)
         or isinstance(value, bool)
-        or not (0.0 <= float(value) <= upper)
+        or not (0.0 <= float(value) <= 100.0)
     ):
-        raise ParameterError(func, name, f"a number between 0 and {upper:g}", value)
+        raise ParameterError(
+            func,
+            "pass_mark",
+            "a number between 0 and 100",
+            value,
+            zh=f"{func}：参数 'pass_mark' 应为 0 到 100 之间的数，实际为 {value!r}",
+        )
     return float(value)
 
 
@@ -401,10 +412,10 @@ def analyse_exam(
     """
     func = "analyse_exam"
     current = check_quarter(func, quarter)
-    pass_mark = _check_fraction(func, "pass_mark", pass_mark, upper=100.0)
+    pass_mark = _check_pass_mark(func, pass_mark)
     check_confidence(func, confidence)
-    mastery_threshold = _check_fraction(func, "mastery_threshold", mastery_threshold)
-    min_gap = _check_fraction(func, "min_gap", min_gap)
+    mastery_threshold = check_probability(func, "mastery_threshold", mastery_threshold)
+    min_gap = check_probability(func, "min_gap", min_gap)
     check_choice(func, "multiple_rule", multiple_rule, MULTIPLE_RULES)
     bank = _check_items(func, items)
     scope = _scope(func, staff, units, unit)

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from assess.core.plotting import label, new_axes
+from assess.core.glossary import term
+from assess.core.plotting import new_axes
 from assess.exams.marking import _CHOICE_TYPES, _Paper
 from assess.exams.reliability import Reliability, _alpha_from_cov, _feldt
 
@@ -185,7 +186,7 @@ def _distractors(paper: _Paper) -> pd.DataFrame:
     return out[cols]
 
 
-def _plot_item_map(items: pd.DataFrame, quarter: str, ax: Axes | None) -> Axes:
+def _plot_item_map(items: pd.DataFrame, quarter: str, ax: Axes | None, language: str) -> Axes:
     """Difficulty against r.drop with the weak-item limits, weak items labelled."""
     ax = new_axes(ax)
     colors = np.where(items["weak"], "#C44E52", "#4C72B0")
@@ -203,7 +204,7 @@ def _plot_item_map(items: pd.DataFrame, quarter: str, ax: Axes | None) -> Axes:
                 textcoords="offset points",
             )
     ax.set_xlim(0, 1.02)
-    ax.set_xlabel(label("难度（得分率）", "difficulty (share of points)"))
-    ax.set_ylabel(label("校正题总相关", "corrected item–total r"))
-    ax.set_title(label(f"{quarter} 题目分析图", "item map"))
+    ax.set_xlabel(term("difficulty", language))
+    ax.set_ylabel(term("item_total_r", language))
+    ax.set_title(f"{quarter} {term('item_map', language)}")
     return ax

@@ -14,9 +14,11 @@ from statsmodels.stats.multitest import multipletests
 
 from assess.core.checks import require_columns
 from assess.core.errors import ParameterError
+from assess.core.formatting import percent
+from assess.core.glossary import term
 from assess.core.intervals import wilson_rate
 from assess.core.periods import parse_dates, quarter_bounds
-from assess.core.plotting import label, new_axes
+from assess.core.plotting import new_axes
 from assess.exams.marking import _Paper
 
 __all__ = [
@@ -338,7 +340,7 @@ def _distribution(scores: pd.Series) -> pd.DataFrame:
     return out
 
 
-def _plot_mastery(sections: pd.DataFrame, quarter: str, ax: Axes | None) -> Axes:
+def _plot_mastery(sections: pd.DataFrame, quarter: str, ax: Axes | None, language: str) -> Axes:
     """Mastery per unit and section as a heat map, blind spots starred."""
     tab = sections
     rows = list(dict.fromkeys(tab["unit_code"]))
@@ -358,11 +360,11 @@ def _plot_mastery(sections: pd.DataFrame, quarter: str, ax: Axes | None) -> Axes
         for (i, j), v in np.ndenumerate(values):
             if np.isfinite(v):
                 star = "*" if bool(spot.iat[i, j]) else ""
-                ax.text(j, i, f"{v:.0%}{star}", ha="center", va="center", fontsize=8)
+                ax.text(j, i, f"{percent(v, 0)}{star}", ha="center", va="center", fontsize=8)
     names = dict(zip(tab["unit_code"], tab["unit_name"], strict=False))
     ax.set_yticks(range(len(rows)), [names[r] for r in rows])
     ax.set_xticks(range(len(sections)), sections)
-    ax.set_xlabel(label("板块", "section"))
-    ax.set_title(label(f"{quarter} 板块掌握率（* 薄弱）", "section mastery (* weak)"))
-    ax.figure.colorbar(image, ax=ax, label=label("掌握率", "mastery"))
+    ax.set_xlabel(term("section", language))
+    ax.set_title(f"{quarter} {term('section_mastery_title', language)}")
+    ax.figure.colorbar(image, ax=ax, label=term("mastery", language))
     return ax
