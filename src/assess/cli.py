@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from assess import __version__
+from assess.core.display import ResultDisplay
 from assess.core.errors import AssessError, DataValidationError, bilingual
 
 __all__ = ["main", "build_parser"]
@@ -123,12 +124,12 @@ def _cmd_exam(args: argparse.Namespace) -> int:
 def _cmd_track(args: argparse.Namespace) -> int:
     from assess.core.excel import write_workbook
     from assess.io.store import read_store
-    from assess.tracking.duties import track_duties
-    from assess.tracking.problems import track_problems
-    from assess.tracking.projects import track_projects
+    from assess.tracking.duties import DutyStatus, track_duties
+    from assess.tracking.problems import ProblemStatus, track_problems
+    from assess.tracking.projects import ProjectStatus, track_projects
 
     data = read_store(args.store, ["units", "projects", "milestones", "problems", "duties"])
-    results = [
+    results: list[ProjectStatus | ProblemStatus | DutyStatus] = [
         track_projects(data.projects, data.milestones, as_of=args.as_of, units=data.units),
         track_problems(data.problems, as_of=args.as_of),
         track_duties(data.duties, as_of=args.as_of),
@@ -166,7 +167,7 @@ def _cmd_effect_run(args: argparse.Namespace) -> int:
         from assess.effect.campaign import analyse_campaign
         from assess.io.store import read_store
 
-        result = analyse_campaign(
+        campaign = analyse_campaign(
             read_store(args.store),
             outcomes=args.outcomes,
             level=args.level,
@@ -176,7 +177,8 @@ def _cmd_effect_run(args: argparse.Namespace) -> int:
             confidence=args.confidence,
             seed=args.seed,
         )
-        payload = {o: r.to_dict() for o, r in result.results.items()}
+        payload = {o: r.to_dict() for o, r in campaign.results.items()}
+        shown: ResultDisplay = campaign
     else:
         from assess.effect.engine import analyse_effect
         from assess.io.readers import read_table_file
@@ -188,7 +190,7 @@ def _cmd_effect_run(args: argparse.Namespace) -> int:
                     bilingual(f"使用 --input 时需要 {flag}", f"{flag} is needed with --input")
                 )
         data = read_table_file(args.input)
-        result = analyse_effect(
+        effect = analyse_effect(
             data,
             unit_col=args.unit_col,
             period_col=args.period_col,
@@ -202,13 +204,14 @@ def _cmd_effect_run(args: argparse.Namespace) -> int:
             confidence=args.confidence,
             seed=args.seed,
         )
-        payload = result.to_dict()
+        payload = effect.to_dict()
+        shown = effect
     if args.json:
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
-        print(result.summary())
+        print(shown.summary())
         print()
-        print(result.to_frame().to_string())
+        print(shown.to_frame().to_string())
     return 0
 
 

@@ -40,7 +40,7 @@ class RunSummary(ResultDisplay):
     failed_reports: tuple[str, ...] = ()
     _title = "季度全流程 / Quarterly run"
 
-    def to_frame(self):  # type: ignore[no-untyped-def]
+    def to_frame(self):
         import pandas as pd
 
         return pd.DataFrame(

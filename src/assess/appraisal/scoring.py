@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import warnings
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -47,7 +48,7 @@ from assess.core.errors import ParameterError
 from assess.core.excel import write_workbook
 from assess.core.periods import shift_quarter
 from assess.core.plotting import label, new_axes
-from assess.core.scheme import Scheme, load_scheme
+from assess.core.scheme import GradeLevel, Scheme, load_scheme
 from assess.core.units import unit_paths, units_under
 
 __all__ = ["Appraisal", "score_quarter", "index_panel"]
@@ -441,7 +442,7 @@ def score_quarter(
     effects = veto_effects.reindex(ids.index).fillna("exclude-top")
     grades = assign_grades(
         ids["index"],
-        quotas=[Quota(g.name, g.max_share, g.min_share or "0", en=g.en) for g in scheme.grades],
+        quotas=[_quota(g) for g in scheme.grades],
         groups=ids["unit_code"] if scheme.quota_scope == "branch" else None,
         rounding=scheme.rounding,
         tie_policy=scheme.tie_policy,
@@ -496,6 +497,12 @@ def score_quarter(
         notes=parts.notes,
         _indicators=matrix,
     )
+
+
+def _quota(grade: GradeLevel) -> Quota:
+    # The scheme keeps shares as the exact text of the TOML file; quotas count in Decimal.
+    top = None if grade.max_share is None else Decimal(grade.max_share)
+    return Quota(grade.name, top, Decimal(grade.min_share or "0"), en=grade.en)
 
 
 def _member_table(now: pd.DataFrame, data: Dataset, scheme: Scheme) -> pd.DataFrame:

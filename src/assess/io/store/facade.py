@@ -4,6 +4,7 @@ module that does it (importing, reading, hashing, publishing).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
@@ -12,6 +13,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from assess.core.checks import check_bool, check_path, check_quarter
 from assess.core.dataset import Dataset
 from assess.core.errors import ParameterError, StoreError, bilingual
 from assess.io.store import hashing, imports, publishing, reads
@@ -37,7 +39,11 @@ class Store:
 
     @classmethod
     def open(
-        cls, path: str | Path = DEFAULT_STORE, *, create: bool = True, read_only: bool = False
+        cls,
+        path: str | os.PathLike[str] = DEFAULT_STORE,
+        *,
+        create: bool = True,
+        read_only: bool = False,
     ) -> Store:
         """Open the store at ``path``, creating it (and its folder) if needed.
 
@@ -61,7 +67,9 @@ class Store:
             DuckDB database that is not an `assess` store, was written by a newer `assess`,
             or is locked by another program.
         """
-        path = Path(path)
+        check_bool("Store.open", "create", create)
+        check_bool("Store.open", "read_only", read_only)
+        path = check_path("Store.open", "path", path)
         return cls(
             open_connection(path, create=create, read_only=read_only), path, read_only=read_only
         )
@@ -135,6 +143,7 @@ class Store:
         InputError
             A file in ``files`` does not exist.
         """
+        check_bool("Store.import_dataset", "replace", replace)
         self._require_writable("Store.import_dataset")
         if not isinstance(dataset, Dataset):
             raise ParameterError(
@@ -298,6 +307,9 @@ class Store:
         >>> first, again, back["grade"].tolist()
         (1, 1, ['A'])
         """
+        # Bad arguments are reported before a read-only store is.
+        check_quarter("Store.publish", quarter)
+        check_bool("Store.publish", "replace", replace)
         self._require_writable("Store.publish")
         return publishing.publish(
             self._con, self.path, kind, quarter, tables, params=params, replace=replace

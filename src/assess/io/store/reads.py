@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from assess.core.checks import check_quarter
+from assess.core.checks import check_choice, check_quarter
 from assess.core.dataset import Dataset
 from assess.core.errors import ParameterError
 from assess.core.periods import shift_quarter
@@ -77,7 +77,7 @@ def read(
     as_category = _check_categorical("Store.read", categorical, names)
     chosen = _check_columns("Store.read", columns, names)
     present = store_columns(con)
-    wanted = None if quarters is None else sorted({str(q) for q in quarters})
+    wanted = None if quarters is None else _check_quarters("Store.read", quarters)
     with memory_limit(con, _READ_MEMORY_LIMIT):
         frames = {
             name: _read_table(
@@ -151,7 +151,7 @@ def _read_table(
 
 
 def read_store(
-    path: str | Path = DEFAULT_STORE,
+    path: str | os.PathLike[str] = DEFAULT_STORE,
     tables: str | Iterable[str] | None = None,
     *,
     import_id: int | None = None,
@@ -289,11 +289,16 @@ def _to_pandas(table: Table, rows: pa.Table, categorical: tuple[str, ...] = ()) 
 def check_tables(func: str, tables: str | Iterable[str] | None) -> list[str]:
     if tables is None:
         return list(TABLES)
-    names = [tables] if isinstance(tables, str) else list(tables)
-    for name in names:
-        if name not in TABLES:
-            raise ParameterError(func, "tables", f"names among {', '.join(TABLES)}", name)
-    return names
+    many = not isinstance(tables, str) and isinstance(tables, Iterable)
+    names = list(tables) if many else [tables]
+    return [check_choice(func, "tables", name, tuple(TABLES)) for name in names]
+
+
+def _check_quarters(func: str, quarters: Iterable[str] | str) -> list[str]:
+    """Sorted distinct quarters; one quarter may be given as a string."""
+    many = not isinstance(quarters, str) and isinstance(quarters, Iterable)
+    given = list(quarters) if many else [quarters]
+    return sorted({check_quarter(func, q, name="quarters") for q in given})
 
 
 def _check_categorical(

@@ -298,7 +298,7 @@ class ValidationReport:
         return target
 
 
-def _write_workbook(problems: pd.DataFrame, path: str) -> None:
+def _write_workbook(problems: pd.DataFrame, path: str | os.PathLike[str]) -> None:
     shown = problems.assign(
         table=problems["table"].map({t: f"{spec.zh}（{t}）" for t, spec in TABLES.items()})
     )
