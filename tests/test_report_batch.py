@@ -192,7 +192,8 @@ def test_cli_single_report_and_parameter_listing(store, template, tmp_path, caps
 
 
 def test_dask_and_local_give_identical_reports(store, template, tmp_path):
-    distributed = pytest.importorskip("distributed")
+    import distributed
+
     sets = unit_parameter_sets(store, level="county", common={"quarter": "2026Q3"})
     sets = [s for s in sets if s["unit"] in ("0101", "0201")]
     local = render_batch(template, sets, out_dir=tmp_path / "local", workers=2, progress=False)
