@@ -17,7 +17,7 @@ from typing import NamedTuple
 from assess.core.checks import check_choice
 from assess.core.errors import ParameterError
 
-__all__ = ["Term", "TERMS", "LANGUAGES", "check_language", "term"]
+__all__ = ["Term", "TERMS", "LANGUAGES", "check_language", "term", "phrase"]
 
 #: Values of every ``language`` parameter: Chinese only, English only, or both (Chinese
 #: first).
@@ -285,12 +285,12 @@ _TERMS: dict[str, Term] = {
     "non_members_group": _T("非党员", "Non-members"),
     "members_vs_others": _T("党员与非党员对比", "Members vs non-members"),
     "per_100_person_years": _T("每百人年", "Per 100 person-years"),
-    "rate_ratio_interval": _T("率比及置信区间", "Rate ratio and interval"),
+    "level_interval": _T("置信区间", "interval"),
     "naive_yoy": _T("原始同比", "Naive year-on-year"),
-    "detectable_change": _T("把握可检出的变化", "Change detectable with the power"),
+    "detectable_change": _T("把握可检出的变化", "power to detect a change"),
     "fitted": _T("模型拟合", "Fitted"),
     "counterfactual": _T("反事实（无活动）", "Counterfactual (no campaign)"),
-    "confidence_band": _T("置信带", "Band"),
+    "confidence_band": _T("置信带", "band"),
     "design_based": _T("设计估计", "Design-based"),
     "simple_yoy": _T("简单同比", "Naive year-on-year"),
     "campaign_effect_title": _T("活动效应：率比与置信区间", "Campaign effect: rate ratios"),
@@ -307,12 +307,24 @@ _TERMS: dict[str, Term] = {
     "raw_rate": _T("原始率", "Raw rate"),
     "overall_rate": _T("总体率", "Overall rate"),
     "shrinkage_title": _T("单位率的经验贝叶斯收缩", "Empirical-Bayes shrunken rates"),
-    "control_limits": _T("控制限", "Limits"),
+    "control_limits": _T("控制限", "limits"),
     "target_rate": _T("目标率", "Target rate"),
     "funnel_title": _T("漏斗图：单位率与控制限", "Funnel plot: unit rates and control limits"),
     "shrunken_rate_ratio": _T("收缩后的率比及区间", "Shrunken rate ratio and interval"),
     "raw_rate_ratio": _T("原始率比", "Raw rate ratio"),
     "overall_rate_ratio": _T("总体率比", "Overall rate ratio"),
+    "its_title": _T(
+        "中断时间序列：实际与反事实", "Interrupted time series: observed vs counterfactual"
+    ),
+    "did_title": _T(
+        "双重差分：处理单位实际与反事实", "Difference-in-differences: observed vs counterfactual"
+    ),
+    "staggered_title": _T(
+        "分批推行：处理单位实际与反事实", "Staggered rollout: observed vs counterfactual"
+    ),
+    "yoy_audit": _T("同比核查", "Year-on-year audit"),
+    "mean": _T("均值", "Mean"),
+    "rate": _T("率", "Rate"),
     "unit_change_title": _T(
         "各单位改善幅度（经验贝叶斯收缩）", "Change by unit (empirical-Bayes shrinkage)"
     ),
@@ -331,6 +343,19 @@ def check_language(func: str, language: str) -> str:
     'en'
     """
     return str(check_choice(func, "language", language, LANGUAGES))
+
+
+def phrase(zh: str, en: str, language: str = "zh") -> str:
+    """A label put together at run time from terms and data (a quarter, a confidence level,
+    an outcome's name), in ``language``: "zh-en" joins the two as :func:`term` does.
+
+    Examples
+    --------
+    >>> phrase("2026Q3 先锋指数分布", "2026Q3 distribution of the index", "zh-en")
+    '2026Q3 先锋指数分布 2026Q3 distribution of the index'
+    """
+    check_language("phrase", language)
+    return {"zh": zh, "en": en, "zh-en": f"{zh} {en}"}[language]
 
 
 def term(key: str, language: str = "zh") -> str:

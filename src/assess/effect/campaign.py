@@ -15,14 +15,15 @@ from dataclasses import dataclass
 import pandas as pd
 from matplotlib.axes import Axes
 
-from assess.core.checks import check_choice
+from assess.core.checks import check_bool, check_choice, check_confidence, check_seed
 from assess.core.dataset import Dataset
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError, bilingual
-from assess.core.plotting import label, new_axes
+from assess.core.glossary import check_language, phrase, term
+from assess.core.plotting import new_axes
 from assess.core.schema import EVENT_EXPOSURE, EVENT_TYPES
 from assess.core.units import unit_paths
-from assess.effect.engine import EffectResult, analyse_effect
+from assess.effect.engine import DESIGNS, INFERENCES, EffectResult, analyse_effect
 from assess.effect.multiplicity import adjust_pvalues
 from assess.effect.verdict import OUTCOMES
 
@@ -155,9 +156,10 @@ class CampaignResult(ResultDisplay):
         en += [f"Note: {n[-1]}" for n in notes]
         return "\n\n".join([head_zh, *zh, head_en, *en])
 
-    def plot(self, ax: Axes | None = None) -> Axes:
+    def plot(self, ax: Axes | None = None, *, language: str = "zh") -> Axes:
         """Forest plot: the rate ratio of each outcome with its interval, beside the naive
-        year-on-year ratio."""
+        year-on-year ratio, labelled in ``language``."""
+        check_language("CampaignResult.plot", language)
         ax = new_axes(ax, figsize=(7.0, 0.8 + 0.7 * len(self.table)))
         table = self.table.iloc[::-1]
         y = range(len(table))
@@ -168,20 +170,20 @@ class CampaignResult(ResultDisplay):
             fmt="o",
             color="#c0392b",
             capsize=4,
-            label=label("设计估计", "design-based"),
+            label=term("design_based", language),
         )
         ax.scatter(
             1 + table["naive_change_pct"] / 100,
             list(y),
             marker="x",
             color="#7f8c8d",
-            label=label("简单同比", "naive year-on-year"),
+            label=term("simple_yoy", language),
             zorder=3,
         )
         ax.axvline(1.0, color="#333333", lw=0.8, ls="--")
-        ax.set_yticks(list(y), [f"{EVENT_TYPES[o]} {o}" for o in table.index])
-        ax.set_xlabel(label("率比（<1 表示下降）", "rate ratio (< 1 is a fall)"))
-        ax.set_title(label("活动效应：率比与置信区间", "campaign effect: rate ratios"))
+        ax.set_yticks(list(y), [phrase(EVENT_TYPES[o], o, language) for o in table.index])
+        ax.set_xlabel(term("rate_ratio_fall", language))
+        ax.set_title(term("campaign_effect_title", language))
         ax.legend(fontsize=8, loc="best")
         return ax
 
@@ -237,6 +239,25 @@ def analyse_campaign(
     -------
     CampaignResult
     """
+    # Checked before the first outcome's analysis, which takes seconds.
+    func = "analyse_campaign"
+    if isinstance(outcomes, str) or not isinstance(outcomes, Sequence) or not outcomes:
+        raise ParameterError(
+            func,
+            "outcomes",
+            f"a non-empty sequence of {', '.join(EVENT_TYPES)}",
+            outcomes,
+            zh=f"{func}：参数 'outcomes' 应为事件类型的非空序列（{'、'.join(EVENT_TYPES)}），"
+            f"实际为 {outcomes!r}",
+        )
+    for outcome in outcomes:
+        check_choice(func, "outcomes", outcome, tuple(EVENT_TYPES))
+    check_choice(func, "level", level, ("auto", *LEVELS))
+    check_choice(func, "design", design, DESIGNS)
+    check_choice(func, "inference", inference, INFERENCES)
+    check_confidence(func, confidence)
+    check_seed(func, seed)
+    check_bool(func, "falsification", falsification)
     if level == "auto":
         level = _auto_level(data, campaign_id)
     results: dict[str, EffectResult] = {}

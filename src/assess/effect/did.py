@@ -23,7 +23,9 @@ from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 from assess.core.checks import check_choice, check_confidence
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError
-from assess.core.plotting import label, new_axes
+from assess.core.formatting import percent
+from assess.core.glossary import check_language, term
+from assess.core.plotting import new_axes
 from assess.effect._poisson import SE_CONVENTION, FEPoissonFit, fit_fe_poisson
 from assess.effect.panel import Panel
 from assess.effect.verdict import Verdict, write_verdict
@@ -146,9 +148,11 @@ def counterfactual_frame(
 
 
 def plot_counterfactual(
-    frame: pd.DataFrame, conf: float, ax: Axes | None, title: tuple[str, str]
+    frame: pd.DataFrame, conf: float, ax: Axes | None, title: str, language: str
 ) -> Axes:
-    """Observed totals and the counterfactual with its band, for panel designs."""
+    """Observed totals and the counterfactual with its band, for panel designs; ``title``
+    is a glossary key, ``language`` that of the labels."""
+    check_language("plot", language)
     ax = new_axes(ax)
     x = np.arange(len(frame))
     ax.plot(
@@ -158,7 +162,7 @@ def plot_counterfactual(
         color="0.2",
         ms=3.5,
         lw=1,
-        label=label("处理单位实际", "treated units, observed"),
+        label=term("treated_observed", language),
     )
     ax.plot(
         x,
@@ -166,7 +170,7 @@ def plot_counterfactual(
         color="C3",
         ls="--",
         lw=1.5,
-        label=label("反事实（无活动）", "counterfactual (no campaign)"),
+        label=term("counterfactual", language),
     )
     ax.fill_between(
         x,
@@ -175,21 +179,23 @@ def plot_counterfactual(
         color="C3",
         alpha=0.2,
         lw=0,
-        label=label(f"{conf:.0%} 置信带", f"{conf:.0%} band"),
+        label=f"{percent(conf, 0)} {term('confidence_band', language)}",
     )
     post = frame["post"].to_numpy()
     if post.any():
         ax.axvline(np.flatnonzero(post)[0] - 0.5, color="0.5", lw=1)
     step = max(1, len(frame) // 8)
     ax.set_xticks(x[::step], frame["period"].iloc[::step], rotation=45, ha="right")
-    ax.set_ylabel(label("事件数", "events"))
-    ax.set_title(label(*title))
+    ax.set_ylabel(term("events_axis", language))
+    ax.set_title(term(title, language))
     ax.legend(loc="best", fontsize="small")
     return ax
 
 
-def plot_event_study(frame: pd.DataFrame, conf: float, ax: Axes | None) -> Axes:
-    """Rate ratios by period relative to the start, with intervals, on a log scale."""
+def plot_event_study(frame: pd.DataFrame, conf: float, ax: Axes | None, language: str) -> Axes:
+    """Rate ratios by period relative to the start, with intervals, on a log scale;
+    labelled in ``language``."""
+    check_language("plot_event_study", language)
     ax = new_axes(ax)
     shown = frame[np.isfinite(frame["estimate"]) & (frame["estimate"] > 0)]
     err = shown[["ci_low", "ci_high"]].to_numpy()
@@ -204,14 +210,15 @@ def plot_event_study(frame: pd.DataFrame, conf: float, ax: Axes | None) -> Axes:
         color="C0",
         ms=4,
         capsize=2,
-        label=label(f"率比及 {conf:.0%} 置信区间", f"rate ratio and {conf:.0%} interval"),
+        label=f"{term('rate_ratio', language)} "
+        f"({percent(conf, 0)} {term('level_interval', language)})",
     )
     ax.axhline(1.0, color="0.3", lw=1)
     ax.axvline(-0.5, color="0.5", lw=1, ls=":")
     ax.set_yscale("log")
-    ax.set_xlabel(label("相对开始的期数", "periods since the start"))
-    ax.set_ylabel(label("率比", "rate ratio"))
-    ax.set_title(label("事件研究：领先与滞后效应", "event study: leads and lags"))
+    ax.set_xlabel(term("periods_since_start", language))
+    ax.set_ylabel(term("rate_ratio", language))
+    ax.set_title(term("event_study_title", language))
     ax.legend(loc="best", fontsize="small")
     return ax
 
@@ -295,21 +302,14 @@ class DiDResult(ResultDisplay):
         """The verdict, Chinese then English."""
         return self.verdict.text
 
-    def plot(self, ax: Axes | None = None) -> Axes:
-        """Treated units' observed totals against the counterfactual with its band."""
-        return plot_counterfactual(
-            self.counterfactual,
-            self.confidence,
-            ax,
-            (
-                "双重差分：处理单位实际与反事实",
-                "difference-in-differences: observed vs counterfactual",
-            ),
-        )
+    def plot(self, ax: Axes | None = None, *, language: str = "zh") -> Axes:
+        """Treated units' observed totals against the counterfactual with its band,
+        labelled in ``language``."""
+        return plot_counterfactual(self.counterfactual, self.confidence, ax, "did_title", language)
 
-    def plot_event_study(self, ax: Axes | None = None) -> Axes:
-        """Leads and lags as rate ratios with intervals."""
-        return plot_event_study(self.event_study, self.confidence, ax)
+    def plot_event_study(self, ax: Axes | None = None, *, language: str = "zh") -> Axes:
+        """Leads and lags as rate ratios with intervals, labelled in ``language``."""
+        return plot_event_study(self.event_study, self.confidence, ax, language)
 
 
 def check_panel_design(func: str, panel: Panel, *, staggered: bool) -> None:
@@ -571,25 +571,21 @@ class TwoByTwoResult(ResultDisplay):
             f"p = {self.p_value:.2g}; {self.se_convention})."
         )
 
-    def plot(self, ax: Axes | None = None) -> Axes:
-        """The two groups' means (or rates) before and after."""
+    def plot(self, ax: Axes | None = None, *, language: str = "zh") -> Axes:
+        """The two groups' means (or rates) before and after, labelled in ``language``."""
+        check_language("TwoByTwoResult.plot", language)
         ax = new_axes(ax)
-        for name, zh, color in (("control", "对照组", "C0"), ("treated", "处理组", "C3")):
+        for name, color in (("control", "C0"), ("treated", "C3")):
             ax.plot(
                 [0, 1],
                 self.cells.loc[name, ["before", "after"]],
                 "o-",
                 color=color,
-                label=label(zh, f"{name} group"),
+                label=term(f"{name}_group", language),
             )
-        ax.set_xticks([0, 1], [label("前期", "before"), label("后期", "after")])
-        ax.set_ylabel(
-            label(
-                "均值" if self.model == "linear" else "率",
-                "mean" if self.model == "linear" else "rate",
-            )
-        )
-        ax.set_title(label("两组两期对比", "two groups, two periods"))
+        ax.set_xticks([0, 1], [term("before", language), term("after", language)])
+        ax.set_ylabel(term("mean" if self.model == "linear" else "rate", language))
+        ax.set_title(term("two_by_two_title", language))
         ax.legend(loc="best", fontsize="small")
         return ax
 

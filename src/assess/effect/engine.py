@@ -18,9 +18,16 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from assess.core.checks import check_choice, check_confidence
+from assess.core.checks import (
+    check_bool,
+    check_choice,
+    check_confidence,
+    check_int,
+    check_seed,
+)
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError, bilingual
+from assess.core.glossary import check_language
 from assess.effect.did import DID_ASSUMPTIONS, DiDResult, check_panel_design, fit_did, treatment_fit
 from assess.effect.falsification import FalsificationResult, falsify
 from assess.effect.its import ITS_ASSUMPTIONS, ITSResult, fit_its
@@ -266,12 +273,16 @@ class EffectResult(ResultDisplay):
             ]
         return out
 
-    def plot(self, ax: Axes | None = None, *, kind: str = "counterfactual") -> Axes:
+    def plot(
+        self, ax: Axes | None = None, *, kind: str = "counterfactual", language: str = "zh"
+    ) -> Axes:
         """One of :data:`PLOT_KINDS`: observed vs counterfactual (the default), the event
-        study, the randomisation distribution, or the falsification checks."""
+        study, the randomisation distribution, or the falsification checks; labelled in
+        ``language`` ("zh", "en" or "zh-en")."""
         check_choice("EffectResult.plot", "kind", kind, PLOT_KINDS)
+        check_language("EffectResult.plot", language)
         if kind == "counterfactual":
-            return self.detail.plot(ax)
+            return self.detail.plot(ax, language=language)
         if kind == "event_study":
             if not isinstance(self.detail, DiDResult | StaggeredResult):
                 raise ParameterError(
@@ -280,7 +291,7 @@ class EffectResult(ResultDisplay):
                     "'event_study' only for the did and staggered designs",
                     kind,
                 )
-            return self.detail.plot_event_study(ax)
+            return self.detail.plot_event_study(ax, language=language)
         if kind == "randomisation":
             if self.randomisation is None:
                 raise ParameterError(
@@ -289,12 +300,12 @@ class EffectResult(ResultDisplay):
                     "'randomisation' only with inference='randomisation'",
                     kind,
                 )
-            return self.randomisation.plot(ax)
+            return self.randomisation.plot(ax, language=language)
         if self.falsification is None:
             raise ParameterError(
                 "EffectResult.plot", "kind", "'falsification' only when the checks were run", kind
             )
-        return self.falsification.plot(ax)
+        return self.falsification.plot(ax, language=language)
 
 
 def _quiet(func: Any, *args: Any, **kwargs: Any) -> Any:
@@ -464,8 +475,11 @@ def analyse_effect(
     check_choice(func, "inference", inference, INFERENCES)
     check_choice(func, "wild_weights", wild_weights, ("rademacher", "webb"))
     conf = check_confidence(func, confidence)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ParameterError(func, "seed", "a whole number ≥ 0", seed)
+    check_seed(func, seed)
+    # The randomisation test needs 19 draws for a p-value of 0.05; checked here, before the
+    # panel is built, whichever inference is chosen later.
+    check_int(func, "n_permutations", n_permutations, minimum=19)
+    check_bool(func, "falsification", falsification)
     options = dict(its_options or {})
     columns = {
         "unit_col": unit_col,

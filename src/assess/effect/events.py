@@ -24,10 +24,10 @@ from assess.core.checks import check_choice
 from assess.core.dataset import Dataset
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError
-from assess.core.formatting import p_value
-from assess.core.glossary import TERMS
+from assess.core.formatting import number, p_value
+from assess.core.glossary import TERMS, check_language, phrase
 from assess.core.periods import quarter_months, quarter_of, shift_quarter
-from assess.core.plotting import label, new_axes
+from assess.core.plotting import new_axes
 from assess.core.schema import EVENT_EXPOSURE, EVENT_TYPES, RATE_METRICS, RATE_NAMES
 from assess.core.units import units_under
 from assess.effect.members import MemberComparison, member_rates
@@ -214,9 +214,11 @@ class EventReview(ResultDisplay):
             en.append("A two-period comparison cannot rule out season, trend or other causes.")
         return "".join(zh) + "\n\n" + " ".join(en)
 
-    def plot(self, ax: Axes | None = None) -> Axes:
+    def plot(self, ax: Axes | None = None, *, language: str = "zh") -> Axes:
         """Bars of the rate per quarter with exact intervals; this quarter in red, the
-        same quarter last year in dark grey; the count under each quarter."""
+        same quarter last year in dark grey; the count under each quarter; labelled in
+        ``language``."""
+        check_language("EventReview.plot", language)
         ax = new_axes(ax, figsize=(7.5, 3.2))
         t = self.trend
         x = np.arange(len(t))
@@ -243,7 +245,7 @@ class EventReview(ResultDisplay):
             ax.text(
                 0.5,
                 0.5,
-                label(f"各季度均无{self.name[0]}", f"no {self.name[1]} at all"),
+                phrase(f"各季度均无{self.name[0]}", f"no {self.name[1]} at all", language),
                 transform=ax.transAxes,
                 ha="center",
                 va="center",
@@ -252,15 +254,16 @@ class EventReview(ResultDisplay):
         ax.set_xticks(
             x,
             [
-                f"{q[2:4]}Q{q[-1]}\n{c:,}{word}"
+                f"{q[2:4]}Q{q[-1]}\n{number(c)}{word}"
                 for q, c in zip(t["quarter"], t["count"], strict=True)
             ],
             fontsize=8,
         )
         per_zh, per_en = PER_WORDS[self.outcome]
-        ax.set_ylabel(label(f"{per_zh}", per_en), fontsize=9)
+        ax.set_ylabel(phrase(per_zh, per_en, language), fontsize=9)
         ax.set_title(
-            label(f"{self.name[0]}率（{per_zh}）", f"{self.name[1]} {per_en}"), fontsize=10
+            phrase(f"{self.name[0]}率（{per_zh}）", f"{self.name[1]} {per_en}", language),
+            fontsize=10,
         )
         return ax
 

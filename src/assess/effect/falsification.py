@@ -19,7 +19,8 @@ from scipy import stats
 
 from assess.core.display import ResultDisplay
 from assess.core.errors import AssessError
-from assess.core.plotting import label, new_axes
+from assess.core.glossary import check_language, phrase, term
+from assess.core.plotting import new_axes
 from assess.effect.panel import Panel
 
 __all__ = ["CHECKS", "PURPOSES", "STATUSES", "FalsificationResult", "falsify", "Test", "Point"]
@@ -172,8 +173,10 @@ class FalsificationResult(ResultDisplay):
             f"so treat the main estimate with caution{rest_en}."
         )
 
-    def plot(self, ax: Axes | None = None) -> Axes:
-        """The checks' rate ratios with intervals (where they have one) on a log scale."""
+    def plot(self, ax: Axes | None = None, *, language: str = "zh") -> Axes:
+        """The checks' rate ratios with intervals (where they have one) on a log scale,
+        labelled in ``language``."""
+        check_language("FalsificationResult.plot", language)
         ax = new_axes(ax)
         shown = self.table[np.isfinite(self.table["estimate"].astype(float))]
         y = np.arange(len(shown))[::-1]
@@ -186,9 +189,9 @@ class FalsificationResult(ResultDisplay):
         ax.scatter(est, y, color=colors, zorder=3)
         ax.axvline(1.0, color="0.3", lw=1)
         ax.set_xscale("log")
-        ax.set_yticks(y, [label(r.name_zh, r.name_en) for r in shown.itertuples()])
-        ax.set_xlabel(label("率比", "rate ratio"))
-        ax.set_title(label("证伪检验", "falsification checks"))
+        ax.set_yticks(y, [phrase(r.name_zh, r.name_en, language) for r in shown.itertuples()])
+        ax.set_xlabel(term("rate_ratio", language))
+        ax.set_title(term("falsification_checks", language))
         return ax
 
 

@@ -21,7 +21,9 @@ from scipy import optimize, stats
 from assess.core.checks import check_choice, check_confidence
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError
-from assess.core.plotting import label, new_axes
+from assess.core.formatting import percent
+from assess.core.glossary import check_language, term
+from assess.core.plotting import new_axes
 from assess.effect.calendar import spring_festival_share
 from assess.effect.panel import Panel
 from assess.effect.verdict import Verdict, write_verdict
@@ -129,13 +131,15 @@ class ITSResult(ResultDisplay):
         """The verdict, Chinese then English."""
         return self.verdict.text
 
-    def plot(self, ax: Axes | None = None) -> Axes:
-        """Observed counts, the fitted series and the counterfactual with its band."""
+    def plot(self, ax: Axes | None = None, *, language: str = "zh") -> Axes:
+        """Observed counts, the fitted series and the counterfactual with its band,
+        labelled in ``language``."""
+        check_language("ITSResult.plot", language)
         ax = new_axes(ax)
         s = self.series
         x = np.arange(len(s))
-        ax.plot(x, s["observed"], "o", color="0.2", ms=3.5, label=label("实际", "observed"))
-        ax.plot(x, s["fitted"], color="C0", lw=1.5, label=label("模型拟合", "fitted"))
+        ax.plot(x, s["observed"], "o", color="0.2", ms=3.5, label=term("observed", language))
+        ax.plot(x, s["fitted"], color="C0", lw=1.5, label=term("fitted", language))
         post = s["post"].to_numpy()
         ax.plot(
             x[post],
@@ -143,7 +147,7 @@ class ITSResult(ResultDisplay):
             color="C3",
             ls="--",
             lw=1.5,
-            label=label("反事实（无活动）", "counterfactual (no campaign)"),
+            label=term("counterfactual", language),
         )
         ax.fill_between(
             x[post],
@@ -152,17 +156,13 @@ class ITSResult(ResultDisplay):
             color="C3",
             alpha=0.2,
             lw=0,
-            label=label(f"{self.confidence:.0%} 置信带", f"{self.confidence:.0%} band"),
+            label=f"{percent(self.confidence, 0)} {term('confidence_band', language)}",
         )
         ax.axvline(x[post][0] - 0.5, color="0.5", lw=1)
         step = max(1, len(s) // 8)
         ax.set_xticks(x[::step], s["period"].iloc[::step], rotation=45, ha="right")
-        ax.set_ylabel(label("事件数", "events"))
-        ax.set_title(
-            label(
-                "中断时间序列：实际与反事实", "interrupted time series: observed vs counterfactual"
-            )
-        )
+        ax.set_ylabel(term("events_axis", language))
+        ax.set_title(term("its_title", language))
         ax.legend(loc="best", fontsize="small")
         return ax
 
@@ -392,10 +392,10 @@ def fit_its(
     log_r = math.log(mu1[post].sum() / mu0[post].sum())
     se_r = math.sqrt(grad @ cov @ grad)
     rows = {}
-    for term in ("level_change", "slope_change"):
-        j = X.columns.get_loc(term)
+    for coefficient in ("level_change", "slope_change"):
+        j = X.columns.get_loc(coefficient)
         b, se = params[j], math.sqrt(cov[j, j])
-        rows[term] = {
+        rows[coefficient] = {
             "estimate": math.exp(b),
             "ci_low": math.exp(b - crit * se),
             "ci_high": math.exp(b + crit * se),

@@ -23,7 +23,8 @@ from assess.core.checks import check_choice, check_confidence
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError
 from assess.core.formatting import p_value as format_p_value
-from assess.core.plotting import label, new_axes
+from assess.core.glossary import TERMS, check_language, phrase, term
+from assess.core.plotting import new_axes
 from assess.core.schema import EVENT_TYPES
 from assess.effect.rates import compare_rates
 from assess.effect.verdict import OUTCOMES, classify, format_ratio
@@ -244,8 +245,10 @@ class MemberComparison(ResultDisplay):
         )
         return "\n".join(zh) + "\n\n" + "\n".join(en)
 
-    def plot(self, ax: Axes | None = None) -> Axes:
-        """The two groups' rates per 100 person-years with exact Poisson intervals."""
+    def plot(self, ax: Axes | None = None, *, language: str = "zh") -> Axes:
+        """The two groups' rates per 100 person-years with exact Poisson intervals,
+        labelled in ``language``."""
+        check_language("MemberComparison.plot", language)
         ax = new_axes(ax)
         g = self.groups
         x = np.arange(len(g))
@@ -258,10 +261,18 @@ class MemberComparison(ResultDisplay):
             color="0.2",
             capsize=5,
         )
-        ax.set_xticks(x, [label(*_GROUPS[k]) for k in g.index])
+        groups = {"member": "members_group", "non_member": "non_members_group"}
+        ax.set_xticks(x, [term(groups[str(k)], language) for k in g.index])
         zh_name, en_name = OUTCOMES.get(self.outcome, (self.outcome, self.outcome))
-        ax.set_ylabel(label(f"{zh_name}率（每百人年）", f"{en_name} per 100 person-years"))
-        ax.set_title(label(f"党员与非党员{zh_name}率", f"{en_name}: members vs non-members"))
+        per = TERMS["per_100_person_years"]
+        ax.set_ylabel(phrase(f"{zh_name}率（{per.zh}）", f"{en_name} {per.en.lower()}", language))
+        ax.set_title(
+            phrase(
+                f"{TERMS['members_vs_others'].zh}（{zh_name}率）",
+                f"{TERMS['members_vs_others'].en}: {en_name}",
+                language,
+            )
+        )
         return ax
 
 

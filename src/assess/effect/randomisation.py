@@ -20,10 +20,12 @@ import pandas as pd
 from matplotlib.axes import Axes
 from scipy import optimize
 
-from assess.core.checks import check_choice, check_confidence
+from assess.core.checks import check_choice, check_confidence, check_int, check_seed
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError
-from assess.core.plotting import label, new_axes
+from assess.core.formatting import p_value
+from assess.core.glossary import check_language, term
+from assess.core.plotting import new_axes
 from assess.effect._poisson import fit_fe_poisson_batch
 from assess.effect.did import max_leads
 from assess.effect.panel import Panel
@@ -149,8 +151,10 @@ class RandomisationResult(ResultDisplay):
             f"{self.ci_high:.3g}."
         )
 
-    def plot(self, ax: Axes | None = None) -> Axes:
-        """Histogram of the rate ratios under re-assignment with the actual one marked."""
+    def plot(self, ax: Axes | None = None, *, language: str = "zh") -> Axes:
+        """Histogram of the rate ratios under re-assignment with the actual one marked,
+        labelled in ``language``."""
+        check_language("RandomisationResult.plot", language)
         ax = new_axes(ax)
         values = np.exp(self.distribution[np.isfinite(self.distribution)])
         ax.hist(
@@ -158,19 +162,16 @@ class RandomisationResult(ResultDisplay):
             bins=min(40, max(10, len(values) // 20)),
             color="C0",
             alpha=0.7,
-            label=label("重新分配后的率比", "rate ratio under re-assignment"),
+            label=term("reassigned_rate_ratio", language),
         )
         ax.axvline(
-            math.exp(self.observed), color="C3", lw=2, label=label("实际分配", "actual assignment")
+            math.exp(self.observed), color="C3", lw=2, label=term("actual_assignment", language)
         )
         ax.axvline(1.0, color="0.3", lw=1, ls=":")
-        ax.set_xlabel(label("率比", "rate ratio"))
-        ax.set_ylabel(label("分配数", "assignments"))
+        ax.set_xlabel(term("rate_ratio", language))
+        ax.set_ylabel(term("assignments_axis", language))
         ax.set_title(
-            label(
-                f"随机化分布（p = {self.p_value:.3g}）",
-                f"randomisation distribution (p = {self.p_value:.3g})",
-            )
+            f"{term('randomisation_distribution', language)} ({p_value(self.p_value, prefix=True)})"
         )
         ax.legend(loc="best", fontsize="small")
         return ax
@@ -367,12 +368,8 @@ def randomisation_test(
     func = "randomisation_test"
     check_choice(func, "design", design, DESIGNS)
     conf = check_confidence(func, confidence)
-    if (
-        isinstance(n_permutations, bool)
-        or not isinstance(n_permutations, int)
-        or n_permutations < 19
-    ):
-        raise ParameterError(func, "n_permutations", "a whole number ≥ 19", n_permutations)
+    check_int(func, "n_permutations", n_permutations, minimum=19)
+    check_seed(func, seed)
     if not (isinstance(estimate, int | float) and estimate > 0 and math.isfinite(estimate)):
         raise ParameterError(func, "estimate", "a rate ratio > 0", estimate)
     panel, _ = prepare_staggered(func, panel)
@@ -484,21 +481,23 @@ class WildResult(ResultDisplay):
             f"{self.ci_high:.3g}, p = {self.p_value:.3g}."
         )
 
-    def plot(self, ax: Axes | None = None) -> Axes:
-        """Histogram of the bootstrap t statistics with the observed one."""
+    def plot(self, ax: Axes | None = None, *, language: str = "zh") -> Axes:
+        """Histogram of the bootstrap t statistics with the observed one, labelled in
+        ``language``."""
+        check_language("WildResult.plot", language)
         ax = new_axes(ax)
         ax.hist(
             self.distribution,
             bins=40,
             color="C0",
             alpha=0.7,
-            label=label("自助 t 统计量", "bootstrap t"),
+            label=term("bootstrap_t", language),
         )
         ax.axvline(
-            math.log(self.estimate) / self.se, color="C3", lw=2, label=label("实际", "observed")
+            math.log(self.estimate) / self.se, color="C3", lw=2, label=term("observed", language)
         )
-        ax.set_xlabel(label("t 统计量", "t statistic"))
-        ax.set_title(label("野聚类自助分布", "wild bootstrap distribution"))
+        ax.set_xlabel(term("t_statistic", language))
+        ax.set_title(term("wild_bootstrap_distribution", language))
         ax.legend(loc="best", fontsize="small")
         return ax
 

@@ -25,7 +25,9 @@ from statsmodels.stats.proportion import proportion_confint
 from assess.core.checks import check_confidence
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError
-from assess.core.plotting import label, new_axes
+from assess.core.formatting import number, percent
+from assess.core.glossary import check_language, phrase, term
+from assess.core.plotting import new_axes
 from assess.effect._checks import (
     SM_ALTERNATIVE,
     check_alternative,
@@ -508,9 +510,10 @@ class RateComparison(ResultDisplay):
         """The verdict: Chinese paragraph, then English."""
         return self.verdict.text
 
-    def plot(self, ax: Axes | None = None) -> Axes:
+    def plot(self, ax: Axes | None = None, *, language: str = "zh") -> Axes:
         """Each method's rate ratio and interval on a log scale, with the naive ratio,
-        the no-change line and the detectable ratios."""
+        the no-change line and the detectable ratios, labelled in ``language``."""
+        check_language("RateComparison.plot", language)
         ax = new_axes(ax)
         frame = self.methods
         y = np.arange(len(frame))[::-1]
@@ -522,10 +525,8 @@ class RateComparison(ResultDisplay):
             fmt="o",
             color="C0",
             capsize=4,
-            label=label(
-                f"率比及 {self.confidence:.0%} 置信区间",
-                f"rate ratio and {self.confidence:.0%} interval",
-            ),
+            label=f"{term('rate_ratio', language)} "
+            f"({percent(self.confidence, 0)} {term('level_interval', language)})",
         )
         ax.axvline(1.0, color="0.3", lw=1)
         ax.axvline(
@@ -533,7 +534,7 @@ class RateComparison(ResultDisplay):
             color="C3",
             ls="--",
             lw=1,
-            label=label("原始同比", "naive year-on-year"),
+            label=term("naive_yoy", language),
         )
         detectable = [r for r in (self.detectable_fall, self.detectable_rise) if math.isfinite(r)]
         for i, ratio in enumerate(detectable):
@@ -544,19 +545,14 @@ class RateComparison(ResultDisplay):
                 lw=1,
                 label=None
                 if i
-                else label(
-                    f"{self.power:.0%} 把握可检出的变化",
-                    f"change detectable with {self.power:.0%} power",
-                ),
+                else f"{percent(self.power, 0)} {term('detectable_change', language)}",
             )
         log_ratio_axis(ax)
-        ax.set_yticks(y, [_METHOD_NAMES[m][0] for m in frame.index])
-        ax.set_xlabel(label("率比（后期/前期）", "rate ratio (after/before)"))
+        ax.set_yticks(y, [phrase(*_METHOD_NAMES[m], language) for m in frame.index])
+        ax.set_xlabel(term("rate_ratio_after_before", language))
         ax.set_title(
-            label(
-                f"同比核查：{self.count_before} → {self.count_after}",
-                f"year-on-year audit: {self.count_before} → {self.count_after}",
-            )
+            f"{term('yoy_audit', language)}: {number(self.count_before)} → "
+            f"{number(self.count_after)}"
         )
         ax.legend(loc="best", fontsize="small")
         return ax

@@ -30,7 +30,8 @@ from assess.core.checks import check_choice, check_confidence
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError
 from assess.core.formatting import number, p_value, percent
-from assess.core.plotting import label, new_axes
+from assess.core.glossary import check_language, term
+from assess.core.plotting import new_axes
 from assess.effect._checks import check_counts, check_exposures
 from assess.effect.rates import log_ratio_axis
 from assess.effect.verdict import format_ratio
@@ -138,8 +139,10 @@ class ShrinkageResult(ResultDisplay):
             )
         return f"{zh}\n\n{en}"
 
-    def plot(self, ax: Axes | None = None) -> Axes:
-        """Raw rates (open circles) and shrunken rates with posterior intervals, by rank."""
+    def plot(self, ax: Axes | None = None, *, language: str = "zh") -> Axes:
+        """Raw rates (open circles) and shrunken rates with posterior intervals, by rank,
+        labelled in ``language``."""
+        check_language("ShrinkageResult.plot", language)
         ax = new_axes(ax, figsize=(7.0, max(3.0, 0.22 * len(self.table) + 1.0)))
         t = self.table.sort_values("rank")
         y = np.arange(len(t))
@@ -151,7 +154,7 @@ class ShrinkageResult(ResultDisplay):
             color="C0",
             capsize=2,
             ms=4,
-            label=label("收缩后的率及区间", "shrunken rate and interval"),
+            label=term("shrunken_rate", language),
         )
         ax.scatter(
             t["rate_raw"],
@@ -159,15 +162,15 @@ class ShrinkageResult(ResultDisplay):
             facecolors="none",
             edgecolors="C3",
             s=18,
-            label=label("原始率", "raw rate"),
+            label=term("raw_rate", language),
         )
         ax.axvline(
-            self.prior_mean, color="0.4", ls="--", lw=1, label=label("总体率", "overall rate")
+            self.prior_mean, color="0.4", ls="--", lw=1, label=term("overall_rate", language)
         )
         ax.set_yticks(y, [str(u) for u in t.index], fontsize="small")
         ax.invert_yaxis()
-        ax.set_xlabel(label("率（事件数/暴露量）", "rate (events per exposure)"))
-        ax.set_title(label("单位率的经验贝叶斯收缩", "empirical-Bayes shrunken rates"))
+        ax.set_xlabel(term("rate_per_exposure", language))
+        ax.set_title(term("shrinkage_title", language))
         ax.legend(loc="best", fontsize="small")
         return ax
 
@@ -423,11 +426,13 @@ class FunnelResult(ResultDisplay):
             )
         return "\n".join(zh) + "\n\n" + "\n".join(en)
 
-    def plot(self, ax: Axes | None = None, *, annotate: bool = True) -> Axes:
+    def plot(self, ax: Axes | None = None, *, annotate: bool = True, language: str = "zh") -> Axes:
         """Rates against exposure with the target and both pairs of control limits.
 
-        Units above the outer limit are drawn in red and, with ``annotate``, labelled.
+        Units above the outer limit are drawn in red and, with ``annotate``, labelled;
+        the labels are in ``language``.
         """
+        check_language("FunnelResult.plot", language)
         ax = new_axes(ax)
         t = self.table
         grid = np.geomspace(t["exposure"].min() * 0.8, t["exposure"].max() * 1.2, 300)
@@ -439,10 +444,10 @@ class FunnelResult(ResultDisplay):
                 color="0.3",
                 ls=style,
                 lw=1,
-                label=label(f"{level * 100:g}% 控制限", f"{level * 100:g}% limits"),
+                label=f"{level * 100:g}% {term('control_limits', language)}",
             )
             ax.plot(grid, funnel_limits(grid, self.target, tail), color="0.3", ls=style, lw=1)
-        ax.axhline(self.target, color="0.3", lw=1, label=label("目标率", "target rate"))
+        ax.axhline(self.target, color="0.3", lw=1, label=term("target_rate", language))
         colours = t["flag"].map(
             {
                 "high_alarm": "C3",
@@ -463,9 +468,9 @@ class FunnelResult(ResultDisplay):
                     textcoords="offset points",
                 )
         ax.set_xscale("log")
-        ax.set_xlabel(label("暴露量", "exposure"))
-        ax.set_ylabel(label("率（事件数/暴露量）", "rate (events per exposure)"))
-        ax.set_title(label("漏斗图：单位率与控制限", "funnel plot: unit rates and control limits"))
+        ax.set_xlabel(term("exposure", language))
+        ax.set_ylabel(term("rate_per_exposure", language))
+        ax.set_title(term("funnel_title", language))
         ax.legend(loc="best", fontsize="small")
         return ax
 
@@ -652,8 +657,10 @@ class ChangeShrinkageResult(ResultDisplay):
         )
         return f"{zh}\n\n{en}"
 
-    def plot(self, ax: Axes | None = None) -> Axes:
-        """Raw (open) and shrunken rate ratios with intervals on a log scale, by rank."""
+    def plot(self, ax: Axes | None = None, *, language: str = "zh") -> Axes:
+        """Raw (open) and shrunken rate ratios with intervals on a log scale, by rank,
+        labelled in ``language``."""
+        check_language("ChangeShrinkageResult.plot", language)
         ax = new_axes(ax, figsize=(7.0, max(3.0, 0.22 * len(self.table) + 1.0)))
         t = self.table.sort_values("rank")
         y = np.arange(len(t))
@@ -665,7 +672,7 @@ class ChangeShrinkageResult(ResultDisplay):
             color="C0",
             capsize=2,
             ms=4,
-            label=label("收缩后的率比及区间", "shrunken rate ratio and interval"),
+            label=term("shrunken_rate_ratio", language),
         )
         ax.scatter(
             t["rate_ratio_raw"].clip(lower=1e-3),
@@ -673,19 +680,17 @@ class ChangeShrinkageResult(ResultDisplay):
             facecolors="none",
             edgecolors="C3",
             s=18,
-            label=label("原始率比", "raw rate ratio"),
+            label=term("raw_rate_ratio", language),
         )
         ax.axvline(1.0, color="0.3", lw=1)
         ax.axvline(
-            self.pooled, color="0.4", ls="--", lw=1, label=label("总体率比", "overall rate ratio")
+            self.pooled, color="0.4", ls="--", lw=1, label=term("overall_rate_ratio", language)
         )
         log_ratio_axis(ax)
         ax.set_yticks(y, [str(u) for u in t.index], fontsize="small")
         ax.invert_yaxis()
-        ax.set_xlabel(label("率比（后期/前期）", "rate ratio (after/before)"))
-        ax.set_title(
-            label("各单位改善幅度（经验贝叶斯收缩）", "change by unit (empirical-Bayes shrinkage)")
-        )
+        ax.set_xlabel(term("rate_ratio_after_before", language))
+        ax.set_title(term("unit_change_title", language))
         ax.legend(loc="best", fontsize="small")
         return ax
 

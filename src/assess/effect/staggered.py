@@ -167,18 +167,17 @@ class StaggeredResult(ResultDisplay):
         """The verdict, Chinese then English."""
         return self.verdict.text
 
-    def plot(self, ax: Axes | None = None) -> Axes:
-        """Treated units' observed totals against the imputed counterfactual."""
+    def plot(self, ax: Axes | None = None, *, language: str = "zh") -> Axes:
+        """Treated units' observed totals against the imputed counterfactual, labelled in
+        ``language``."""
         return plot_counterfactual(
-            self.counterfactual,
-            self.confidence,
-            ax,
-            ("分批推行：处理单位实际与反事实", "staggered rollout: observed vs counterfactual"),
+            self.counterfactual, self.confidence, ax, "staggered_title", language
         )
 
-    def plot_event_study(self, ax: Axes | None = None) -> Axes:
-        """Leads (pre-trend fit) and lags (imputation) as rate ratios with intervals."""
-        return plot_event_study(self.event_study, self.confidence, ax)
+    def plot_event_study(self, ax: Axes | None = None, *, language: str = "zh") -> Axes:
+        """Leads (pre-trend fit) and lags (imputation) as rate ratios with intervals,
+        labelled in ``language``."""
+        return plot_event_study(self.event_study, self.confidence, ax, language)
 
 
 def prepare_staggered(func: str, panel: Panel) -> tuple[Panel, tuple[tuple[str, str], ...]]:
