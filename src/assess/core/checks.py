@@ -9,21 +9,25 @@ the parameter, what is accepted (in Chinese and in English) and what was given.
 from __future__ import annotations
 
 import math
+import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from assess.core.errors import ParameterError
-from assess.core.periods import parse_quarter
+from assess.core.periods import QUARTER_ACCEPTS, parse_quarter
 
 __all__ = [
     "check_bool",
     "check_choice",
     "check_confidence",
     "check_int",
+    "check_path",
     "check_probability",
     "check_quarter",
+    "check_unit",
     "check_seed",
     "require_columns",
 ]
@@ -76,7 +80,9 @@ def check_probability(func: str, name: str, value: Any) -> float:
     0.25
     """
     if not _is_number(value) or not 0.0 <= float(value) <= 1.0:
-        raise _reject(func, name, "0 到 1 之间的数（含两端）", "a number from 0 to 1", value)
+        raise _reject(
+            func, name, "0 到 1 之间的数（含两端）", "a number between 0 and 1 (inclusive)", value
+        )
     return float(value)
 
 
@@ -90,14 +96,21 @@ def check_quarter(func: str, quarter: Any, *, name: str = "quarter") -> str:
     """
     parsed = parse_quarter(quarter)
     if parsed is None:
-        raise _reject(
-            func,
-            name,
-            "季度，写作 2026Q3 或 2026年第3季度",
-            "a quarter such as '2026Q3' or '2026年第3季度'",
-            quarter,
-        )
+        raise _reject(func, name, *QUARTER_ACCEPTS, quarter)
     return parsed
+
+
+def check_unit(func: str, unit: Any, units: pd.DataFrame, *, name: str = "unit") -> str:
+    """A unit code (always a code, never a name) found in the ``units`` table.
+
+    Examples
+    --------
+    >>> check_unit("f", "01", pd.DataFrame({"unit_code": ["00", "01"]}))
+    '01'
+    """
+    if not isinstance(unit, str) or not units["unit_code"].eq(unit).any():
+        raise _reject(func, name, "组织机构表中的单位编码", "a unit_code of the units table", unit)
+    return unit
 
 
 def check_int(func: str, name: str, value: Any, *, minimum: int | None = None) -> int:
@@ -130,6 +143,19 @@ def check_seed(func: str, seed: Any, *, name: str = "seed") -> int:
     2026
     """
     return check_int(func, name, seed, minimum=0)
+
+
+def check_path(func: str, name: str, value: Any) -> Path:
+    """A file or folder path given as text or :class:`os.PathLike`.
+
+    Examples
+    --------
+    >>> check_path("f", "path", "data/assess.duckdb").name
+    'assess.duckdb'
+    """
+    if not isinstance(value, str | os.PathLike):
+        raise _reject(func, name, "路径（文本或 Path）", "a path (str or os.PathLike)", value)
+    return Path(value)
 
 
 def check_bool(func: str, name: str, value: Any) -> bool:
@@ -167,7 +193,7 @@ def _is_number(value: Any) -> bool:
 def require_columns(func: str, name: str, frame: Any, columns: tuple[str, ...]) -> None:
     """ParameterError naming the missing columns of ``frame`` (or that it is no DataFrame)."""
     if not isinstance(frame, pd.DataFrame):
-        raise ParameterError(func, name, "a DataFrame", type(frame).__name__)
+        raise _reject(func, name, "数据表（DataFrame）", "a DataFrame", type(frame).__name__)
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise ParameterError(

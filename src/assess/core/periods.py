@@ -13,12 +13,22 @@ Text keeps columns printable, sortable and identical in CSV, Excel, DuckDB and J
 from __future__ import annotations
 
 import datetime as dt
+import numbers
 import re
 from typing import Any
 
 import pandas as pd
 
+from assess.core.errors import ParameterError
+
+#: What a quarter parameter accepts, in the one wording every check of a quarter uses.
+QUARTER_ACCEPTS = (
+    "季度，写作 2026Q3 或 2026年第3季度",
+    "a quarter such as '2026Q3' or '2026年第3季度'",
+)
+
 __all__ = [
+    "QUARTER_ACCEPTS",
     "parse_date",
     "parse_month",
     "parse_quarter",
@@ -224,11 +234,26 @@ def shift_quarter(quarter: str, n: int) -> str:
     >>> shift_quarter("2026Q1", -1), shift_quarter("2026Q3", -4)
     ('2025Q4', '2025Q3')
     """
-    # Imported here: assess.core.checks imports this module for parse_quarter.
-    from assess.core.checks import check_int, check_quarter
-
-    start = quarter_index(check_quarter("shift_quarter", quarter))
-    return quarter_from_index(start + check_int("shift_quarter", "n", n))
+    # core.checks builds on this module, so the two checks are spelt out here, in its words.
+    parsed = parse_quarter(quarter)
+    if parsed is None:
+        zh, en = QUARTER_ACCEPTS
+        raise ParameterError(
+            "shift_quarter",
+            "quarter",
+            en,
+            quarter,
+            zh=f"shift_quarter：参数 'quarter' 应为{zh}，实际为 {quarter!r}",
+        )
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise ParameterError(
+            "shift_quarter",
+            "n",
+            "a whole number",
+            n,
+            zh=f"shift_quarter：参数 'n' 应为整数，实际为 {n!r}",
+        )
+    return quarter_from_index(quarter_index(parsed) + int(n))
 
 
 def quarter_months(quarter: str) -> list[str]:
