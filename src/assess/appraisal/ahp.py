@@ -21,7 +21,8 @@ from assess.appraisal.normalise import _param_error
 from assess.appraisal.weights import WeightResult
 from assess.core.checks import check_bool, check_choice
 from assess.core.errors import AssessError, ParameterError, bilingual
-from assess.core.plotting import label
+from assess.core.formatting import number
+from assess.core.glossary import term
 
 __all__ = [
     "AHP_METHODS",
@@ -209,12 +210,10 @@ class AHPResult(WeightResult):
         )
         return f"{zh}\n\n{en}"
 
-    def plot(self, ax: Axes | None = None) -> Axes:
-        """Bar chart of the weights, with CR in the title."""
-        ax = super().plot(ax)
-        ax.set_title(
-            label(f"层次分析法权重（CR = {self.cr:.3f}）", f"AHP weights (CR = {self.cr:.3f})")
-        )
+    def plot(self, ax: Axes | None = None, *, language: str = "zh") -> Axes:
+        """Bar chart of the weights, with CR in the title, labelled in ``language``."""
+        ax = super().plot(ax, language=language)
+        ax.set_title(f"{term('ahp_weights', language)} (CR = {number(self.cr, 3)})")
         return ax
 
 

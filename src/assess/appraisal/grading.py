@@ -22,7 +22,8 @@ from assess.appraisal.ranking import align, group_codes, order_keys, sorted_bloc
 from assess.core.checks import check_choice
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError
-from assess.core.plotting import label, new_axes
+from assess.core.glossary import check_language, term
+from assess.core.plotting import new_axes
 
 __all__ = [
     "ROUNDINGS",
@@ -418,14 +419,16 @@ class GradeResult(ResultDisplay):
         )
         return f"{zh}\n\n{en}"
 
-    def plot(self, ax: Axes | None = None) -> Axes:
-        """Bar chart of members per grade (all groups together) against caps and minimums."""
+    def plot(self, ax: Axes | None = None, *, language: str = "zh") -> Axes:
+        """Bar chart of members per grade (all groups together) against caps and minimums,
+        labelled in ``language``."""
+        check_language("GradeResult.plot", language)
         ax = new_axes(ax)
         tab = self._totals()
         x = np.arange(len(tab))
-        bars = ax.bar(x, tab["count"], color="#4C72B0", label=label("人数", "members"))
+        bars = ax.bar(x, tab["count"], color="#4C72B0", label=term("members_axis", language))
         ax.bar_label(bars, padding=2)
-        cap_word = ("上限合计", "caps total") if self.groups is not None else ("上限", "cap")
+        cap_word = "cap_total" if self.groups is not None else "cap_axis"
         if tab["cap"].notna().any():
             ax.scatter(
                 x,
@@ -434,7 +437,7 @@ class GradeResult(ResultDisplay):
                 s=900,
                 linewidths=3,
                 color="#C44E52",
-                label=label(*cap_word),
+                label=term(cap_word, language),
                 zorder=3,
             )
         if (tab["min"] > 0).any():
@@ -445,13 +448,13 @@ class GradeResult(ResultDisplay):
                 s=900,
                 linewidths=3,
                 color="#55A868",
-                label=label("下限", "minimum"),
+                label=term("minimum", language),
                 zorder=3,
             )
         ax.set_xticks(x, [f"{q.name}\n{q.en}" if q.en != q.name else q.name for q in self.quotas])
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_ylabel(label("人数", "members"))
-        ax.set_title(label("各等次人数与名额", "members per grade against quotas"))
+        ax.set_ylabel(term("members_axis", language))
+        ax.set_title(term("grade_quota_title", language))
         ax.legend()
         return ax
 

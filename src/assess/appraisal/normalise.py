@@ -24,7 +24,8 @@ from scipy import stats
 from assess.core.checks import check_choice
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError
-from assess.core.plotting import label, new_axes
+from assess.core.glossary import TERMS, check_language, term
+from assess.core.plotting import new_axes
 
 __all__ = [
     "DIRECTIONS",
@@ -53,12 +54,8 @@ CONSTANT_VALUE: dict[str, float] = {"minmax": 1.0, "zscore": 0.0, "rank": 1.0}
 
 #: (Chinese, English) name of every normalisation and aggregation, for prose about them.
 METHOD_TEXT: dict[str, tuple[str, str]] = {
-    "minmax": ("极差标准化", "min–max"),
-    "zscore": ("Z 分数标准化", "z-score"),
-    "rank": ("秩次标准化", "rank"),
-    "goalpost": ("固定阈值标准化", "goalpost"),
-    "arithmetic": ("加权算术平均", "weighted arithmetic mean"),
-    "geometric": ("加权几何平均", "weighted geometric mean"),
+    m: TERMS[f"method_{m}"]
+    for m in ("minmax", "zscore", "rank", "goalpost", "arithmetic", "geometric")
 }
 _DIRECTION_TEXT = {"positive": "正向", "negative": "负向"}
 _MAX_NAMED = 5  # cells or members named in one error message
@@ -279,14 +276,15 @@ class NormalisedResult(ResultDisplay):
             en += f" {clipped} values outside the goalposts clipped to [0, 1]."
         return f"{zh}\n\n{en}"
 
-    def plot(self, ax: Axes | None = None) -> Axes:
-        """Box plot of each normalised indicator."""
+    def plot(self, ax: Axes | None = None, *, language: str = "zh") -> Axes:
+        """Box plot of each normalised indicator, labelled in ``language``."""
+        check_language("NormalisationResult.plot", language)
         ax = new_axes(ax)
         ax.boxplot(
             self.normalised.to_numpy(), tick_labels=[str(c) for c in self.normalised.columns]
         )
-        ax.set_ylabel(label("标准化值", "normalised value"))
-        ax.set_title(label(METHOD_TEXT[self.method][0], METHOD_TEXT[self.method][1]))
+        ax.set_ylabel(term("normalised", language))
+        ax.set_title(term(f"method_{self.method}", language))
         ax.tick_params(axis="x", labelrotation=45)
         return ax
 
@@ -540,13 +538,14 @@ class AggregateResult(ResultDisplay):
                 en += f" {self.zero_cells} zero values make their rows score 0."
         return f"{zh}\n\n{en}"
 
-    def plot(self, ax: Axes | None = None) -> Axes:
-        """Histogram of the scores."""
+    def plot(self, ax: Axes | None = None, *, language: str = "zh") -> Axes:
+        """Histogram of the scores, labelled in ``language``."""
+        check_language("AggregateResult.plot", language)
         ax = new_axes(ax)
         ax.hist(self.scores.to_numpy(), bins="auto")
-        ax.set_xlabel(label("综合得分", "score"))
-        ax.set_ylabel(label("人数", "count"))
-        ax.set_title(label(METHOD_TEXT[self.method][0], METHOD_TEXT[self.method][1]))
+        ax.set_xlabel(term("composite_score", language))
+        ax.set_ylabel(term("count_axis", language))
+        ax.set_title(term(f"method_{self.method}", language))
         return ax
 
 

@@ -42,7 +42,8 @@ from assess.appraisal.normalise import (
 )
 from assess.core.checks import check_choice, check_int, check_seed
 from assess.core.display import ResultDisplay
-from assess.core.plotting import label, new_axes
+from assess.core.glossary import check_language, term
+from assess.core.plotting import new_axes
 
 __all__ = ["WEIGHT_SCHEMES", "STABLE_PROBABILITY", "BAND", "RobustnessResult", "rank_robustness"]
 
@@ -188,8 +189,10 @@ class RobustnessResult(ResultDisplay):
             )
         return f"{zh}\n\n{en}"
 
-    def plot(self, ax: Axes | None = None) -> Axes:
-        """Median rank with the 5–95 % band per row, sorted by median rank; x = base rank."""
+    def plot(self, ax: Axes | None = None, *, language: str = "zh") -> Axes:
+        """Median rank with the 5–95 % band per row, sorted by median rank; x = base rank;
+        labelled in ``language``."""
+        check_language("RobustnessResult.plot", language)
         t = self.table
         keys = (
             ["group", "median_rank", "base_rank"] if "group" in t else ["median_rank", "base_rank"]
@@ -206,17 +209,17 @@ class RobustnessResult(ResultDisplay):
             ms=3,
             lw=1,
             capsize=0,
-            label=label("中位名次与 5–95% 区间", "median rank, 5–95% band"),
+            label=term("rank_band", language),
         )
-        ax.plot(t["base_rank"].to_numpy(), y, "x", ms=4, label=label("基准名次", "base rank"))
+        ax.plot(t["base_rank"].to_numpy(), y, "x", ms=4, label=term("base_rank", language))
         if len(t) <= _MAX_LABELLED_ROWS:
             ax.set_yticks(y, [str(k) for k in t.index])
         else:
             ax.set_yticks([])
         ax.invert_yaxis()
-        ax.set_xlabel(label("名次（1 = 最好）", "rank (1 = best)"))
-        ax.set_ylabel(label("对象（按中位名次排序）", "rows sorted by median rank"))
-        ax.set_title(label("名次稳健性", "rank robustness"))
+        ax.set_xlabel(term("rank_axis", language))
+        ax.set_ylabel(term("rows_by_median_rank", language))
+        ax.set_title(term("rank_robustness", language))
         ax.legend(loc="lower right", fontsize="small")
         return ax
 

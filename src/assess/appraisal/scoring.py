@@ -46,8 +46,9 @@ from assess.core.dataset import Dataset
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError
 from assess.core.excel import write_workbook
+from assess.core.glossary import check_language, term
 from assess.core.periods import shift_quarter
-from assess.core.plotting import label, new_axes
+from assess.core.plotting import new_axes
 from assess.core.scheme import GradeLevel, Scheme, load_scheme
 from assess.core.units import unit_paths, units_under
 
@@ -262,17 +263,18 @@ class Appraisal(ResultDisplay):
         )
         return f"{zh}\n\n{en}"
 
-    def plot(self, ax: Axes | None = None) -> Axes:
-        """Histogram of the index, stacked by grade."""
+    def plot(self, ax: Axes | None = None, *, language: str = "zh") -> Axes:
+        """Histogram of the index, stacked by grade, labelled in ``language``."""
+        check_language("Appraisal.plot", language)
         ax = new_axes(ax)
         names = [g.name for g in self.scheme.grades]
         data = [self.members.loc[self.members["grade"] == g, "index"] for g in names]
         colours = ["#c0392b", "#e67e22", "#95a5a6", "#34495e", "#7f8c8d"][: len(names)]
         ax.hist(data, bins=30, stacked=True, label=names, color=colours)
-        ax.set_xlabel(label("先锋指数", "Pioneer Index"))
-        ax.set_ylabel(label("人数", "members"))
-        ax.set_title(label(f"{self.quarter} 先锋指数分布", "distribution of the index"))
-        ax.legend(title="等次 Grade")
+        ax.set_xlabel(term("pioneer_index", language))
+        ax.set_ylabel(term("members_axis", language))
+        ax.set_title(f"{self.quarter} {term('index_distribution', language)}")
+        ax.legend(title=term("grade", language))
         return ax
 
     def to_excel(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:

@@ -29,7 +29,8 @@ from assess.appraisal.normalise import (
 from assess.core.checks import check_choice
 from assess.core.display import ResultDisplay
 from assess.core.errors import bilingual
-from assess.core.plotting import label, new_axes
+from assess.core.glossary import TERMS, check_language, term
+from assess.core.plotting import new_axes
 
 __all__ = [
     "COMBINATIONS",
@@ -42,11 +43,7 @@ __all__ = [
 
 COMBINATIONS: tuple[str, ...] = ("additive", "multiplicative")
 _WEIGHTING_TEXT: dict[str, tuple[str, str]] = {
-    "ahp": ("层次分析法（AHP）", "AHP"),
-    "entropy": ("熵权法", "entropy weights"),
-    "critic": ("CRITIC 法", "CRITIC weights"),
-    "combined": ("组合赋权", "combined weights"),
-    "given": ("给定权重", "given weights"),
+    m: TERMS[f"weighting_{m}"] for m in ("ahp", "entropy", "critic", "combined", "given")
 }
 _SUMMARY_WEIGHTS = 8  # up to this many weights are listed in a summary
 
@@ -101,15 +98,16 @@ class WeightResult(ResultDisplay):
         en = f"{en_m} of {len(self.weights)} indicators: {en_w}. {self.convention_en}"
         return f"{zh}\n\n{en}"
 
-    def plot(self, ax: Axes | None = None) -> Axes:
-        """Horizontal bar chart of the weights, first indicator on top."""
+    def plot(self, ax: Axes | None = None, *, language: str = "zh") -> Axes:
+        """Horizontal bar chart of the weights, first indicator on top, labelled in
+        ``language``."""
+        check_language("WeightResult.plot", language)
         ax = new_axes(ax)
         w = self.weights.iloc[::-1]
         bars = ax.barh([str(k) for k in w.index], w.to_numpy())
         ax.bar_label(bars, fmt="%.3f", padding=2)
-        ax.set_xlabel(label("权重", "weight"))
-        zh_m, en_m = _WEIGHTING_TEXT[self.method]
-        ax.set_title(label(zh_m, en_m))
+        ax.set_xlabel(term("weight", language))
+        ax.set_title(term(f"weighting_{self.method}", language))
         ax.margins(x=0.15)
         return ax
 
