@@ -288,8 +288,8 @@ def test_goalposts_in_the_mix(rng):
 @pytest.mark.parametrize(
     ("kwargs", "pattern"),
     [
-        ({"draws": 0}, "'draws'.*positive integer"),
-        ({"seed": -1}, "'seed'.*non-negative integer"),
+        ({"draws": 0}, "'draws'.*whole number ≥ 1"),
+        ({"seed": -1}, "'seed'.*whole number ≥ 0"),
         ({"weight_scheme": "normal"}, "'weight_scheme'.*'dirichlet', 'uniform'"),
         ({"spread": 1.5}, "'spread'"),
         ({"spread": 0.0}, r"'spread'.*0 < spread < 1 \(or give concentration\)"),

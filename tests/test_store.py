@@ -545,7 +545,7 @@ def test_read_as_of_unknown_import(store: Store) -> None:
     store.import_dataset(tiny_dataset())
     with pytest.raises(ParameterError, match=r"'import_id' must be an import id of this store"):
         store.read(import_id=7)
-    with pytest.raises(ParameterError, match="'tables' must be names among units"):
+    with pytest.raises(ParameterError, match="'tables' must be one of 'units'"):
         store.read(["people"])
 
 

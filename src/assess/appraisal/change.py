@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from assess.core.checks import check_choice
+from assess.core.checks import check_bool, check_choice, check_int
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError
 from assess.core.glossary import check_language
@@ -153,6 +153,8 @@ def compare_periods(
     func = "compare_periods"
     check_choice(func, "kind", kind, KINDS)
     check_choice(func, "rate_unit", rate_unit, RATE_UNITS)
+    check_bool(func, "comparable", comparable)
+    check_bool(func, "is_rate", is_rate)
     if agg is not None:
         check_choice(func, "agg", agg, AGGS)
     if denominator_col is not None and agg == "mean":
@@ -413,6 +415,7 @@ def format_change(
     For a whole table: ``table.apply(format_change, axis=1)``.
     """
     check_language("format_change", language)
+    check_int("format_change", "decimals", decimals, minimum=0)
     if language == "zh-en":
         zh, en = (format_change(row, language=x, decimals=decimals) for x in ("zh", "en"))
         return zh if zh == en else f"{zh} {en}"
@@ -460,6 +463,7 @@ def format_changes(data: pd.DataFrame, *, language: str = "zh", decimals: int = 
     ['↑12.3%', '↓1.3个百分点', '新增']
     """
     check_language("format_changes", language)
+    check_int("format_changes", "decimals", decimals, minimum=0)
     if language == "zh-en":
         zh = format_changes(data, language="zh", decimals=decimals)
         en = format_changes(data, language="en", decimals=decimals)

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from assess.core.checks import check_choice
+from assess.core.checks import check_bool, check_choice
 from assess.core.errors import ParameterError
 
 __all__ = ["METHODS", "rank"]
@@ -88,6 +88,7 @@ def rank(
     """
     func = "rank"
     check_choice(func, "method", method, METHODS)
+    check_bool(func, "ascending", ascending)
     index = _unique_index(values, func)
     valid = values.notna().to_numpy()
     codes, _ = group_codes(groups, index, func)

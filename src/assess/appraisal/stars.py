@@ -16,6 +16,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from assess.core.display import ResultDisplay
+from assess.core.errors import ParameterError
 from assess.core.glossary import TERMS, check_language, term
 from assess.core.plotting import new_axes
 from assess.core.scheme import StarMetric, StarRules
@@ -195,6 +196,15 @@ def rate_branches(
     >>> result.gaps[["unit_code", "target", "criterion"]].values.tolist()
     [['b2', '三星', 'party_score'], ['b2', '三星', 'business_score']]
     """
+    if not isinstance(rules, StarRules):
+        raise ParameterError(
+            "rate_branches",
+            "rules",
+            "StarRules, e.g. load_scheme().stars",
+            rules,
+            zh=f"rate_branches：参数 'rules' 应为五星评定规则 StarRules（如 load_scheme().stars），"
+            f"实际为 {rules!r}",
+        )
     vetoed = vetoed if vetoed is not None else pd.Series(False, index=metrics.index)
     vetoed = vetoed.reindex(metrics.index, fill_value=False).astype(bool)
     party = _sub_score(metrics, rules.party)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from assess.appraisal.ledger import quarter_events
+from assess.core.checks import check_quarter
 from assess.core.scheme import WatchRule
 
 __all__ = ["watch_list"]
@@ -54,6 +55,7 @@ def watch_list(
       person_id  n_events        reason_en
     0        p1         2  2 events (>= 2)
     """
+    quarter = check_quarter("watch_list", quarter)
     evts = quarter_events(events, quarter)
     evts = evts.loc[
         evts["type"].isin(rule.event_types) & evts["person_id"].isin(members["person_id"])

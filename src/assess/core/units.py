@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from assess.core.checks import check_choice, require_columns
 from assess.core.errors import ParameterError
 
 __all__ = ["LEVELS", "unit_paths", "units_under", "unit_name"]
@@ -35,6 +36,7 @@ def unit_paths(units: pd.DataFrame) -> pd.DataFrame:
     >>> unit_paths(units).loc[["010101", "0102"], ["city", "county"]].values.tolist()
     [['01', '0101'], ['01', nan]]
     """
+    require_columns("unit_paths", "units", units, ("unit_code", "level", "parent_code"))
     table = units.set_index("unit_code")
     parent = table["parent_code"].to_dict()
     level = table["level"].to_dict()
@@ -67,6 +69,8 @@ def units_under(units: pd.DataFrame, code: str, *, level: str | None = None) -> 
     >>> units_under(units, "01", level="branch")
     ['010101']
     """
+    if level is not None:
+        check_choice("units_under", "level", level, tuple(LEVELS))
     paths = unit_paths(units)
     if code not in paths.index:
         raise ParameterError(
@@ -74,7 +78,7 @@ def units_under(units: pd.DataFrame, code: str, *, level: str | None = None) -> 
             "code",
             "a unit_code of the units table",
             code,
-            zh=f"单位编码 {code!r} 不在组织机构表中",
+            zh=f"units_under：参数 'code' 应为组织机构表中的单位编码，实际为 {code!r}",
         )
     own_level = paths.at[code, "level"]
     inside = paths.loc[paths[own_level] == code]
@@ -92,6 +96,6 @@ def unit_name(units: pd.DataFrame, code: str) -> str:
             "code",
             "a unit_code of the units table",
             code,
-            zh=f"单位编码 {code!r} 不在组织机构表中",
+            zh=f"unit_name：参数 'code' 应为组织机构表中的单位编码，实际为 {code!r}",
         )
     return str(match.iloc[0])

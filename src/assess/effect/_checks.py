@@ -24,16 +24,8 @@ def check_alternative(func: str, alternative: Any) -> str:
 
 def check_count(func: str, name: str, value: Any) -> int:
     """A single event count: a whole number ≥ 0."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = math.nan
-    if (
-        isinstance(value, bool)
-        or not math.isfinite(number)
-        or number < 0
-        or number != round(number)
-    ):
+    number = _number(value)
+    if not math.isfinite(number) or number < 0 or number != round(number):
         raise ParameterError(
             func,
             name,
@@ -46,11 +38,8 @@ def check_count(func: str, name: str, value: Any) -> int:
 
 def check_exposure(func: str, name: str, value: Any) -> float:
     """A single exposure: a finite number > 0."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = math.nan
-    if isinstance(value, bool) or not math.isfinite(number) or number <= 0:
+    number = _number(value)
+    if not math.isfinite(number) or number <= 0:
         raise ParameterError(
             func,
             name,
@@ -61,9 +50,27 @@ def check_exposure(func: str, name: str, value: Any) -> float:
     return number
 
 
+def _number(value: Any) -> float:
+    """``value`` as a float, NaN if it is no number (text and bools are not numbers)."""
+    if isinstance(value, bool | np.bool_ | str | bytes):
+        return math.nan
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _numbers(values: Any) -> np.ndarray:
+    """``values`` as a float array; text becomes NaN, so it is reported as a bad value."""
+    try:
+        return np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        return np.full(np.shape(values) or 1, np.nan)
+
+
 def check_counts(func: str, name: str, values: Any) -> np.ndarray:
     """A 1-d array of event counts: whole numbers ≥ 0, at least one value."""
-    array = np.asarray(values, dtype=float)
+    array = _numbers(values)
     bad = ~np.isfinite(array) | (array < 0) | (array != np.round(array))
     if array.ndim != 1 or array.size == 0 or bad.any():
         shown = array[bad][:5].tolist() if array.ndim == 1 else values
@@ -79,7 +86,7 @@ def check_counts(func: str, name: str, values: Any) -> np.ndarray:
 
 def check_exposures(func: str, name: str, values: Any, size: int) -> np.ndarray:
     """A 1-d array of exposures > 0, as long as the counts."""
-    array = np.asarray(values, dtype=float)
+    array = _numbers(values)
     if array.ndim != 1 or array.size != size:
         raise ParameterError(
             func, name, f"a 1-d sequence of length {size} (one per count)", f"shape {array.shape}"

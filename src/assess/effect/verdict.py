@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from assess.core.checks import check_confidence
 from assess.core.errors import ParameterError
 from assess.core.formatting import p_value as format_p_value
 from assess.core.formatting import percent
@@ -253,8 +254,7 @@ def write_verdict(
     同比核查：事件发生率的变化与随机波动无法区分。
     """
     func = "write_verdict"
-    if not 0.0 < confidence < 1.0:
-        raise ParameterError(func, "confidence", "a number between 0 and 1", confidence)
+    confidence = check_confidence(func, confidence)
     estimate, ci_low, ci_high = (
         _as_ratio(v, func, k)
         for k, v in (("estimate", estimate), ("ci_low", ci_low), ("ci_high", ci_high))

@@ -22,6 +22,7 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 from tqdm.auto import tqdm
 
+from assess.core.checks import check_bool, check_path
 from assess.core.errors import InputError, bilingual
 from assess.core.schema import TABLES, Table
 
@@ -176,7 +177,8 @@ def read_inputs(path: str | os.PathLike[str], *, progress: bool = False) -> RawI
     >>> units.frame.index.tolist(), units.frame["unit_code"].tolist(), units.headers["level"]
     ([2], ['0101'], '层级')
     """
-    target = Path(path)
+    check_bool("read_inputs", "progress", progress)
+    target = check_path("read_inputs", "path", path)
     if not target.exists():
         raise InputError(bilingual(f"找不到路径：{target}", f"path not found: {target}"))
     if target.is_dir():

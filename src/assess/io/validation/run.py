@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
+from assess.core.checks import check_bool
 from assess.core.dataset import Dataset
 from assess.core.errors import DataValidationError, bilingual
 from assess.core.periods import quarter_months, quarter_of
@@ -106,6 +107,7 @@ def validate(
     ('units.csv', 2, 'level', '省', 'not an allowed value')
     """
     wanted = _periods_arg(periods, "validate")
+    check_bool("validate", "progress", progress)
     frames: list[pd.DataFrame | None] = [_from_read(p) for p in raw.problems]
     notes = list(raw.notes)
     unread = {p.table for p in raw.problems if p.rule == "unreadable_file"}
@@ -211,6 +213,9 @@ def check_inputs(
     InputError
         The path cannot be read at all (missing, not a folder or workbook).
     """
+    # Checked before reading, which takes the longest.
+    _periods_arg(periods, "check_inputs")
+    check_bool("check_inputs", "progress", progress)
     return validate(read_inputs(path, progress=progress), periods=periods, progress=progress)
 
 
