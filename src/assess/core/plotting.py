@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 from matplotlib import font_manager
 from matplotlib.axes import Axes
 
-__all__ = ["CJK_FAMILY", "use_cjk_font", "new_axes", "label"]
+__all__ = ["CJK_FAMILY", "use_cjk_font", "new_axes"]
 
 #: The face of the Noto Sans CJK collection with Simplified-Chinese glyph shapes.
 CJK_FAMILY = "Noto Sans CJK SC"
@@ -54,14 +54,3 @@ def new_axes(ax: Axes | None = None, *, figsize: tuple[float, float] = (7.0, 4.0
         return ax
     _, new = plt.subplots(figsize=figsize, layout="constrained")
     return new
-
-
-def label(zh: str, en: str) -> str:
-    """A chart label: Chinese first, English after it.
-
-    Examples
-    --------
-    >>> label("违章率", "violation rate")
-    '违章率 Violation rate'
-    """
-    return f"{zh} {en[:1].upper()}{en[1:]}"

@@ -13,7 +13,9 @@ from matplotlib.axes import Axes
 
 from assess.appraisal.robustness import STABLE_PROBABILITY, RobustnessResult
 from assess.appraisal.scoring import Appraisal
-from assess.core.plotting import label, new_axes
+from assess.core.formatting import percent
+from assess.core.glossary import check_language, term
+from assess.core.plotting import new_axes
 
 __all__ = [
     "ROBUSTNESS_CELLS",
@@ -96,23 +98,25 @@ def robustness_text(result: RobustnessResult) -> str:
     stable = int((t["p_base_grade"] >= STABLE_PROBABILITY).sum())
     band = float(t["band_width"].median())
     within = "group" in t
+    spread, share = percent(result.spread, 0), percent(stable / n)
+    holds = percent(STABLE_PROBABILITY, 0)
     zh = (
-        f"让各项加分指标的权重在方案权重附近随机变化（平均幅度约 {result.spread:.0%}），"
+        f"让各项加分指标的权重在方案权重附近随机变化（平均幅度约 {spread}），"
         f"并轮换 {len(result.combinations)} 种标准化与合成方法，共抽样 {draws:,} 次"
         f"（随机种子 {result.seed}，结果可重现）"
         + ("，名次与等次按支部内计算" if within else "")
-        + f"。{n:,} 名党员中，{stable:,} 人（{stable / n:.1%}）在 {STABLE_PROBABILITY:.0%} "
+        + f"。{n:,} 名党员中，{stable:,} 人（{share}）在 {holds} "
         f"以上的抽样中等次不变；其余 {n - stable:,} 人的等次会随权重变化。"
         f"名次 5%–95% 区间的宽度中位数为 {band:g} 名。扣分与一票否决不随权重变化，不在此列。"
         "把等次与绩效挂钩前，宜复核等次不稳定的人员。"
     )
     en = (
         f"The weights of the add items were varied at random around the scheme's weights "
-        f"(by about {result.spread:.0%}), rotating {len(result.combinations)} normalisation "
+        f"(by about {spread}), rotating {len(result.combinations)} normalisation "
         f"and aggregation methods, in {draws:,} draws (seed {result.seed}, reproducible)"
         + (", ranks and grades within branches" if within else "")
-        + f". Of {n:,} members, {stable:,} ({stable / n:.1%}) keep their grade in at least "
-        f"{STABLE_PROBABILITY:.0%} of the draws; the grade of the other {n - stable:,} "
+        + f". Of {n:,} members, {stable:,} ({share}) keep their grade in at least "
+        f"{holds} of the draws; the grade of the other {n - stable:,} "
         f"changes with the weights. The median width of the 5–95% rank band is {band:g}. "
         "Deductions and vetoes do not depend on the weights and are left out. Review the "
         "unstable grades before tying pay to them."
@@ -120,24 +124,27 @@ def robustness_text(result: RobustnessResult) -> str:
     return f"{zh}\n\n{en}"
 
 
-def plot_grade_stability(result: RobustnessResult, ax: Axes | None = None) -> Axes:
+def plot_grade_stability(
+    result: RobustnessResult, ax: Axes | None = None, *, language: str = "zh"
+) -> Axes:
     """Horizontal bars per grade: members whose grade holds under varied weights, and the
-    others."""
+    others; labelled in ``language`` ("zh", "en" or "zh-en")."""
+    check_language("plot_grade_stability", language)
     frame = grade_stability(result).set_index("base_grade")
     ax = new_axes(ax, figsize=(7.0, 1.6 + 0.45 * len(frame)))
     y = np.arange(len(frame))
-    ax.barh(y, frame["stable"], color="#55A868", label=label("等次稳定", "grade holds"))
+    ax.barh(y, frame["stable"], color="#55A868", label=term("grade_holds", language))
     ax.barh(
         y,
         frame["unstable"],
         left=frame["stable"],
         color="#E8B53A",
-        label=label("随权重变化", "grade changes"),
+        label=term("grade_changes", language),
     )
     ax.set_yticks(y, [str(g) for g in frame.index])
     ax.invert_yaxis()
-    ax.set_xlabel(label("人数", "members"))
-    ax.set_title(label("权重变化时等次是否稳定", "do grades hold when the weights change?"))
+    ax.set_xlabel(term("members_axis", language))
+    ax.set_title(term("grade_stability_title", language))
     ax.legend(
         loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=2, fontsize="small", frameon=False
     )
