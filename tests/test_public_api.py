@@ -97,6 +97,7 @@ class Inputs:
     data: assess.Dataset
     store: Path
     opened: assess.Store
+    appraisal: assess.Appraisal
     tmp: Path
 
 
@@ -169,6 +170,10 @@ CASES: dict[str, Case] = {
     "read_store": Case(
         lambda i: ((i.store, "units"), {}),
         {"quarters": (["2026Q5"], "2026Q3x", 5), "tables": ("nonsense", 5)},
+    ),
+    "Appraisal.to_excel": Case(
+        lambda i: ((i.appraisal, i.tmp / "never-written.xlsx"), {}),
+        {"path": BAD_PATH, "overwrite": BAD_FLAG},
     ),
     "Store.open": Case(
         lambda i: ((i.store,), {"read_only": True}),
@@ -454,7 +459,9 @@ def inputs(small_demo, small_dataset, tmp_path_factory) -> Iterator[Inputs]:
     with assess.Store.open(store) as writable:
         writable.import_dataset(small_dataset)
     opened = assess.Store.open(store, read_only=True)
-    yield Inputs(small_demo, assess.read_inputs(small_demo), small_dataset, store, opened, tmp)
+    appraisal = assess.score_quarter(small_dataset, quarter="2026Q3")
+    raw = assess.read_inputs(small_demo)
+    yield Inputs(small_demo, raw, small_dataset, store, opened, appraisal, tmp)
     opened.close()
 
 

@@ -81,9 +81,9 @@ def test_rag_status_behind_gates_yellow():
 def test_rag_status_bad_arguments():
     with pytest.raises(ParameterError, match="'as_of' must be a date such as 2026-09-30"):
         rag_status(days(1), days(None), as_of="2026-13-01", warn_days=7)
-    with pytest.raises(ParameterError, match="'warn_days' must be a whole number of days"):
+    with pytest.raises(ParameterError, match="'warn_days' must be a whole number ≥ 0"):
         rag_status(days(1), days(None), as_of=AS_OF, warn_days=-1)
-    with pytest.raises(ParameterError, match="'notice_days' must be a whole number of days"):
+    with pytest.raises(ParameterError, match="'notice_days' must be a whole number ≥ 0"):
         rag_status(days(1), days(None), as_of=AS_OF, warn_days=7, notice_days=2.5)
 
 
@@ -334,7 +334,7 @@ def test_problem_summary_golden(problem_data):
 def test_problem_bad_input(problem_data):
     with pytest.raises(ParameterError, match="表 'problems' 缺少列 category"):
         track_problems(problem_data.drop(columns="category"), as_of=AS_OF)
-    with pytest.raises(ParameterError, match="'warn_days' must be a whole number of days"):
+    with pytest.raises(ParameterError, match="'warn_days' must be a whole number ≥ 0"):
         track_problems(problem_data, as_of=AS_OF, warn_days=True)
 
 

@@ -41,7 +41,7 @@ from assess.appraisal.weights import (
     given_weights,
 )
 from assess.appraisal.workbook import appraisal_sheets
-from assess.core.checks import check_bool, check_quarter, check_unit
+from assess.core.checks import check_bool, check_path, check_quarter, check_unit
 from assess.core.dataset import Dataset
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError
@@ -280,6 +280,8 @@ class Appraisal(ResultDisplay):
     def to_excel(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
         """Write the appraisal workbook (Chinese headers, 计算过程 sheet); the sheets are
         :func:`assess.appraisal.workbook.appraisal_sheets`."""
+        check_path("Appraisal.to_excel", "path", path)
+        check_bool("Appraisal.to_excel", "overwrite", overwrite)
         sheets, notes = appraisal_sheets(
             self.scheme,
             self.quarter,

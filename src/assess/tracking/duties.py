@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from assess.core.checks import check_confidence, require_columns
+from assess.core.checks import check_confidence, check_int, require_columns
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError
 from assess.core.formatting import interval, percent
@@ -23,7 +23,6 @@ from assess.core.glossary import TERMS
 from assess.core.intervals import wilson_rate
 from assess.core.schema import DUTY_KINDS
 from assess.tracking.status import (
-    _check_days,
     _check_deadlines,
     _dates,
     _status_bars,
@@ -204,8 +203,8 @@ def track_duties(
     """
     func = "track_duties"
     day = parse_as_of(func, as_of)
-    warn = _check_days(func, "warn_days", warn_days)
-    notice = _check_days(func, "notice_days", notice_days)
+    warn = check_int(func, "warn_days", warn_days, minimum=0)
+    notice = check_int(func, "notice_days", notice_days, minimum=0)
     if notice < warn:
         raise ParameterError(func, "notice_days", f"at least warn_days ({warn})", notice)
     confidence = check_confidence(func, confidence)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from assess.core.checks import check_confidence, require_columns
+from assess.core.checks import check_confidence, check_int, require_columns
 from assess.core.display import ResultDisplay
 from assess.core.formatting import interval, percent
 from assess.core.glossary import TERMS
@@ -22,7 +22,6 @@ from assess.core.intervals import wilson_rate
 from assess.core.periods import quarter_bounds, quarter_from_index, quarter_index, quarter_of
 from assess.core.schema import PROBLEM_LEVELS
 from assess.tracking.status import (
-    _check_days,
     _check_deadlines,
     _dates,
     _status_bars,
@@ -223,7 +222,7 @@ def track_problems(
     """
     func = "track_problems"
     day = parse_as_of(func, as_of)
-    warn = _check_days(func, "warn_days", warn_days)
+    warn = check_int(func, "warn_days", warn_days, minimum=0)
     confidence = check_confidence(func, confidence)
     require_columns(
         func,

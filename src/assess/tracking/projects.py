@@ -15,13 +15,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from assess.core.checks import check_confidence, require_columns
+from assess.core.checks import check_confidence, check_int, require_columns
 from assess.core.display import ResultDisplay
 from assess.core.formatting import interval, percent
 from assess.core.glossary import TERMS
 from assess.core.intervals import wilson_rate
 from assess.tracking.status import (
-    _check_days,
     _check_deadlines,
     _dates,
     _status_bars,
@@ -213,7 +212,7 @@ def track_projects(
     """
     func = "track_projects"
     day = parse_as_of(func, as_of)
-    warn = _check_days(func, "warn_days", warn_days)
+    warn = check_int(func, "warn_days", warn_days, minimum=0)
     confidence = check_confidence(func, confidence)
     require_columns(
         func, "projects", projects, ("project_id", "unit_code", "start_date", "due_date")

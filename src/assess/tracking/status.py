@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from assess.core.checks import check_int
 from assess.core.errors import ParameterError
 from assess.core.glossary import check_language, term
 from assess.core.periods import parse_date, parse_dates
@@ -33,13 +34,6 @@ def parse_as_of(func: str, value: Any) -> pd.Timestamp:
     if day is None:
         raise ParameterError(func, "as_of", "a date such as 2026-09-30", value)
     return pd.Timestamp(day)
-
-
-def _check_days(func: str, name: str, value: Any) -> int:
-    """A whole number of days ≥ 0, or ParameterError."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
-        raise ParameterError(func, name, "a whole number of days ≥ 0", value)
-    return int(value)
 
 
 def _check_deadlines(func: str, name: str, frame: pd.DataFrame, key: str) -> None:
@@ -110,7 +104,7 @@ def rag_status(
     ['red', 'yellow', 'green', 'none']
     """
     day = parse_as_of("rag_status", as_of)
-    warn = _check_days("rag_status", "warn_days", warn_days)
+    warn = check_int("rag_status", "warn_days", warn_days, minimum=0)
     is_open = ~(done.notna() & (done <= day)).to_numpy()
     left = (due - day).dt.days.to_numpy(dtype=float)
     red = is_open & (left < 0)
@@ -119,7 +113,7 @@ def rag_status(
     if notice_days is None:
         green = ~red & ~yellow
     else:
-        notice = _check_days("rag_status", "notice_days", notice_days)
+        notice = check_int("rag_status", "notice_days", notice_days, minimum=0)
         green = is_open & ~red & ~yellow & (left <= max(notice, warn))
     status = np.select([red, yellow, green], ["red", "yellow", "green"], default="none")
     return pd.Series(status, index=due.index, dtype=object)
