@@ -362,3 +362,32 @@ def test_vectorised_format_changes_equals_format_change_row_by_row():
     for language in ("zh", "en", "zh-en"):
         expected = [format_change(r, language=language) for r in rows.to_dict("records")]
         assert format_changes(rows, language=language).tolist() == expected
+
+
+def test_a_change_that_rounds_to_zero_is_unchanged_never_an_arrow_on_zero():
+    rows = pd.DataFrame(
+        {
+            "status": ["up", "down", "up", "down", "up"],
+            "is_rate": [False, False, True, True, False],
+            "pct_change": [0.0004, -0.00049, np.nan, np.nan, 0.0005],
+            "change_pp": [np.nan, np.nan, 0.04, -0.049, np.nan],
+        }
+    )
+    # 0.0005 is 0.05%: a tie, rounded half up to ↑0.1%.
+    assert format_changes(rows).tolist() == ["持平", "持平", "持平", "持平", "↑0.1%"]
+    assert format_changes(rows, language="en").tolist()[:4] == ["unchanged"] * 4
+    assert [format_change(r) for r in rows.to_dict("records")] == [
+        "持平",
+        "持平",
+        "持平",
+        "持平",
+        "↑0.1%",
+    ]
+    assert format_changes(rows, decimals=2).tolist() == [
+        "↑0.04%",
+        "↓0.05%",
+        "↑0.04个百分点",
+        "↓0.05个百分点",
+        "↑0.05%",
+    ]
+    assert STATUSES["flat"] == ("持平", "unchanged")

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
@@ -25,7 +24,8 @@ import pandas as pd
 from assess.core.checks import check_bool, check_choice, check_int
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError
-from assess.core.glossary import check_language
+from assess.core.formatting import half_up
+from assess.core.glossary import TERMS, check_language
 from assess.core.periods import parse_quarters, quarter_from_index, quarter_index
 
 __all__ = [
@@ -46,19 +46,14 @@ KINDS: tuple[str, ...] = ("yoy", "qoq", "both")
 AGGS: tuple[str, ...] = ("sum", "mean")
 #: How a rate is written: 0.967 (proportion) or 96.7 (percent).
 RATE_UNITS: tuple[str, ...] = ("proportion", "percent")
-#: Status codes of a comparison with their Chinese and English words.
+#: Status codes of a comparison with their Chinese and English words (glossary terms
+#: ``change_<code>``); the order is that of the status codes.
 STATUSES: dict[str, tuple[str, str]] = {
-    "up": ("增长", "up"),
-    "down": ("下降", "down"),
-    "flat": ("持平", "unchanged"),
-    "new": ("新增", "new (zero base)"),
-    "zero_base": ("基数为零", "zero base, not computable"),
-    "turnaround": ("扭亏为盈", "from negative to positive"),
-    "to_negative": ("由盈转亏", "from positive to negative"),
-    "loss_narrowed": ("减亏", "negative, narrowed"),
-    "loss_widened": ("增亏", "negative, widened"),
-    "no_base": ("基期无数据", "no base-period data"),
-    "no_current": ("本期无数据", "no current-period data"),
+    code: TERMS[f"change_{code}"]
+    for code in (
+        *("up", "down", "flat", "new", "zero_base", "turnaround", "to_negative"),
+        *("loss_narrowed", "loss_widened", "no_base", "no_current"),
+    )
 }
 _SHIFTS = {"yoy": -4, "qoq": -1}
 # Official wording: a quantity 增长 (grows), a rate 提高 (rises) by so many points.
@@ -376,9 +371,7 @@ def _status_codes(
 def _half_up(x: float, decimals: int) -> str:
     # Chinese reports round half up (四舍五入); format(x, ".1f") would round half to even on
     # the binary value (12.25 -> "12.2").
-    return str(
-        Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    )
+    return str(half_up(x, decimals))
 
 
 def format_change(
@@ -424,13 +417,20 @@ def format_change(
         raise ParameterError(
             "format_change", "row['status']", "one of " + ", ".join(STATUSES), status
         )
+    words = {code: pair[0 if language == "zh" else 1] for code, pair in STATUSES.items()}
     if status not in ("up", "down"):
-        return STATUSES[status][0 if language == "zh" else 1]
+        return words[status]
     arrow = "↑" if status == "up" else "↓"
     if row["is_rate"]:
         amount = _half_up(abs(row["change_pp"]), decimals)
+    else:
+        amount = _half_up(abs(row["pct_change"]) * 100, decimals)
+    if amount == _half_up(0.0, decimals):
+        # A change that rounds to zero is shown as 持平, never as ↑0.0%.
+        return words["flat"]
+    if row["is_rate"]:
         return f"{arrow}{amount}个百分点" if language == "zh" else f"{arrow}{amount} pp"
-    return f"{arrow}{_half_up(abs(row['pct_change']) * 100, decimals)}%"
+    return f"{arrow}{amount}%"
 
 
 def format_changes(data: pd.DataFrame, *, language: str = "zh", decimals: int = 1) -> pd.Series:
@@ -487,10 +487,13 @@ def format_changes(data: pd.DataFrame, *, language: str = "zh", decimals: int = 
     # Half up on the shortest decimal text, as _half_up does one value at a time.
     text = np.full(len(data), "", dtype=object)
     text[moving] = _half_up_many(np.abs(amount[moving]), decimals)
+    # A change that rounds to zero is shown as 持平, as format_change does.
+    flat = moving & (text == _half_up(0.0, decimals))
+    words = words.mask(flat, STATUSES["flat"][0 if language == "zh" else 1])
     arrow = np.where(status.to_numpy() == "up", "↑", "↓")
     suffix = np.where(is_rate, "个百分点" if language == "zh" else " pp", "%")
     shown = pd.Series(arrow + text.astype(str) + suffix, index=data.index)
-    return words.where(~moving, shown).astype(object)
+    return words.where(~(moving & ~flat), shown).astype(object)
 
 
 def _half_up_many(values: np.ndarray, decimals: int) -> np.ndarray:
