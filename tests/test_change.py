@@ -337,7 +337,7 @@ def test_average_growth_result():
 def test_average_growth_bad_arguments():
     with pytest.raises(ParameterError, match="at least two values"):
         average_growth([100.0])
-    with pytest.raises(ParameterError, match="'periods'.*>= 1"):
+    with pytest.raises(ParameterError, match="'periods'.*whole number ≥ 1"):
         average_growth([100.0, 121.0], periods=0)
     with pytest.raises(ParameterError, match="'periods'.*number of values"):
         average_growth([100.0, 110.0, 121.0], periods=4)

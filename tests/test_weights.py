@@ -231,7 +231,7 @@ def test_random_index_beyond_table():
         random_index(16)
     with pytest.raises(ParameterError, match="alonso-lamata-formula"):
         ahp_weights(consistent_matrix(np.ones(20)))
-    with pytest.raises(ParameterError, match="positive integer"):
+    with pytest.raises(ParameterError, match="'n' must be a whole number ≥ 1"):
         random_index(0)
     with pytest.raises(ParameterError, match="'table'"):
         random_index(3, table="nope")

@@ -19,7 +19,7 @@ from matplotlib.axes import Axes
 
 from assess.appraisal.normalise import _param_error
 from assess.appraisal.weights import WeightResult
-from assess.core.checks import check_bool, check_choice
+from assess.core.checks import check_bool, check_choice, check_int
 from assess.core.errors import AssessError, ParameterError, bilingual
 from assess.core.formatting import number
 from assess.core.glossary import term
@@ -252,8 +252,7 @@ def random_index(n: int, *, table: str = "saaty") -> float:
     """
     func = "random_index"
     check_choice(func, "table", table, RI_TABLES)
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-        raise _param_error(func, "n", "正整数", "a positive integer", n)
+    check_int(func, "n", n, minimum=1)
     if n <= 2:
         return 0.0
     if table == "alonso-lamata-formula":

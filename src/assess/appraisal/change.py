@@ -645,8 +645,7 @@ def average_growth(
         raise ParameterError(func, "values", "at least two values in time order", values)
     if periods is None:
         periods = arr.size - 1
-    if isinstance(periods, bool) or not isinstance(periods, int | np.integer) or periods < 1:
-        raise ParameterError(func, "periods", "a whole number >= 1", periods)
+    check_int(func, "periods", periods, minimum=1)
     if arr.size > 2 and periods != arr.size - 1:
         raise ParameterError(func, "periods", f"{arr.size - 1} (the number of values − 1)", periods)
     first, last = float(arr[0]), float(arr[-1])

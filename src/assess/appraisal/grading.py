@@ -19,7 +19,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator
 
 from assess.appraisal.ranking import align, group_codes, order_keys, sorted_blocks
-from assess.core.checks import check_choice
+from assess.core.checks import check_choice, check_int
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError
 from assess.core.glossary import check_language, term
@@ -154,8 +154,7 @@ def quota_count(share: Decimal | str, n: int, *, rounding: str = "half-up") -> i
     7
     """
     check_choice("quota_count", "rounding", rounding, ROUNDINGS)
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
-        raise ParameterError("quota_count", "n", "a whole number >= 0", n)
+    check_int("quota_count", "n", n, minimum=0)
     exact = _to_share(share, "share") * int(n)
     return int(exact.to_integral_value(rounding=_MODES[rounding]))
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from assess.core.checks import check_int
 from assess.core.errors import ParameterError
 from assess.core.periods import parse_month
 
@@ -125,8 +126,7 @@ def spring_festival_share(months: Iterable[str], *, before: int = 7, after: int 
     """
     func = "spring_festival_share"
     for name, value in (("before", before), ("after", after)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ParameterError(func, name, "a whole number of days ≥ 0", value)
+        check_int(func, name, value, minimum=0)
     length = before + after + 1
     shares = []
     for raw in months:

@@ -20,10 +20,9 @@ import pandas as pd
 from matplotlib.axes import Axes
 from statsmodels.stats.rates import confint_poisson
 
-from assess.core.checks import check_choice
+from assess.core.checks import check_choice, check_confidence, check_int, check_quarter, check_unit
 from assess.core.dataset import Dataset
 from assess.core.display import ResultDisplay
-from assess.core.errors import ParameterError
 from assess.core.formatting import number, p_value
 from assess.core.glossary import TERMS, check_language, phrase
 from assess.core.periods import quarter_months, quarter_of, shift_quarter
@@ -379,8 +378,10 @@ def review_events(
     """
     func = "review_events"
     check_choice(func, "outcome", outcome, tuple(RATE_METRICS))
-    if isinstance(window, bool) or not isinstance(window, int) or window < 1:
-        raise ParameterError(func, "window", "a whole number of quarters ≥ 1", window)
+    quarter = check_quarter(func, quarter)
+    check_unit(func, unit, data.units)
+    check_int(func, "window", window, minimum=1)
+    check_confidence(func, confidence)
     units = units_under(data.units, unit)
     per = RATE_METRICS[outcome][1]
     counts = event_counts(data, outcome=outcome, units=units)

@@ -18,7 +18,7 @@ import statsmodels.api as sm
 from matplotlib.axes import Axes
 from scipy import optimize, stats
 
-from assess.core.checks import check_choice, check_confidence
+from assess.core.checks import check_choice, check_confidence, check_int
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError
 from assess.core.formatting import percent
@@ -328,8 +328,7 @@ def fit_its(
     check_choice(func, "seasonality", seasonality, SEASONALITY)
     check_choice(func, "covariance", covariance, COVARIANCES)
     conf = check_confidence(func, confidence)
-    if isinstance(harmonics, bool) or not isinstance(harmonics, int) or harmonics < 1:
-        raise ParameterError(func, "harmonics", "a whole number ≥ 1", harmonics)
+    check_int(func, "harmonics", harmonics, minimum=1)
     starts = np.unique(panel.start[panel.treated])
     if len(starts) != 1:
         raise ParameterError(

@@ -560,8 +560,7 @@ def wild_bootstrap(
     clusters = len(psi)
     if clusters < 2:
         raise ParameterError(func, "influence", "at least two clusters with influence", clusters)
-    if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < 99:
-        raise ParameterError(func, "n_boot", "a whole number ≥ 99", n_boot)
+    check_int(func, "n_boot", n_boot, minimum=99)
     if weights == "rademacher" and 2**clusters <= n_boot:
         draws = np.array(list(itertools.product((-1.0, 1.0), repeat=clusters)))
     else:
