@@ -23,6 +23,7 @@ from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 from assess.core.checks import check_choice, check_confidence
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError
+from assess.core.formatting import p_value as format_p_value
 from assess.core.formatting import percent
 from assess.core.glossary import check_language, term
 from assess.core.plotting import new_axes
@@ -548,7 +549,8 @@ class TwoByTwoResult(ResultDisplay):
 
     def summary(self) -> str:
         """The estimate and interval in words, Chinese then English."""
-        conf = f"{self.confidence:.0%}"
+        conf = percent(self.confidence, 0)
+        p_text = format_p_value(self.p_value, prefix=True)
         what_zh, what_en = (
             ("差值之差", "difference of differences")
             if self.model == "linear"
@@ -564,11 +566,11 @@ class TwoByTwoResult(ResultDisplay):
             )
         return (
             f"两组两期双重差分：{what_zh}为 {self.estimate:.4g}（{conf} 置信区间 "
-            f"{self.ci_low:.4g} 至 {self.ci_high:.4g}，p = {self.p_value:.2g}；"
+            f"{self.ci_low:.4g} 至 {self.ci_high:.4g}，{p_text}；"
             f"{self.se_convention}）。\n\n"
             f"Two-by-two difference-in-differences: the {what_en} is {self.estimate:.4g} "
             f"({conf} confidence interval {self.ci_low:.4g} to {self.ci_high:.4g}, "
-            f"p = {self.p_value:.2g}; {self.se_convention})."
+            f"{p_text}; {self.se_convention})."
         )
 
     def plot(self, ax: Axes | None = None, *, language: str = "zh") -> Axes:

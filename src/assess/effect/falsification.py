@@ -19,6 +19,7 @@ from scipy import stats
 
 from assess.core.display import ResultDisplay
 from assess.core.errors import AssessError
+from assess.core.formatting import p_value as format_p_value
 from assess.core.glossary import check_language, phrase, term
 from assess.core.plotting import new_axes
 from assess.effect.panel import Panel
@@ -225,15 +226,16 @@ def _verdict_row(
 ) -> dict:
     est, low, high, p = result
     status = "warn" if p < alpha else "pass"
+    p_text = format_p_value(p, prefix=True)
     if status == "warn":
-        zh = f"{what[0]}检出了“效应”（率比 {est:.3g}，p = {p:.2g}），主结论需谨慎看待"
+        zh = f"{what[0]}检出了“效应”（率比 {est:.3g}，{p_text}），主结论需谨慎看待"
         en = (
-            f"{what[1]} shows an 'effect' (rate ratio {est:.3g}, p = {p:.2g}); treat the main "
+            f"{what[1]} shows an 'effect' (rate ratio {est:.3g}, {p_text}); treat the main "
             "result with caution"
         )
     else:
-        zh = f"{what[0]}未检出效应（率比 {est:.3g}，p = {p:.2g}）"
-        en = f"{what[1]} shows no effect (rate ratio {est:.3g}, p = {p:.2g})"
+        zh = f"{what[0]}未检出效应（率比 {est:.3g}，{p_text}）"
+        en = f"{what[1]} shows no effect (rate ratio {est:.3g}, {p_text})"
     return _row(check, est, low, high, p, status, zh, en)
 
 
@@ -426,14 +428,15 @@ def falsify(
         )
     else:
         status = "warn" if pretrend_p < alpha else "pass"
+        pretrend_text = format_p_value(pretrend_p, prefix=True)
         rows.append(
             _row(
                 "pretrend",
                 p_value=pretrend_p,
                 status=status,
-                zh=f"活动前各期的联合检验（{pretrend_test[0]}）p = {pretrend_p:.2g}"
+                zh=f"活动前各期的联合检验（{pretrend_test[0]}）{pretrend_text}"
                 + ("，活动前已有差异，平行趋势假设可疑" if status == "warn" else ""),
-                en=f"joint test of the leads ({pretrend_test[1]}) p = {pretrend_p:.2g}"
+                en=f"joint test of the leads ({pretrend_test[1]}) {pretrend_text}"
                 + (
                     "; differences before the start make parallel trends doubtful"
                     if status == "warn"

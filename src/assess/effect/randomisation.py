@@ -23,7 +23,8 @@ from scipy import optimize
 from assess.core.checks import check_choice, check_confidence, check_int, check_seed
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError
-from assess.core.formatting import p_value
+from assess.core.formatting import p_value as format_p_value
+from assess.core.formatting import percent
 from assess.core.glossary import check_language, term
 from assess.core.plotting import new_axes
 from assess.effect._poisson import fit_fe_poisson_batch
@@ -134,7 +135,8 @@ class RandomisationResult(ResultDisplay):
 
     def summary(self) -> str:
         """What the test did and found, Chinese then English."""
-        conf = f"{self.confidence:.0%}"
+        conf = percent(self.confidence, 0)
+        p_text = format_p_value(self.p_value, prefix=True)
         how_zh = "全部可能的分配" if self.exhaustive else f"{self.n - 1} 次随机重新分配"
         how_en = (
             "every possible assignment"
@@ -143,11 +145,11 @@ class RandomisationResult(ResultDisplay):
         )
         return (
             f"随机化推断：把活动重新分配给其他单位（{how_zh}，种子 {self.seed}），"
-            f"实际估计比 {self.p_value:.1%} 的分配更极端（p = {self.p_value:.3g}）；"
+            f"实际估计比 {percent(self.p_value)} 的分配更极端（{p_text}）；"
             f"{conf} 区间 {self.ci_low:.3g} 至 {self.ci_high:.3g}。\n\n"
             f"Randomisation inference: giving the campaign to other units ({how_en}, seed "
-            f"{self.seed}), {self.p_value:.1%} of assignments give an estimate at least as "
-            f"extreme (p = {self.p_value:.3g}); {conf} interval {self.ci_low:.3g} to "
+            f"{self.seed}), {percent(self.p_value)} of assignments give an estimate at least as "
+            f"extreme ({p_text}); {conf} interval {self.ci_low:.3g} to "
             f"{self.ci_high:.3g}."
         )
 
@@ -171,7 +173,8 @@ class RandomisationResult(ResultDisplay):
         ax.set_xlabel(term("rate_ratio", language))
         ax.set_ylabel(term("assignments_axis", language))
         ax.set_title(
-            f"{term('randomisation_distribution', language)} ({p_value(self.p_value, prefix=True)})"
+            f"{term('randomisation_distribution', language)} "
+            f"({format_p_value(self.p_value, prefix=True)})"
         )
         ax.legend(loc="best", fontsize="small")
         return ax
@@ -472,13 +475,14 @@ class WildResult(ResultDisplay):
 
     def summary(self) -> str:
         """What the bootstrap found, Chinese then English."""
-        conf = f"{self.confidence:.0%}"
+        conf = percent(self.confidence, 0)
+        p_text = format_p_value(self.p_value, prefix=True)
         return (
             f"野聚类自助法（{self.weights} 权重，{self.n} 次）：率比 {self.estimate:.3g}，"
-            f"{conf} 区间 {self.ci_low:.3g} 至 {self.ci_high:.3g}，p = {self.p_value:.3g}。"
+            f"{conf} 区间 {self.ci_low:.3g} 至 {self.ci_high:.3g}，{p_text}。"
             f"\n\nWild cluster bootstrap ({self.weights} weights, {self.n} draws): rate "
             f"ratio {self.estimate:.3g}, {conf} interval {self.ci_low:.3g} to "
-            f"{self.ci_high:.3g}, p = {self.p_value:.3g}."
+            f"{self.ci_high:.3g}, {p_text}."
         )
 
     def plot(self, ax: Axes | None = None, *, language: str = "zh") -> Axes:
