@@ -120,3 +120,22 @@ def test_every_term_has_chinese_and_english():
         assert t.zh.strip() and t.en.strip(), key
         assert t.zh == t.zh.strip() and t.en == t.en.strip(), key
         assert any("\u4e00" <= ch <= "\u9fff" for ch in t.zh), key
+
+
+def test_templates_have_no_chinese_in_code_cells_but_parameter_comments():
+    import json
+    import re
+    from pathlib import Path
+
+    han = re.compile(r"[\u4e00-\u9fff]")
+    root = Path(__file__).resolve().parents[1] / "notebooks"
+    templates = sorted(root.glob("*.ipynb"))
+    assert len(templates) == 3
+    for path in templates:
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            if cell["cell_type"] != "code":
+                continue
+            tags = cell.get("metadata", {}).get("tags", [])
+            for line in "".join(cell["source"]).splitlines():
+                code = line.split("#", 1)[0] if "parameters" in tags else line
+                assert not han.search(code), (path.name, line)

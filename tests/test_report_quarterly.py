@@ -483,4 +483,11 @@ def test_no_gaps_and_jupyter_views(data, appraisal):
     assert "违章与投诉" in review._repr_html_() and "2026Q3 投诉" in review._repr_html_()
     assert "截至 2026-09-30" in tracking._repr_html_()
     assert review.plot().get_title().startswith("投诉率")
-    assert [t.get_text() for t in tracking.plot().get_yticklabels()][0] == "项目 Projects"
+    assert [t.get_text() for t in tracking.plot().get_yticklabels()][0] == "项目"
+    both = tracking.plot(language="zh-en")
+    assert [t.get_text() for t in both.get_yticklabels()] == [
+        "项目 projects",
+        "问题整改 problems",
+        "党务任务 duties",
+    ]
+    assert both.get_title() == "截至 2026-09-30 红黄绿状态 Red, yellow, green"

@@ -168,6 +168,31 @@ _TERMS: dict[str, Term] = {
     "pass_ci_low": _T("合格率区间下限", "Pass rate low"),
     "pass_ci_high": _T("合格率区间上限", "Pass rate high"),
     "weak_sections": _T("薄弱板块", "Weak sections"),
+    # --- report titles, captions and empty-table sentences (notebook templates) ----------
+    "report_quarterly_appraisal": _T("党建工作季度考评报告", "Quarterly appraisal report"),
+    "report_exam": _T("每季一考分析报告", "Quarterly exam report"),
+    "report_campaign_effect": _T("活动成效分析报告", "Campaign effect-analysis report"),
+    "caption_key_figures": _T("关键指标", "Key figures"),
+    "caption_top_members": _T("先锋指数最高（至多 10 人）", "Highest index (up to 10)"),
+    "caption_bottom_members": _T(
+        "先锋指数最低（至多 10 人，附扣分与一票否决）",
+        "Lowest index (up to 10), with deductions and vetoes",
+    ),
+    "caption_stars_by_unit": _T("各单位星级分布", "Stars by unit"),
+    "caption_stars_of_branches": _T(
+        "各支部星级（星级高的在前）", "Stars of each branch, most first"
+    ),
+    "caption_last_four_quarters": _T("近四个季度", "Last four quarters"),
+    "caption_weights": _T("指标与权重", "Indicators and weights"),
+    "empty_none_this_quarter": _T("本季度无。", "None this quarter."),
+    "empty_no_members": _T("没有参评党员。", "No members appraised."),
+    "empty_all_five_star": _T(
+        "各支部均已达到全能型五星。", "Every branch is an all-round five-star branch."
+    ),
+    "empty_watch_list": _T(
+        "本季度无人列入谈心谈话名单。", "Nobody is on the watch list this quarter."
+    ),
+    "empty_nothing_overdue": _T("没有逾期未完成的事项。", "Nothing is overdue."),
     # --- the campaign effect overview and falsification tables ---------------------------
     "outcome": _T("事件", "Event"),
     "naive_before": _T("上年同期", "Before"),

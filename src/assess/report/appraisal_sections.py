@@ -41,7 +41,7 @@ from assess.core.periods import shift_quarter
 from assess.core.units import units_under
 from assess.effect.events import EventReview
 from assess.exams import ExamResult
-from assess.report.content import cell_float, check_language, pick, prose, table
+from assess.report.content import cell_float, check_language, pick, prose, table, words
 
 __all__ = [
     "COLUMN_TERMS",
@@ -117,13 +117,14 @@ FIGURES: dict[str, tuple[str, str]] = {
 def section_table(
     frame: pd.DataFrame,
     *,
-    caption: tuple[str, str] | None = None,
+    caption: str | tuple[str, str] | None = None,
     max_rows: int = 30,
-    empty: tuple[str, str] = ("本季度无。", "None this quarter."),
+    empty: str | tuple[str, str] = "empty_none_this_quarter",
 ) -> Any:
     """A frame of this module as a report table: headings from :data:`LABELS`, the
     :data:`PERCENT` columns as percentages (see :func:`assess.report.content.table`);
-    the ``empty`` sentence (Chinese, English) instead of a table without rows.
+    the ``empty`` sentence instead of a table without rows. ``caption`` and ``empty``
+    are glossary keys, or (Chinese, English) pairs.
 
     Examples
     --------
@@ -134,7 +135,8 @@ def section_table(
     '<div class="prose-out"><p>本季度无。</p><p>None this quarter.</p></div>'
     """
     if frame.empty:
-        return prose(f"{empty[0]}\n\n{empty[1]}")
+        zh, en = words(empty)
+        return prose(f"{zh}\n\n{en}")
     return table(
         frame,
         caption=caption,

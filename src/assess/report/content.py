@@ -57,6 +57,7 @@ __all__ = [
     "LANGUAGES",
     "COLUMN_TERMS",
     "pick",
+    "words",
     "check_language",
     "cell_float",
 ]
@@ -173,7 +174,21 @@ class _HTML:
         return self._markup
 
 
-def cover(unit: UnitInfo, *, quarter: str | None = None, title: tuple[str, str]) -> _HTML:
+def words(value: str | tuple[str, str]) -> tuple[str, str]:
+    """A (Chinese, English) pair given as itself or by its glossary key, so templates
+    name their titles and captions by key (:data:`assess.core.glossary.TERMS`).
+
+    Examples
+    --------
+    >>> words("caption_key_figures"), words(("关键指标", "Key figures"))
+    (('关键指标', 'Key figures'), ('关键指标', 'Key figures'))
+    """
+    if isinstance(value, str):
+        return term(value, "zh"), term(value, "en")
+    return value
+
+
+def cover(unit: UnitInfo, *, quarter: str | None = None, title: str | tuple[str, str]) -> _HTML:
     """The cover of a report: unit, its place in the tree, quarter and title.
 
     Parameters
@@ -181,10 +196,11 @@ def cover(unit: UnitInfo, *, quarter: str | None = None, title: tuple[str, str])
     unit : UnitInfo
     quarter : str, optional
         E.g. ``"2026Q3"``; shown as 2026年第3季度.
-    title : (str, str)
-        The report's title in Chinese and English.
+    title : str or (str, str)
+        The report's title: a glossary key (``"report_exam"``) or Chinese and English.
     """
     e = html.escape
+    title = words(title)
     when_zh = when_en = ""
     if quarter is not None:
         q = check_quarter("cover", quarter)
@@ -257,7 +273,7 @@ def table(
     frame: pd.DataFrame,
     *,
     columns: Sequence[str] | None = None,
-    caption: tuple[str, str] | None = None,
+    caption: str | tuple[str, str] | None = None,
     terms: Mapping[str, str] | None = None,
     labels: Mapping[str, str] | None = None,
     percent: Iterable[str] = (),
@@ -277,8 +293,8 @@ def table(
     frame : DataFrame
     columns : sequence of str, optional
         The columns shown, in this order (default: all).
-    caption : (str, str), optional
-        Chinese and English caption.
+    caption : str or (str, str), optional
+        The caption: a glossary key, or Chinese and English.
     terms : mapping of str to str, optional
         Column → glossary key, for columns whose name is not their key.
     labels : mapping of str to str, optional
@@ -331,7 +347,7 @@ def table(
             f"{number(len(frame))} rows</em></p>"
         )
     )
-    caption_html = "" if caption is None else f"<h4>{e(bilingual(*caption))}</h4>"
+    caption_html = "" if caption is None else f"<h4>{e(bilingual(*words(caption)))}</h4>"
     return _HTML(
         f'{caption_html}<table class="report-table"><thead><tr>{head}</tr></thead>'
         f"<tbody>{rows}</tbody></table>{more}"
@@ -475,8 +491,9 @@ def _date_zh(iso: str) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def campaign_cover(info: CampaignInfo, *, title: tuple[str, str]) -> _HTML:
-    """The cover of a campaign report: name (id), the report's title, units and start dates.
+def campaign_cover(info: CampaignInfo, *, title: str | tuple[str, str]) -> _HTML:
+    """The cover of a campaign report: name (id), the report's title (a glossary key, or
+    Chinese and English), units and start dates.
 
     Examples
     --------
@@ -488,6 +505,7 @@ def campaign_cover(info: CampaignInfo, *, title: tuple[str, str]) -> _HTML:
     True
     """
     e = html.escape
+    title = words(title)
     batches_zh = "，".join(f"{_date_zh(d)}起 {n:,} 个" for d, n in info.starts)
     batches_en = ", ".join(f"{n:,} from {d}" for d, n in info.starts)
     if len(info.starts) > 1:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from assess.core.errors import ParameterError, bilingual
+from assess.core.glossary import TERMS, term
 from assess.report.errors import TemplateError
 
 __all__ = ["RESULTS_MIME", "publish_key_results", "extract_key_results", "jsonable"]
@@ -85,7 +86,9 @@ def publish_key_results(
         The figures as the library returned them (numbers, text, lists, mappings,
         DataFrames). Scalar entries appear as columns of the batch ``index.html``.
     labels : mapping of str to str, optional
-        Column headings for the index, e.g. ``{"members": "党员数 Members"}``.
+        Column headings for the index, e.g. ``{"staff": "人数 Staff"}``; a key without
+        one that is a glossary key (:data:`assess.core.glossary.TERMS`) is headed by its
+        term in both languages.
     percent : iterable of str, optional
         Keys of shares (0–1) that the index shows as percentages; the JSON keeps the
         share as the library returned it.
@@ -103,7 +106,10 @@ def publish_key_results(
         raise ParameterError("publish_key_results", "results", "a mapping", results)
     payload = {
         "results": jsonable(dict(results)),
-        "labels": {str(k): str(v) for k, v in (labels or {}).items()},
+        "labels": {
+            **{str(k): term(str(k), "zh-en") for k in results if str(k) in TERMS},
+            **{str(k): str(v) for k, v in (labels or {}).items()},
+        },
         "percent": [str(k) for k in percent],
         "title": None if title is None else str(title),
     }
