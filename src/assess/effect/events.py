@@ -23,7 +23,7 @@ from statsmodels.stats.rates import confint_poisson
 from assess.core.checks import check_choice, check_confidence, check_int, check_quarter, check_unit
 from assess.core.dataset import Dataset
 from assess.core.display import ResultDisplay
-from assess.core.formatting import number, p_value
+from assess.core.formatting import number, p_value, percent
 from assess.core.glossary import TERMS, check_language, phrase
 from assess.core.periods import quarter_months, quarter_of, shift_quarter
 from assess.core.plotting import new_axes
@@ -194,7 +194,7 @@ class EventReview(ResultDisplay):
             zh.append("上年同期没有事件或没有计算基数，不能计算同比率比。")
             en.append("No events or no exposure a year earlier: no year-on-year rate ratio.")
         else:
-            conf = f"{self.confidence:.0%}"
+            conf = percent(self.confidence, 0)
             rng = f"{format_ratio(yoy.ci_low)}–{format_ratio(yoy.ci_high)}"
             word_zh, word_en = EVIDENCE[yoy.verdict.evidence]
             zh.append(
@@ -269,7 +269,7 @@ class EventReview(ResultDisplay):
 
 def _detectable(yoy: RateComparison) -> tuple[str, str]:
     """A sentence on the smallest fall and rise the exact test detects at these counts."""
-    power = f"{yoy.power:.0%}"
+    power = percent(yoy.power, 0)
     zh, en = [], []
     if math.isfinite(yoy.detectable_fall):
         fall = (1 - yoy.detectable_fall) * 100

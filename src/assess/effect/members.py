@@ -22,6 +22,7 @@ from statsmodels.stats.rates import confint_poisson
 from assess.core.checks import check_choice, check_confidence
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError
+from assess.core.formatting import number
 from assess.core.formatting import p_value as format_p_value
 from assess.core.glossary import TERMS, check_language, phrase, term
 from assess.core.plotting import new_axes
@@ -190,6 +191,7 @@ class MemberComparison(ResultDisplay):
         conf = f"{self.confidence * 100:g}%"
         est, lo, hi = (format_ratio(x) for x in (self.estimate, self.ci_low, self.ci_high))
         p = format_p_value(self.p_value, prefix=True)
+        rate1, rate0 = number(r1), number(r0)
         evidence = classify(self.ci_low, self.ci_high)
         if evidence == "inconclusive":
             find_zh = "两者之差与随机波动无法区分。"
@@ -210,12 +212,12 @@ class MemberComparison(ResultDisplay):
                 f"{word_en}, by {a:.1f}% to {b:.1f}%."
             )
         zh = [
-            f"党员与非党员对比（{zh_name}）：党员每百人年 {r1:.2f} 起，非党员 {r0:.2f} 起。",
+            f"党员与非党员对比（{zh_name}）：党员每百人年 {rate1} 起，非党员 {rate0} 起。",
             f"率比（党员/非党员）为 {est}（{conf} 置信区间 {lo} 至 {hi}，{p}），{find_zh}",
         ]
         en = [
-            f"Members vs non-members ({en_name}): members {r1:.2f} and non-members "
-            f"{r0:.2f} per 100 person-years.",
+            f"Members vs non-members ({en_name}): members {rate1} and non-members "
+            f"{rate0} per 100 person-years.",
             f"The rate ratio (members / non-members) is {est} ({conf} confidence interval "
             f"{lo} to {hi}, {p}): {find_en}",
         ]

@@ -559,7 +559,7 @@ class RateComparison(ResultDisplay):
 
 
 def _would_change(evidence: str, fall: float, rise: float, power: float) -> tuple[str, str]:
-    pct = f"{power:.0%}"
+    pct = percent(power, 0)
     if evidence == "inconclusive":
         reach_zh, reach_en = [], []
         if math.isfinite(fall):

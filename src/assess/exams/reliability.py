@@ -12,6 +12,7 @@ from scipy import stats
 from assess.core.checks import check_choice, check_confidence
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError
+from assess.core.formatting import percent
 
 __all__ = [
     "NAN_POLICIES",
@@ -73,7 +74,7 @@ class Reliability(ResultDisplay):
         """One line in Chinese, one in English."""
         name = "KR-20" if self.method == "KR-20" else "Cronbach α"
         ci = f"{self.ci_low:.3f}–{self.ci_high:.3f}"
-        level = f"{self.confidence:.0%}"
+        level = percent(self.confidence, 0)
         return (
             f"{name} = {self.estimate:.3f}（{level} 区间 {ci}；{self.n} 人，{self.n_items} 题）\n\n"
             f"{name} = {self.estimate:.3f} ({level} CI {ci}; {self.n} examinees, "
