@@ -18,4 +18,3 @@ def test_data_md_embeds_the_current_contract():
         "DATA.md is out of date: replace the generated section with "
         "assess.core.schema.to_markdown()"
     )
-
