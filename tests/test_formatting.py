@@ -139,3 +139,17 @@ def test_templates_have_no_chinese_in_code_cells_but_parameter_comments():
             for line in "".join(cell["source"]).splitlines():
                 code = line.split("#", 1)[0] if "parameters" in tags else line
                 assert not han.search(code), (path.name, line)
+
+
+def test_headed_names_workbook_columns_from_the_glossary():
+    from assess.core.glossary import headed
+
+    frame = pd.DataFrame({"unit_code": ["B11"], "count": [3], "reason": ["逾期"], "x": [1]})
+    assert list(headed(frame).columns) == ["单位编码", "实际人数", "列入原因", "x"]
+    assert list(headed(frame, {"count": "times"}, "en").columns) == [
+        "Unit code",
+        "Times",
+        "Reason",
+        "x",
+    ]
+    assert list(frame.columns) == ["unit_code", "count", "reason", "x"]  # not modified

@@ -14,10 +14,12 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import NamedTuple
 
+import pandas as pd
+
 from assess.core.checks import check_choice
 from assess.core.errors import ParameterError
 
-__all__ = ["Term", "TERMS", "LANGUAGES", "check_language", "term", "phrase"]
+__all__ = ["Term", "TERMS", "LANGUAGES", "check_language", "term", "phrase", "headed"]
 
 #: Values of every ``language`` parameter: Chinese only, English only, or both (Chinese
 #: first).
@@ -193,6 +195,110 @@ _TERMS: dict[str, Term] = {
         "本季度无人列入谈心谈话名单。", "Nobody is on the watch list this quarter."
     ),
     "empty_nothing_overdue": _T("没有逾期未完成的事项。", "Nothing is overdue."),
+    # --- exam workbook (ExamResult.tables) -------------------------------------------------
+    "score_sd": _T("标准差", "SD"),
+    "score_median": _T("中位数", "Median score"),
+    "score_min": _T("最低分", "Lowest score"),
+    "score_max": _T("最高分", "Highest score"),
+    "n_pass": _T("合格人数", "Passed"),
+    "n_missing": _T("缺答数", "Missing"),
+    "estimate": _T("估计值", "Estimate"),
+    "rest": _T("其余板块", "Other sections"),
+    "q_value": _T("校正后 q 值", "q-value"),
+    "significant": _T("显著", "Significant"),
+    "below_threshold": _T("低于掌握标准", "Below threshold"),
+    "blind_spot": _T("薄弱", "Weak"),
+    "item_id": _T("题目编号", "Item"),
+    "item_type": _T("题型", "Item type"),
+    "max_score": _T("满分", "Maximum score"),
+    "r_drop": _T("校正题总相关", "Corrected item–total r"),
+    "r_pbis": _T("点二列相关", "Point-biserial r"),
+    "p_upper": _T("高分组得分率", "Upper group"),
+    "p_lower": _T("低分组得分率", "Lower group"),
+    "d_index": _T("区分度 D", "Discrimination D"),
+    "alpha_if_deleted": _T("删题后信度", "Alpha if deleted"),
+    "too_hard": _T("过难", "Too hard"),
+    "too_easy": _T("过易", "Too easy"),
+    "low_discrimination": _T("区分度低", "Low discrimination"),
+    "weak": _T("需审核", "To review"),
+    "flags": _T("问题", "Flags"),
+    "option": _T("选项", "Option"),
+    "is_key": _T("正确答案", "Key"),
+    "share_upper": _T("高分组占比", "Upper group share"),
+    "share_lower": _T("低分组占比", "Lower group share"),
+    "nonfunctioning": _T("无效干扰项", "Non-functioning"),
+    "reversed": _T("反向", "Reversed"),
+    "band": _T("分数段", "Band"),
+    "lower": _T("下限", "Lower"),
+    "upper": _T("上限", "Upper"),
+    "method": _T("方法", "Method"),
+    "confidence": _T("置信水平", "Confidence"),
+    "n_questions": _T("题数", "Items"),
+    "branch_code": _T("支部编码", "Branch code"),
+    "points": _T("得分", "Points"),
+    "max_points": _T("满分", "Maximum points"),
+    "n_answered": _T("作答数", "Answered"),
+    "passed": _T("合格", "Passed"),
+    # --- tracking workbook (ProjectStatus, ProblemStatus, DutyStatus.tables) -------------
+    "projects": _T("项目数", "Projects"),
+    "due": _T("已到期", "Due"),
+    "closed_due": _T("到期已完成", "Closed of due"),
+    "completion_rate": _T("完成率", "Completion"),
+    "completion_ci_low": _T("完成率区间下限", "Completion low"),
+    "completion_ci_high": _T("完成率区间上限", "Completion high"),
+    "on_time": _T("按期", "On time"),
+    "on_time_rate": _T("按期率", "On-time rate"),
+    "milestones_planned": _T("计划里程碑", "Milestones planned"),
+    "milestones_on_time": _T("按期里程碑", "Milestones on time"),
+    "milestone_on_time_rate": _T("里程碑按期率", "Milestones on-time rate"),
+    "max_days_overdue": _T("最长逾期天数", "Most days overdue"),
+    "project_id": _T("项目编号", "Project"),
+    "title": _T("名称", "Title"),
+    "project_type": _T("项目类型", "Project type"),
+    "start_date": _T("开始日期", "Start"),
+    "closed_date": _T("完成日期", "Closed on"),
+    "closed": _T("已完成", "Closed"),
+    "days_left": _T("剩余天数", "Days left"),
+    "milestones": _T("里程碑", "Milestones"),
+    "milestones_done": _T("已完成里程碑", "Milestones done"),
+    "behind": _T("进度滞后", "Behind plan"),
+    "status": _T("状态", "Status"),
+    "status_reason": _T("原因", "Reason"),
+    "level": _T("等级", "Level"),
+    "level_name": _T("等级名称", "Level name"),
+    "found": _T("发现问题", "Found"),
+    "closure_rate": _T("销号率", "Closure"),
+    "closure_ci_low": _T("销号率区间下限", "Closure low"),
+    "closure_ci_high": _T("销号率区间上限", "Closure high"),
+    "closed_on_time": _T("按期销号", "Closed on time"),
+    "open": _T("未销号", "Open"),
+    "overdue": _T("逾期", "Overdue"),
+    "overdue_1_30": _T("逾期 1–30 天", "Overdue 1–30 days"),
+    "overdue_31_90": _T("逾期 31–90 天", "Overdue 31–90 days"),
+    "overdue_91_180": _T("逾期 91–180 天", "Overdue 91–180 days"),
+    "overdue_181_plus": _T("逾期 180 天以上", "Overdue over 180 days"),
+    "found_in_quarter": _T("本季度发现", "Found in the quarter"),
+    "closed_in_quarter": _T("本季度销号", "Closed in the quarter"),
+    "change": _T("变化", "Change"),
+    "category": _T("问题类别", "Category"),
+    "times": _T("次数", "Times"),
+    "first_found": _T("首次发现", "First found"),
+    "last_found": _T("最近发现", "Last found"),
+    "problem_id": _T("问题编号", "Problem"),
+    "source": _T("来源", "Source"),
+    "found_date": _T("发现日期", "Found on"),
+    "age_days": _T("已存续天数", "Age in days"),
+    "bucket": _T("逾期分段", "Overdue band"),
+    "duty_kind": _T("任务类型", "Duty kind"),
+    "kind_name": _T("类型名称", "Kind name"),
+    "duties": _T("任务数", "Duties"),
+    "done": _T("已完成", "Done"),
+    "done_on_time": _T("按期完成", "Done on time"),
+    "required": _T("应参会", "Required"),
+    "attended": _T("实参会", "Attended"),
+    "duty_id": _T("任务编号", "Duty"),
+    "done_date": _T("完成日期", "Done on"),
+    "status_label": _T("状态说明", "Status"),
     # --- the campaign effect overview and falsification tables ---------------------------
     "outcome": _T("事件", "Event"),
     "naive_before": _T("上年同期", "Before"),
@@ -370,6 +476,29 @@ _TERMS: dict[str, Term] = {
 
 #: Every term by its key (read-only).
 TERMS: Mapping[str, Term] = MappingProxyType(_TERMS)
+
+
+def headed(
+    frame: pd.DataFrame, terms: Mapping[str, str] | None = None, language: str = "zh"
+) -> pd.DataFrame:
+    """``frame`` with each column that has a glossary key headed by its term, for a
+    workbook a reader opens; other columns keep their names.
+
+    Parameters
+    ----------
+    frame : DataFrame
+    terms : mapping of str to str, optional
+        Column → glossary key, for columns whose name is not their key.
+    language : {"zh", "en", "zh-en"}, default "zh"
+
+    Examples
+    --------
+    >>> list(headed(pd.DataFrame(columns=["unit_code", "pass_rate", "extra"])).columns)
+    ['单位编码', '合格率', 'extra']
+    """
+    check_language("headed", language)
+    keys = {c: (terms or {}).get(str(c), str(c)) for c in frame.columns}
+    return frame.rename(columns={c: term(k, language) for c, k in keys.items() if k in _TERMS})
 
 
 def check_language(func: str, language: str) -> str:

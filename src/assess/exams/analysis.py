@@ -25,7 +25,7 @@ from assess.core.checks import check_choice, check_confidence, check_probability
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError, bilingual
 from assess.core.formatting import interval, number, p_value, percent, points
-from assess.core.glossary import check_language, term
+from assess.core.glossary import check_language, headed, term
 from assess.core.periods import quarter_index
 from assess.core.plotting import new_axes
 from assess.exams.items import (
@@ -134,8 +134,9 @@ class ExamResult(ResultDisplay):
         return self.overview
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Every table by a sheet name (Chinese, then English) for an Excel workbook."""
-        return {
+        """Every table by a sheet name (Chinese, then English) for an Excel workbook,
+        headed by the glossary (:func:`assess.core.glossary.headed`)."""
+        tables = {
             "汇总 summary": self.overview,
             "板块 sections": self.sections,
             "题目 items": self.items,
@@ -146,6 +147,7 @@ class ExamResult(ResultDisplay):
             "板块趋势 section trend": self.section_trend,
             "考生 takers": self.takers,
         }
+        return {name: headed(frame, {"n_items": "n_questions"}) for name, frame in tables.items()}
 
     def summary(self) -> str:
         """The findings in Chinese, then in English."""

@@ -19,7 +19,7 @@ from assess.core.checks import check_confidence, check_int, require_columns
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError
 from assess.core.formatting import interval, percent
-from assess.core.glossary import TERMS
+from assess.core.glossary import TERMS, headed
 from assess.core.intervals import wilson_rate
 from assess.core.schema import DUTY_KINDS
 from assess.tracking.status import (
@@ -88,13 +88,15 @@ class DutyStatus(ResultDisplay):
         return self.by_kind
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Every table by a sheet name for an Excel workbook."""
-        return {
+        """Every table by a sheet name for an Excel workbook, headed by the glossary
+        (:func:`assess.core.glossary.headed`)."""
+        tables = {
             "按类型 by kind": self.by_kind,
             "按单位 by unit": self.by_unit,
             "提醒 alerts": self.alerts,
             "任务 duties": self.duties,
         }
+        return {name: headed(frame) for name, frame in tables.items()}
 
     def summary(self) -> str:
         """The findings in Chinese, then in English."""

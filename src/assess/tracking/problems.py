@@ -17,7 +17,7 @@ from matplotlib.axes import Axes
 from assess.core.checks import check_confidence, check_int, require_columns
 from assess.core.display import ResultDisplay
 from assess.core.formatting import interval, percent
-from assess.core.glossary import TERMS
+from assess.core.glossary import TERMS, headed
 from assess.core.intervals import wilson_rate
 from assess.core.periods import quarter_bounds, quarter_from_index, quarter_index, quarter_of
 from assess.core.schema import PROBLEM_LEVELS
@@ -101,14 +101,16 @@ class ProblemStatus(ResultDisplay):
         return self.by_level
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Every table by a sheet name for an Excel workbook."""
-        return {
+        """Every table by a sheet name for an Excel workbook, headed by the glossary
+        (:func:`assess.core.glossary.headed`)."""
+        tables = {
             "按等级 by level": self.by_level,
             "按单位 by unit": self.by_unit,
             "按季度 by quarter": self.by_quarter,
             "重复问题 recurring": self.recurring,
             "问题 problems": self.problems,
         }
+        return {name: headed(frame, {"count": "times"}) for name, frame in tables.items()}
 
     def summary(self) -> str:
         """The findings in Chinese, then in English."""

@@ -18,7 +18,7 @@ from matplotlib.axes import Axes
 from assess.core.checks import check_confidence, check_int, require_columns
 from assess.core.display import ResultDisplay
 from assess.core.formatting import interval, percent
-from assess.core.glossary import TERMS
+from assess.core.glossary import TERMS, headed
 from assess.core.intervals import wilson_rate
 from assess.tracking.status import (
     _check_deadlines,
@@ -78,8 +78,10 @@ class ProjectStatus(ResultDisplay):
         return self.units
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Every table by a sheet name for an Excel workbook."""
-        return {"项目汇总 units": self.units, "项目 projects": self.projects}
+        """Every table by a sheet name for an Excel workbook, headed by the glossary
+        (:func:`assess.core.glossary.headed`)."""
+        tables = {"项目汇总 units": self.units, "项目 projects": self.projects}
+        return {name: headed(frame, {"reason": "status_reason"}) for name, frame in tables.items()}
 
     def summary(self) -> str:
         """The findings in Chinese, then in English."""
