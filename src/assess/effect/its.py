@@ -1,7 +1,8 @@
 """Interrupted time series: one series of counts before and after a campaign starts.
 
 Segmented Poisson (or negative-binomial) regression with an exposure offset, a trend,
-seasonality and the Spring Festival, plus a level change and a slope change at the start.
+seasonality and the Spring Festival, plus a level change, a slope change or both at the
+start (``change=``).
 The effect is reported as the ratio of the post-period sums, fitted over counterfactual
 (the model with the level and slope change switched off), never as a mean of monthly
 percentages; the counterfactual comes with its confidence band.
@@ -28,7 +29,15 @@ from assess.effect.calendar import spring_festival_share
 from assess.effect.panel import Panel
 from assess.effect.verdict import Verdict, write_verdict
 
-__all__ = ["FAMILIES", "SEASONALITY", "COVARIANCES", "ITSResult", "fit_its", "ITS_ASSUMPTIONS"]
+__all__ = [
+    "FAMILIES",
+    "SEASONALITY",
+    "COVARIANCES",
+    "CHANGES",
+    "ITSResult",
+    "fit_its",
+    "ITS_ASSUMPTIONS",
+]
 
 #: Count models: ``"poisson"`` (pseudo-ML; the covariance carries the over-dispersion)
 #: or ``"negbin"`` (NB2 with the dispersion estimated by profile maximum likelihood).
@@ -38,9 +47,21 @@ FAMILIES: tuple[str, ...] = ("poisson", "negbin")
 #: more, else Fourier terms (a trend and twelve monthly dummies cannot both be estimated
 #: from one year before the start).
 SEASONALITY: tuple[str, ...] = ("auto", "dummies", "fourier", "none")
-#: ``"hac"``: Newey–West, robust to over-dispersion and autocorrelation; ``"model"``:
-#: quasi-Poisson (Pearson χ²/df scale, t intervals) or the negative-binomial likelihood.
-COVARIANCES: tuple[str, ...] = ("hac", "model")
+#: ``"model"``: quasi-Poisson (Pearson χ²/df scale, t intervals with n − p df, as R's
+#: ``glm(family = quasipoisson)``) or the negative-binomial likelihood; ``"hac"``:
+#: Newey–West, robust to over-dispersion and autocorrelation (normal intervals, no
+#: small-sample correction).
+COVARIANCES: tuple[str, ...] = ("model", "hac")
+#: What the campaign changes at its start: ``"level"`` (a step, the impact model of the
+#: textbook, e.g. ``front ~ law + t + month`` for the seat-belt law), ``"slope"`` (a
+#: change of trend from the start) or ``"both"``.
+CHANGES: tuple[str, ...] = ("level", "slope", "both")
+_CHANGE_ZH = {"level": "水平变化", "slope": "斜率变化", "both": "水平与斜率变化"}
+_CHANGE_TERMS = {
+    "level": ("level_change",),
+    "slope": ("slope_change",),
+    "both": ("level_change", "slope_change"),
+}
 
 ITS_ASSUMPTIONS: tuple[tuple[str, str], ...] = (
     (
@@ -74,11 +95,16 @@ class ITSResult(ResultDisplay):
     confidence : float
     family, covariance : str
         The count model and the covariance used (quoted in tables).
+    change : {"level", "slope", "both"}
+        The change terms in the model.
     dispersion : float
         Pearson χ²/df of the Poisson fit, or the negative-binomial ``alpha``.
     coefficients : DataFrame
-        Index ``term`` (``"level_change"``, ``"slope_change"``): ``estimate`` (rate
-        ratio; the slope change per period), ``ci_low``, ``ci_high``, ``p_value``.
+        Index ``term`` (``"level_change"`` and/or ``"slope_change"``, as ``change``):
+        ``estimate`` (rate ratio; the slope change per period), ``ci_low``, ``ci_high``,
+        ``p_value``, ``std_error`` (of the log rate ratio, the model coefficient).
+    std_error : float
+        Standard error of ``log(estimate)`` (delta method).
     series : DataFrame
         Per period: ``period``, ``observed``, ``exposure``, ``post``, ``fitted``,
         ``counterfactual``, ``cf_low``, ``cf_high`` (the confidence band of the
@@ -96,8 +122,10 @@ class ITSResult(ResultDisplay):
     p_value: float
     n: int
     confidence: float
+    std_error: float
     family: str
     covariance: str
+    change: str
     dispersion: float
     coefficients: pd.DataFrame
     series: pd.DataFrame
@@ -109,15 +137,16 @@ class ITSResult(ResultDisplay):
     _title = "中断时间序列 / Interrupted time series"
 
     def to_frame(self) -> pd.DataFrame:
-        """Rows ``post_ratio`` (the headline), ``level_change``, ``slope_change``; columns
-        ``estimate``, ``ci_low``, ``ci_high``, ``p_value``, ``n``, ``design``,
-        ``se_convention``."""
+        """Rows ``post_ratio`` (the headline), then ``level_change`` and/or
+        ``slope_change``; columns ``estimate``, ``ci_low``, ``ci_high``, ``p_value``,
+        ``std_error`` (of the log ratio), ``n``, ``design``, ``se_convention``."""
         head = pd.DataFrame(
             {
                 "estimate": self.estimate,
                 "ci_low": self.ci_low,
                 "ci_high": self.ci_high,
                 "p_value": self.p_value,
+                "std_error": self.std_error,
             },
             index=pd.Index(["post_ratio"], name="term"),
         )
@@ -187,13 +216,20 @@ def _seasonal(periods: list[str], freq: str, seasonality: str, harmonics: int) -
 
 
 def _design(
-    periods: list[str], freq: str, start: int, seasonality: str, harmonics: int, festival: bool
+    periods: list[str],
+    freq: str,
+    start: int,
+    seasonality: str,
+    harmonics: int,
+    festival: bool,
+    change: str,
 ) -> pd.DataFrame:
     t = np.arange(len(periods)) - start
     post = (t >= 0).astype(float)
-    frame = pd.DataFrame(
-        {"const": 1.0, "time": t.astype(float), "level_change": post, "slope_change": t * post}
-    )
+    columns = {"level_change": post, "slope_change": t * post}
+    frame = pd.DataFrame({"const": 1.0, "time": t.astype(float)})
+    for name in _CHANGE_TERMS[change]:
+        frame[name] = columns[name]
     frame = pd.concat([frame, _seasonal(periods, freq, seasonality, harmonics)], axis=1)
     if festival:
         frame["spring_festival"] = spring_festival_share(periods)
@@ -257,12 +293,13 @@ def fit_its(
     seasonality: str = "auto",
     harmonics: int = 2,
     spring_festival: bool = True,
-    covariance: str = "hac",
+    change: str = "level",
+    covariance: str = "model",
     maxlags: int | None = None,
     confidence: float = 0.95,
     outcome: str | tuple[str, str] = "event",
 ) -> ITSResult:
-    """Segmented count regression for one series: level and slope change at the start.
+    """Segmented count regression for one series: a level and/or slope change at the start.
 
     Parameters
     ----------
@@ -278,8 +315,15 @@ def fit_its(
     spring_festival : bool, default True
         Add :func:`~assess.effect.calendar.spring_festival_share` (monthly data only; for
         quarters the festival is always in Q1 and the seasonal terms absorb it).
-    covariance : {"hac", "model"}, default "hac"
-        See :data:`COVARIANCES`.
+    change : {"level", "slope", "both"}, default "level"
+        See :data:`CHANGES`. The default is the textbook impact model (Lopez Bernal et
+        al. 2017; Harvey & Durbin 1986 for the seat-belt law): a step at the start. A
+        slope change should be asked for only when the campaign is expected to work
+        gradually; it takes its information from the ends of the series, and adding it
+        when it is not needed moves the level change and inflates its standard error.
+    covariance : {"model", "hac"}, default "model"
+        See :data:`COVARIANCES`: quasi-Poisson (as R's ``quasipoisson``) by default,
+        Newey–West when the residuals are autocorrelated.
     maxlags : int, optional
         HAC lags; default ``floor(4 (n/100)^(2/9))`` (Newey–West 1994).
     confidence : float, default 0.95
@@ -299,16 +343,23 @@ def fit_its(
     Notes
     -----
     ``log E[y_t] = log e_t + β0 + β1 t + β2 post_t + β3 (t − t0) post_t + season_t
-    + β4 festival_t``. Counterfactual ``μ0_t`` sets ``β2 = β3 = 0``; its band is
+    + β4 festival_t``, with ``β3 = 0`` for ``change="level"`` and ``β2 = 0`` for
+    ``"slope"``. Counterfactual ``μ0_t`` sets ``β2 = β3 = 0``; its band is
     ``exp(log μ0_t ± z se_t)`` with ``se_t² = x0_tᵀ V x0_t``. The headline ratio is
     ``R = Σ_post μ_t / Σ_post μ0_t`` with ``var(log R) = gᵀ V g``,
-    ``g = Σ μ_t x_t / Σ μ_t − Σ μ0_t x0_t / Σ μ0_t`` (delta method). For the Poisson
-    family ``Σ_post μ_t = Σ_post y_t`` (the level-change score equation), so ``R`` is the
-    observed over the counterfactual sum. Lopez Bernal, Cummins & Gasparrini (2017),
+    ``g = Σ μ_t x_t / Σ μ_t − Σ μ0_t x0_t / Σ μ0_t`` (delta method); with a level
+    change alone ``R = exp(β2)``. For the Poisson family with a level change
+    ``Σ_post μ_t = Σ_post y_t`` (the level-change score equation), so ``R`` is the
+    observed over the counterfactual sum. Standard errors are those of the coefficients
+    on the log scale, quasi-Poisson ``sqrt(φ)`` times Poisson's with
+    ``φ = Pearson χ² / (n − p)``. Lopez Bernal, Cummins & Gasparrini (2017),
     "Interrupted time series regression for the evaluation of public health
     interventions", Int J Epidemiol 46:348. The coefficients and covariances are those of
-    statsmodels (``GLM`` Poisson, ``NegativeBinomial`` NB2); the ratio of sums is checked
-    against simulation from the coefficient covariance.
+    statsmodels (``GLM`` Poisson, ``NegativeBinomial`` NB2); the quasi-Poisson fit is
+    checked in the tests on R's ``Seatbelts`` data against ``glm(front ~ law + t + month
+    + offset(log(kms)), family = quasipoisson)`` (reproduced by statsmodels
+    ``GLM(Poisson).fit(scale="X2")``, which is the same estimator) to 1e-6, and the
+    ratio of sums against simulation from the coefficient covariance.
 
     Examples
     --------
@@ -321,12 +372,15 @@ def fit_its(
     ...                    treated_units=["A"], start="2025-01")
     >>> res = fit_its(panel, seasonality="none", spring_festival=False)
     >>> round(res.estimate, 2), res.ci_low < 0.7 < res.ci_high
-    (0.73, True)
+    (0.72, True)
+    >>> res.to_frame()["std_error"].round(3).to_dict()
+    {'post_ratio': 0.082, 'level_change': 0.082}
     """
     func = "fit_its"
     check_choice(func, "family", family, FAMILIES)
     check_choice(func, "seasonality", seasonality, SEASONALITY)
     check_choice(func, "covariance", covariance, COVARIANCES)
+    check_choice(func, "change", change, CHANGES)
     conf = check_confidence(func, confidence)
     check_int(func, "harmonics", harmonics, minimum=1)
     starts = np.unique(panel.start[panel.treated])
@@ -349,7 +403,7 @@ def fit_its(
     festival = spring_festival and panel.freq == "month"
     if seasonality == "auto":
         seasonality = "dummies" if start >= 2 * panel.periods_per_year else "fourier"
-    X = _design(periods, panel.freq, start, seasonality, harmonics, festival)
+    X = _design(periods, panel.freq, start, seasonality, harmonics, festival, change)
     y, expo = y_all[keep], e_all[keep]
     if festival and np.linalg.matrix_rank(X.to_numpy()) < X.shape[1]:
         # The festival share only moves between years; a short series may not see it move.
@@ -361,12 +415,12 @@ def fit_its(
             func,
             "panel",
             f"a series from which the {k} parameters (trend, "
-            f"level and slope change, {seasonality} seasonality) can be "
+            f"{change} change, {seasonality} seasonality) can be "
             "estimated: a longer series, more periods before the start, or "
             "seasonality='fourier'/'none'",
             f"{n} periods, {start} before the start",
             zh=f"{func}：{n} 期数据（开始前 {start} 期）不足以估计模型的 {k} 个"
-            "参数（趋势、水平与斜率变化、季节项）；请提供更长的序列或更长的"
+            f"参数（趋势、{_CHANGE_ZH[change]}、季节项）；请提供更长的序列或更长的"
             "前期，或使用 seasonality='fourier'/'none'",
         )
     lags = maxlags if maxlags is not None else int(math.floor(4 * (n / 100) ** (2 / 9)))
@@ -380,18 +434,19 @@ def fit_its(
 
     x1 = X.to_numpy()
     x0 = x1.copy()
-    x0[:, [X.columns.get_loc("level_change"), X.columns.get_loc("slope_change")]] = 0.0
+    changes = [X.columns.get_loc(name) for name in _CHANGE_TERMS[change]]
+    x0[:, changes] = 0.0
     mu1 = np.exp(x1 @ params + offset)
     eta0 = x0 @ params + offset
     mu0 = np.exp(eta0)
     # Clip: a HAC covariance from a short series can be numerically indefinite.
     se0 = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", x0, cov, x0), 0.0))
-    post = x1[:, X.columns.get_loc("level_change")] > 0
+    post = np.arange(n) >= start
     grad = (mu1[post] @ x1[post]) / mu1[post].sum() - (mu0[post] @ x0[post]) / mu0[post].sum()
     log_r = math.log(mu1[post].sum() / mu0[post].sum())
     se_r = math.sqrt(grad @ cov @ grad)
     rows = {}
-    for coefficient in ("level_change", "slope_change"):
+    for coefficient in _CHANGE_TERMS[change]:
         j = X.columns.get_loc(coefficient)
         b, se = params[j], math.sqrt(cov[j, j])
         rows[coefficient] = {
@@ -399,6 +454,7 @@ def fit_its(
             "ci_low": math.exp(b - crit * se),
             "ci_high": math.exp(b + crit * se),
             "p_value": p_of(b / se),
+            "std_error": se,
         }
     coefficients = pd.DataFrame.from_dict(rows, orient="index").rename_axis("term")
     series = pd.DataFrame(
@@ -433,8 +489,10 @@ def fit_its(
         p_value=p_value,
         n=n,
         confidence=conf,
+        std_error=se_r,
         family=family,
         covariance=desc,
+        change=change,
         dispersion=dispersion,
         coefficients=coefficients,
         series=series,
