@@ -251,3 +251,52 @@ def test_bad_power_and_direction():
         detectable_ratio(100, power=1.2)
     with pytest.raises(ParameterError, match="direction"):
         detectable_ratio(100, direction="down")
+
+
+# R 4.x: poisson.test(c(56, 31), c(12000, 11800))$p.value == 0.009894753674 (the issue's
+# value; minimum-likelihood rule of binom.test on 56 | 87 with p = 12000 / 23800).
+R_POISSON_TEST_P = 0.009894753674
+
+
+def test_minlike_p_value_matches_r_poisson_test():
+    res = rate_ratio_test(56, 12000, 31, 11800, p_method="minlike")
+    assert res.p_value == pytest.approx(R_POISSON_TEST_P, abs=1e-10)
+    assert res.p_method == "minlike" and res.to_dict()["p_method"] == "minlike"
+    central = rate_ratio_test(56, 12000, 31, 11800)
+    assert central.p_method == "central"
+    assert central.p_value == pytest.approx(0.01210016708, abs=1e-10)
+    # The interval is Clopper–Pearson under both conventions.
+    assert (res.ci_low, res.ci_high) == (central.ci_low, central.ci_high)
+
+
+@pytest.mark.parametrize(("before", "after", "e_before", "e_after"), [*CASES, (56, 31, 1.2, 1.18)])
+def test_minlike_p_value_matches_scipy_binomtest(before, after, e_before, e_after):
+    p0 = e_after / (e_after + e_before)
+    ref = stats.binomtest(after, before + after, p0, alternative="two-sided").pvalue
+    row = compare_rates(after, e_after, before, e_before, p_method="minlike").loc["exact-cond"]
+    assert row["p_value"] == pytest.approx(ref, rel=1e-10, abs=1e-15)
+    central = compare_rates(after, e_after, before, e_before).loc["exact-cond", "p_value"]
+    assert row["p_value"] <= central + 1e-15
+    # One-sided p-values do not depend on the two-sided convention.
+    for alternative in ("less", "greater"):
+        a = compare_rates(
+            after, e_after, before, e_before, alternative=alternative, p_method="minlike"
+        )
+        b = compare_rates(after, e_after, before, e_before, alternative=alternative)
+        assert a.loc["exact-cond", "p_value"] == b.loc["exact-cond", "p_value"]
+
+
+def test_minlike_agrees_with_statsmodels_exact_cond_and_brute_force():
+    # statsmodels' own two-sided exact-conditional p-value is the minimum-likelihood one.
+    sm_p = sm_rates.test_poisson_2indep(31, 11800, 56, 12000, method="exact-cond").pvalue
+    ours = compare_rates(31, 11800, 56, 12000, p_method="minlike").loc["exact-cond", "p_value"]
+    assert ours == pytest.approx(sm_p, rel=1e-10)
+    pmf = stats.binom.pmf(np.arange(88), 87, 11800 / 23800)
+    assert ours == pytest.approx(pmf[pmf <= pmf[31] * (1 + 1e-7)].sum(), rel=1e-10)
+
+
+def test_bad_p_method():
+    with pytest.raises(ParameterError, match="'p_method'.*'central', 'minlike'"):
+        rate_ratio_test(56, 12000, 31, 11800, p_method="R")
+    with pytest.raises(ParameterError, match="compare_rates.*'p_method'"):
+        compare_rates(31, 1.0, 56, 1.0, p_method=None)

@@ -363,6 +363,7 @@ CASES: dict[str, Case] = {
             "methods": ("nonsense", ["nonsense"], []),
             "outcome": (5,),
             "power": (1.0, 0.0, "0.8"),
+            "p_method": BAD_CHOICE,
         },
     ),
     "write_verdict": Case(

@@ -22,7 +22,7 @@ from scipy import optimize, stats
 from statsmodels.stats import rates as sm_rates
 from statsmodels.stats.proportion import proportion_confint
 
-from assess.core.checks import check_confidence
+from assess.core.checks import check_choice, check_confidence
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError
 from assess.core.formatting import number, percent
@@ -36,21 +36,41 @@ from assess.effect._checks import (
 )
 from assess.effect.verdict import Verdict, classify, write_verdict
 
-__all__ = ["METHODS", "RateComparison", "rate_ratio_test", "compare_rates", "detectable_ratio"]
+__all__ = [
+    "METHODS",
+    "P_METHODS",
+    "RateComparison",
+    "rate_ratio_test",
+    "compare_rates",
+    "detectable_ratio",
+]
 
 #: Interval/test pairs for a ratio of two Poisson rates. Each pair is consistent: the
 #: interval is the set of ratios the test does not reject.
 #:
 #: ``"exact-cond"``  test: statsmodels ``test_poisson_2indep(method="exact-cond")`` with the
-#:                  two-sided p-value taken as twice the smaller one-sided p-value (central);
-#:                  interval: Clopper–Pearson on the conditional binomial, mapped to the
-#:                  ratio scale (statsmodels has no exact-conditional interval).
+#:                  two-sided p-value by :data:`P_METHODS` (by default twice the smaller
+#:                  one-sided p-value, central); interval: Clopper–Pearson on the
+#:                  conditional binomial, mapped to the ratio scale (statsmodels has no
+#:                  exact-conditional interval).
 #: ``"score"``       test: statsmodels ``method="score"`` (Gu et al. 2008, W2A); interval: the
 #:                  closed-form inversion of that test (equal to statsmodels
 #:                  ``confint_poisson_2indep(method="score")``, which fails at zero counts).
 #: ``"wald-log"``    test and interval: statsmodels ``method="wald-log"`` (W3A); undefined
 #:                  (NaN) when a count is zero.
 METHODS: tuple[str, ...] = ("exact-cond", "score", "wald-log")
+#: Two-sided p-value of the exact-conditional test (one-sided tests are the same).
+#:
+#: ``"central"``  twice the smaller one-sided p-value, capped at 1 (the default): the test
+#:               that the Clopper–Pearson interval inverts, so the p-value is below
+#:               ``1 − confidence`` exactly when the interval excludes 1.
+#: ``"minlike"``  the minimum-likelihood rule of R's ``poisson.test`` and ``binom.test``
+#:               (and ``scipy.stats.binomtest``): the null probability of every outcome no
+#:               more likely than the one observed (relative tolerance ``1e-7``, as R).
+#:               Never larger than ``"central"``; R reports it beside the same
+#:               Clopper–Pearson interval, so near the boundary the two can disagree.
+P_METHODS: tuple[str, ...] = ("central", "minlike")
+_R_RELATIVE_ERROR = 1 + 1e-7
 
 _METHOD_NAMES = {
     "exact-cond": ("精确条件法", "exact conditional"),
@@ -84,8 +104,35 @@ _YOY_ASSUMPTIONS: tuple[tuple[str, str], ...] = (
 )
 
 
+def _minlike(x: int, n: int, p: float) -> float:
+    """Two-sided binomial p-value by R's ``binom.test`` rule (minimum likelihood).
+
+    ``d = dbinom(x, n, p)``; add the far tail of outcomes ``i`` with
+    ``dbinom(i, n, p) <= d (1 + 1e-7)`` to the near tail ``P(X <= x)`` (or ``P(X >= x)``).
+    """
+    d = stats.binom.pmf(x, n, p)
+    m = n * p
+    if x == m:
+        return 1.0
+    if x < m:
+        far = np.arange(math.ceil(m), n + 1)
+        y = int(np.sum(stats.binom.pmf(far, n, p) <= d * _R_RELATIVE_ERROR))
+        value = stats.binom.cdf(x, n, p) + stats.binom.sf(n - y, n, p)
+    else:
+        far = np.arange(0, math.floor(m) + 1)
+        y = int(np.sum(stats.binom.pmf(far, n, p) <= d * _R_RELATIVE_ERROR))
+        value = stats.binom.cdf(y - 1, n, p) + stats.binom.sf(x - 1, n, p)
+    return float(min(1.0, value))
+
+
 def _exact_cond(
-    y1: int, n1: float, y2: int, n2: float, alpha: float, alternative: str
+    y1: int,
+    n1: float,
+    y2: int,
+    n2: float,
+    alpha: float,
+    alternative: str,
+    p_method: str = "central",
 ) -> tuple[float, float, float]:
     # Conditional on the total, y1 ~ Binomial(y1 + y2, r n1 / (r n1 + n2)); the odds of
     # that proportion times n2 / n1 is the rate ratio r.
@@ -104,8 +151,10 @@ def _exact_cond(
         for alt in ("less", "greater")
     }
     if alternative == "two-sided":
+        if p_method == "minlike":
+            return low, high, _minlike(y1, y1 + y2, n1 / (n1 + n2))
         # Twice the smaller tail (capped at 1) is the p-value that Clopper–Pearson inverts;
-        # statsmodels' own two-sided value ("minlike") is not the inverse of any interval.
+        # the minimum-likelihood value is not the inverse of this interval.
         return low, high, min(1.0, 2.0 * min(tails.values()))
     if alternative == "less":
         return 0.0, high, tails["less"]
@@ -182,6 +231,7 @@ def compare_rates(
     confidence: float = 0.95,
     alternative: str = "two-sided",
     methods: Sequence[str] = ("exact-cond", "score"),
+    p_method: str = "central",
 ) -> pd.DataFrame:
     """Rate ratio ``(count1 / exposure1) / (count2 / exposure2)`` with one row per method.
 
@@ -202,6 +252,9 @@ def compare_rates(
         one-sided intervals (lower limit 0 or upper limit ``inf``).
     methods : sequence of str, default ("exact-cond", "score")
         Names from :data:`METHODS`.
+    p_method : {"central", "minlike"}, default "central"
+        Two-sided p-value of the exact-conditional test, see :data:`P_METHODS`:
+        ``"central"`` agrees with the interval, ``"minlike"`` is R's ``poisson.test``.
 
     Returns
     -------
@@ -220,7 +273,9 @@ def compare_rates(
     -----
     See :data:`METHODS` for the test/interval pairs. The exact-conditional pair is checked
     in the tests against ``scipy.stats.binomtest`` on ``count1 | count1 + count2`` with
-    ``p0 = exposure1 / (exposure1 + exposure2)`` (Clopper–Pearson interval); the score
+    ``p0 = exposure1 / (exposure1 + exposure2)`` (Clopper–Pearson interval), and its
+    ``"minlike"`` p-value against R's ``poisson.test`` (``poisson.test(c(31, 56),
+    c(11800, 12000))``: p = 0.009894753674) and ``scipy.stats.binomtest``; the score
     interval against ``statsmodels`` ``confint_poisson_2indep(method="score")``.
     Reference: Gu, Ng, Tang & Schucany (2008), Biometrical Journal 50(2).
 
@@ -240,6 +295,7 @@ def compare_rates(
     conf = check_confidence(func, confidence)
     alt = check_alternative(func, alternative)
     chosen = _check_methods(func, methods)
+    check_choice(func, "p_method", p_method, P_METHODS)
     if y2 == 0:
         raise ParameterError(
             func,
@@ -248,7 +304,12 @@ def compare_rates(
             y2,
             zh=f"{func}：基准组事件数为 0，率比无定义；请比较两组的率及其精确泊松区间",
         )
-    rows = [(m, *_COMPUTE[m](y1, n1, y2, n2, 1.0 - conf, alt)) for m in chosen]
+    rows = []
+    for m in chosen:
+        if m == "exact-cond":
+            rows.append((m, *_exact_cond(y1, n1, y2, n2, 1.0 - conf, alt, p_method)))
+        else:
+            rows.append((m, *_COMPUTE[m](y1, n1, y2, n2, 1.0 - conf, alt)))
     frame = pd.DataFrame(rows, columns=["method", "ci_low", "ci_high", "p_value"])
     frame.insert(1, "estimate", (y1 / n1) / (y2 / n2))
     frame["n"] = y1 + y2
@@ -400,6 +461,8 @@ class RateComparison(ResultDisplay):
         Confidence level of every interval.
     alternative : str
         ``"two-sided"``, ``"less"`` or ``"greater"``.
+    p_method : str
+        The two-sided exact-conditional p-value convention (:data:`P_METHODS`).
     methods : pandas.DataFrame
         One row per method (index ``method``): ``estimate``, ``ci_low``, ``ci_high``,
         ``p_value``, ``n``.
@@ -426,6 +489,7 @@ class RateComparison(ResultDisplay):
     exposure_after: float
     confidence: float
     alternative: str
+    p_method: str
     methods: pd.DataFrame
     method: str
     estimate: float
@@ -481,6 +545,7 @@ class RateComparison(ResultDisplay):
             "exposure_after": self.exposure_after,
             "confidence": self.confidence,
             "alternative": self.alternative,
+            "p_method": self.p_method,
             "naive_change_pct": num(self.naive_percent_change),
             "estimate": num(self.estimate),
             "change_pct": num(self.percent_change),
@@ -605,6 +670,7 @@ def rate_ratio_test(
     methods: Sequence[str] = ("exact-cond", "score"),
     outcome: str | tuple[str, str] = "event",
     power: float = _POWER,
+    p_method: str = "central",
 ) -> RateComparison:
     """Audit a year-on-year claim: rate ratio after/before with intervals and a verdict.
 
@@ -631,6 +697,9 @@ def rate_ratio_test(
         or a ``(zh, en)`` name.
     power : float, default 0.8
         Power for the detectable change (:func:`detectable_ratio`).
+    p_method : {"central", "minlike"}, default "central"
+        Two-sided p-value of the exact-conditional test (:data:`P_METHODS`): the default
+        agrees with the interval; ``"minlike"`` gives R's ``poisson.test`` value.
 
     Returns
     -------
@@ -649,8 +718,9 @@ def rate_ratio_test(
     Rate ratio ``(count_after / exposure_after) / (count_before / exposure_before)``; the
     per-cent change is ``(ratio − 1) × 100``. Intervals and tests: see :data:`METHODS`
     and :func:`compare_rates`. The exact-conditional p-value and interval are checked
-    against ``scipy.stats.binomtest``; the detectable change against Monte-Carlo
-    simulation.
+    against ``scipy.stats.binomtest`` and, for ``p_method="minlike"``, against R's
+    ``poisson.test`` to 1e-10; the detectable change (always for the central test)
+    against Monte-Carlo simulation.
 
     Examples
     --------
@@ -659,6 +729,8 @@ def rate_ratio_test(
     (0.9, 0.687, 1.177)
     >>> round(res.p_value, 2), res.verdict.evidence
     (0.47, 'inconclusive')
+    >>> round(rate_ratio_test(56, 12000, 31, 11800, p_method="minlike").p_value, 12)
+    0.009894753674
     """
     func = "rate_ratio_test"
     before = check_count(func, "count_before", count_before)
@@ -676,6 +748,7 @@ def rate_ratio_test(
     conf = check_confidence(func, confidence)
     alt = check_alternative(func, alternative)
     chosen = _check_methods(func, methods)
+    check_choice(func, "p_method", p_method, P_METHODS)
     table = compare_rates(
         after,
         e_after,
@@ -684,6 +757,7 @@ def rate_ratio_test(
         confidence=conf,
         alternative=alt,
         methods=chosen,
+        p_method=p_method,
     )
     # A one-sided test at level alpha rejects in its tail exactly when the central test at
     # level 2 alpha does, so the detectable change uses confidence 2 × conf − 1 then.
@@ -721,6 +795,7 @@ def rate_ratio_test(
         exposure_after=e_after,
         confidence=conf,
         alternative=alt,
+        p_method=p_method,
         methods=table,
         method=chosen[0],
         estimate=estimate,
