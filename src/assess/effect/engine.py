@@ -31,7 +31,7 @@ from assess.core.glossary import check_language
 from assess.effect.did import DID_ASSUMPTIONS, DiDResult, check_panel_design, fit_did, treatment_fit
 from assess.effect.falsification import FalsificationResult, falsify
 from assess.effect.its import ITS_ASSUMPTIONS, ITSResult, fit_its
-from assess.effect.panel import Panel, make_panel
+from assess.effect.panel import Panel, make_panel, zero_count_note
 from assess.effect.randomisation import (
     RandomisationResult,
     WildResult,
@@ -178,6 +178,10 @@ class EffectResult(ResultDisplay):
     falsification : FalsificationResult or None
     verdict : Verdict
     seed : int
+    notes : tuple of str
+        What was changed in the data before the analysis, each note Chinese, a newline,
+        then English: units with no event in any period, left out of the
+        difference-in-differences and staggered designs and of ``n_units``/``n_treated``.
     """
 
     design: str
@@ -200,6 +204,7 @@ class EffectResult(ResultDisplay):
     falsification: FalsificationResult | None
     verdict: Verdict
     seed: int
+    notes: tuple[str, ...] = ()
 
     _title = "成效分析 / Effect analysis"
 
@@ -255,6 +260,7 @@ class EffectResult(ResultDisplay):
             "naive_after": num(self.naive_after),
             "naive_change_pct": num((self.naive_ratio - 1) * 100),
             "seed": self.seed,
+            "notes": list(self.notes),
             "evidence": self.verdict.evidence,
             "verdict_zh": self.verdict.zh,
             "verdict_en": self.verdict.en,
@@ -502,6 +508,11 @@ def analyse_effect(
         keep = panel.treated
         panel = panel.select_units(keep)
         nc_counts = None if nc_counts is None else nc_counts[keep]
+    notes: tuple[str, ...] = ()
+    if chosen in ("did", "staggered") and not panel.has_events.all():
+        notes, keep = (zero_count_note(panel),), panel.has_events
+        panel = panel.select_units(keep)
+        nc_counts = None if nc_counts is None else nc_counts[keep]
     # Without never-treated units the last cohort is the comparison group, not treated.
     effective = prepare_staggered(func, panel)[0] if chosen == "staggered" else panel
     n_treated = int(effective.treated.sum())
@@ -644,6 +655,7 @@ def analyse_effect(
         falsification=checks,
         verdict=verdict,
         seed=seed,
+        notes=notes,
     )
 
 

@@ -309,7 +309,8 @@ def fit_its(
     family : {"poisson", "negbin"}, default "poisson"
         See :data:`FAMILIES`.
     seasonality : {"auto", "dummies", "fourier", "none"}, default "auto"
-        See :data:`SEASONALITY`.
+        See :data:`SEASONALITY`; integer periods have no season (``"auto"`` is
+        ``"none"``).
     harmonics : int, default 2
         Sine/cosine pairs for ``seasonality="fourier"``.
     spring_festival : bool, default True
@@ -401,7 +402,17 @@ def fit_its(
     periods = [p for p, k in zip(panel.periods, keep, strict=True) if k]
     start = int(np.searchsorted(np.flatnonzero(keep), starts[0]))
     festival = spring_festival and panel.freq == "month"
-    if seasonality == "auto":
+    if panel.freq == "integer" and seasonality in ("dummies", "fourier"):
+        raise ParameterError(
+            func,
+            "seasonality",
+            "'none' or 'auto' for integer periods (no calendar, no season)",
+            seasonality,
+            zh=f"{func}：整数期号没有日历，无法估计季节项；请使用 seasonality='none' 或 'auto'",
+        )
+    if panel.freq == "integer":
+        seasonality = "none"
+    elif seasonality == "auto":
         seasonality = "dummies" if start >= 2 * panel.periods_per_year else "fourier"
     X = _design(periods, panel.freq, start, seasonality, harmonics, festival, change)
     y, expo = y_all[keep], e_all[keep]

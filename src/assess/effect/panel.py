@@ -20,7 +20,7 @@ import pandas as pd
 from assess.core.errors import ParameterError
 from assess.core.periods import month_of, parse_date, parse_month, parse_quarter, quarter_of
 
-__all__ = ["Panel", "make_panel"]
+__all__ = ["Panel", "make_panel", "zero_count_note"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -32,9 +32,11 @@ class Panel:
     units : tuple of str
         Unit labels, sorted.
     periods : tuple of str
-        Every period from the first to the last, ``"2026-05"`` or ``"2026Q3"``.
-    freq : {"month", "quarter"}
-        What a period is.
+        Every period from the first to the last, ``"2026-05"``, ``"2026Q3"`` or, for
+        integer periods, the number as text (``"7"``).
+    freq : {"month", "quarter", "integer"}
+        What a period is. Integer periods are numbered steps with no calendar: no
+        seasonality, and a "year" is one period (:attr:`periods_per_year` is 1).
     counts : ndarray, shape (N, T)
         Event counts, ``nan`` where the table has no row.
     exposure : ndarray, shape (N, T)
@@ -86,7 +88,19 @@ class Panel:
 
     @property
     def periods_per_year(self) -> int:
-        return 12 if self.freq == "month" else 4
+        """12 for months, 4 for quarters, 1 for integer periods (no calendar)."""
+        return {"month": 12, "quarter": 4}.get(self.freq, 1)
+
+    @property
+    def has_events(self) -> np.ndarray:
+        """Units with at least one event in an observed period, shape (N,)."""
+        return np.where(self.observed, self.counts, 0.0).sum(axis=1) > 0
+
+    @property
+    def zero_units(self) -> tuple[str, ...]:
+        """Units with no event in any period (a Poisson fixed-effects model learns
+        nothing from them)."""
+        return tuple(u for u, k in zip(self.units, self.has_events, strict=True) if not k)
 
     def select_units(self, keep: np.ndarray) -> Panel:
         """The panel restricted to the units where ``keep`` is true."""
@@ -115,27 +129,106 @@ class Panel:
         )
 
 
+def zero_count_note(panel: Panel) -> str:
+    """The note that says which units had no event in any period and were left out.
+
+    A unit with only zero counts has a fixed effect of minus infinity: a Poisson
+    fixed-effects model (difference-in-differences, staggered) takes no information from
+    it, so it is excluded and not counted among the units analysed.
+
+    Examples
+    --------
+    >>> p = Panel(units=("a", "b"), periods=("2025-01", "2025-02"), freq="month",
+    ...           counts=np.array([[0.0, 0.0], [1.0, 2.0]]), exposure=np.ones((2, 2)),
+    ...           start=np.array([1, 2]))
+    >>> zh, en = zero_count_note(p).split(chr(10))
+    >>> zh.startswith("1 个单位（其中 1 个处理单位）"), zh.endswith("不计入单位数：a")
+    (True, True)
+    >>> en.startswith("1 unit (1 treated)"), en.endswith("not counted: a")
+    (True, True)
+    """
+    zero = ~panel.has_events
+    n, treated = int(zero.sum()), int((zero & panel.treated).sum())
+    names = [u for u, z in zip(panel.units, zero, strict=True) if z]
+    shown = "、".join(names[:10]) + (f" 等 {n} 个" if n > 10 else "")
+    shown_en = ", ".join(names[:10]) + (f" and {n - 10} more" if n > 10 else "")
+    unit_en = "unit" if n == 1 else "units"
+    pronoun = "it" if n == 1 else "them"
+    return (
+        f"{n} 个单位（其中 {treated} 个处理单位）在所有期间均无事件，泊松固定效应模型无法从中获得"
+        f"信息，已排除，不计入单位数：{shown}\n"
+        f"{n} {unit_en} ({treated} treated) had no event in any period; a Poisson "
+        f"fixed-effects model takes no information from {pronoun}, so "
+        f"{'it is' if n == 1 else 'they are'} excluded and not counted: {shown_en}"
+    )
+
+
 def _fail(func: str, name: str, accepted: str, got: Any, zh: str) -> ParameterError:
     return ParameterError(func, name, accepted, got, zh=f"{func}：{zh}")
 
 
-def _period_index(func: str, values: pd.Series) -> tuple[pd.Series, str]:
-    """Canonical period labels and the frequency, or an error naming bad values."""
-    text = values.astype("string")
-    quarters = text.map(lambda v: parse_quarter(v) if isinstance(v, str) else None)
-    if quarters.notna().all():
-        return quarters.astype(object), "quarter"
-    months = values.map(parse_month)
-    if months.notna().all():
-        return months.astype(object), "month"
-    bad = values[months.isna() & quarters.isna()].head(3).tolist()
-    raise _fail(
-        func,
-        "period_col",
-        "months such as 2026-05 or quarters such as 2026Q3 in every row",
-        bad,
-        f"期间列应全部为月份（如 2026-05）或季度（如 2026Q3），无法识别的值：{bad!r}",
-    )
+def _whole_numbers(values: pd.Series) -> np.ndarray | None:
+    """The values as int64 when the column holds whole numbers (not flags), else None."""
+    if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+        return None
+    numbers = values.to_numpy(dtype=float, na_value=np.nan)
+    if not np.isfinite(numbers).all() or (numbers != np.round(numbers)).any():
+        return None
+    return numbers.astype(np.int64)
+
+
+def _period_index(func: str, values: pd.Series) -> tuple[np.ndarray, tuple[str, ...], str]:
+    """Period codes (index into the full range), the full range and the frequency.
+
+    Each distinct value is parsed once and mapped back (a panel repeats a few dozen
+    periods over every unit), or an error names the unreadable values.
+    """
+    integers = _whole_numbers(values)
+    if integers is not None:
+        month = integers % 100
+        if (
+            integers.min() >= 190001
+            and integers.max() <= 210012
+            and (month >= 1).all()
+            and (month <= 12).all()
+        ):
+            shown = sorted(set(integers.tolist()))[:3]
+            raise _fail(
+                func,
+                "period_col",
+                "months as text such as 2026-05 (202605 as a number reads as period "
+                "number 202605, not May 2026)",
+                shown,
+                f"期间列的整数像年月（{shown!r}），但整数按期号读取；请写成 2026-05 这样的月份",
+            )
+        first = int(integers.min())
+        periods = tuple(str(i) for i in range(first, int(integers.max()) + 1))
+        return integers - first, periods, "integer"
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    distinct = list(uniques)
+    quarters = [parse_quarter(v) if isinstance(v, str) else None for v in distinct]
+    if codes.min(initial=0) >= 0 and all(q is not None for q in quarters):
+        labels, freq = quarters, "quarter"
+    else:
+        months = [parse_month(v) for v in distinct]
+        bad = [v for v, m, q in zip(distinct, months, quarters, strict=True) if m is q is None]
+        if codes.min(initial=0) < 0:
+            bad = [None, *bad]
+        if bad or not all(m is not None for m in months):
+            shown = bad[:3] if bad else distinct[:3]
+            raise _fail(
+                func,
+                "period_col",
+                "months such as 2026-05, quarters such as 2026Q3 or whole numbers in every row",
+                shown,
+                "期间列应全部为月份（如 2026-05）、季度（如 2026Q3）或整数期号，"
+                f"无法识别的值：{shown!r}",
+            )
+        labels, freq = months, "month"
+    parsed = [str(label) for label in labels]
+    periods = _period_range(min(parsed), max(parsed), freq)
+    position = pd.Index(periods).get_indexer(parsed)
+    return position[codes], periods, freq
 
 
 def _period_range(first: str, last: str, freq: str) -> tuple[str, ...]:
@@ -147,7 +240,10 @@ def _period_range(first: str, last: str, freq: str) -> tuple[str, ...]:
 
 
 def _as_period(value: Any, freq: str) -> str | None:
-    """The period (month or quarter) containing a date, month or quarter value."""
+    """The period (month, quarter or number) containing a date, month or quarter value."""
+    if freq == "integer":
+        whole = isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
+        return str(int(value)) if whole else None
     if freq == "quarter":
         quarter = parse_quarter(value) if isinstance(value, str) else None
         if quarter is not None:
@@ -163,12 +259,20 @@ def _as_period(value: Any, freq: str) -> str | None:
 def _start_index(func: str, name: str, value: Any, periods: tuple[str, ...], freq: str) -> int:
     period = _as_period(value, freq)
     if period is None:
+        accepted = (
+            ("a period number", "期号（整数）")
+            if freq == "integer"
+            else (
+                "a date, month or quarter",
+                "日期、月份或季度",
+            )
+        )
         raise _fail(
             func,
             name,
-            "a date, month or quarter",
+            accepted[0],
             value,
-            f"参数 {name!r} 应为日期、月份或季度，实际为 {value!r}",
+            f"参数 {name!r} 应为{accepted[1]}，实际为 {value!r}",
         )
     if period not in periods:
         raise _fail(
@@ -331,8 +435,17 @@ def make_panel(
             None,
             "给出 treated_units 时必须给出开始日期 start",
         )
-    unit_labels = _column(func, data, unit_col, "unit_col").astype(str)
-    labels, freq = _period_index(func, _column(func, data, period_col, "period_col"))
+    unit_codes, unit_uniques = pd.factorize(_column(func, data, unit_col, "unit_col"))
+    if (unit_codes < 0).any():
+        rows = data.loc[unit_codes < 0].head(3).index.tolist()
+        raise _fail(
+            func,
+            "unit_col",
+            "a unit in every row",
+            rows,
+            f"单位列有空值（行 {rows!r}）；请补全或删除这些行",
+        )
+    period_codes, periods, freq = _period_index(func, _column(func, data, period_col, "period_col"))
     counts = _numbers(func, _column(func, data, count_col, "count_col"), "count_col")
     bad = (counts < 0) | (counts != np.round(counts))
     if bad.any():
@@ -360,10 +473,18 @@ def make_panel(
             )
     else:
         expo = np.ones_like(counts)
-    keys = pd.DataFrame({"u": unit_labels.to_numpy(), "p": labels.to_numpy()})
-    dup = keys.duplicated(keep=False).to_numpy()
-    if dup.any():
-        rows = keys[dup].head(3).to_dict("records")
+    # Units sorted by their text label; distinct raw values with one label are one unit.
+    labels = np.asarray([str(u) for u in unit_uniques], dtype=object)
+    units = tuple(sorted(set(labels)))
+    unit_codes = pd.Index(units).get_indexer(labels)[unit_codes]
+    cell = unit_codes.astype(np.int64) * len(periods) + period_codes
+    counts_per_cell = np.bincount(cell, minlength=len(units) * len(periods))
+    if (counts_per_cell > 1).any():
+        dup = counts_per_cell[cell] > 1
+        rows = [
+            {"u": units[u], "p": periods[q]}
+            for u, q in zip(unit_codes[dup][:3], period_codes[dup][:3], strict=True)
+        ]
         raise _fail(
             func,
             "data",
@@ -371,10 +492,6 @@ def make_panel(
             rows,
             f"同一单位同一期间有多行：{rows!r}；请先按单位和期间汇总",
         )
-    units = tuple(sorted(set(keys["u"])))
-    periods = _period_range(min(keys["p"]), max(keys["p"]), freq)
-    unit_codes = pd.Index(units).get_indexer(keys["u"])
-    period_codes = pd.Index(periods).get_indexer(keys["p"])
     n_units, n_periods = len(units), len(periods)
     y = np.full((n_units, n_periods), np.nan)
     e = np.full((n_units, n_periods), np.nan)
