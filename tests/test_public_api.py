@@ -389,7 +389,7 @@ CASES: dict[str, Case] = {
     ),
     "shrink_rate_ratios": Case(
         lambda i: (([1, 2, 3], [10.0, 10.0, 10.0], [2, 1, 3], [10.0, 10.0, 10.0]), {}),
-        {"confidence": BAD_CONFIDENCE},
+        {"confidence": BAD_CONFIDENCE, "seed": BAD_SEED, "names": (5, "names")},
     ),
     "funnel": Case(
         lambda i: (([1, 2, 3], [10.0, 10.0, 10.0]), {}),

@@ -82,7 +82,7 @@ _EXPORTS: dict[str, str] = {
     "adjust_pvalues": "effect.multiplicity",
     "member_rates": "effect.members",
     "shrink_rates": "effect.shrinkage",
-    "shrink_rate_ratios": "effect.shrinkage",
+    "shrink_rate_ratios": "effect.changes",
     "funnel": "effect.shrinkage",
     "analyse_effect": "effect.engine",
     "analyse_campaign": "effect.campaign",

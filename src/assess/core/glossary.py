@@ -457,6 +457,13 @@ _TERMS: dict[str, Term] = {
     "shrunken_rate_ratio": _T("收缩后的率比及区间", "Shrunken rate ratio and interval"),
     "raw_rate_ratio": _T("原始率比", "Raw rate ratio"),
     "overall_rate_ratio": _T("总体率比", "Overall rate ratio"),
+    "raw_rate_ratio_corrected": _T(
+        "原始率比（零计数加 0.5）", "Raw rate ratio (0.5 added to zeros)"
+    ),
+    "events_both_periods": _T("两期事件合计", "Events in both periods"),
+    "ratio_funnel_title": _T(
+        "漏斗图：单位率比与控制限", "Funnel plot: unit rate ratios and limits"
+    ),
     "its_title": _T(
         "中断时间序列：实际与反事实", "Interrupted time series: observed vs counterfactual"
     ),

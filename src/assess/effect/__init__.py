@@ -26,7 +26,7 @@ _EXPORTS: dict[str, str] = {
     "member_rates": "members",
     "MemberComparison": "members",
     "shrink_rates": "shrinkage",
-    "shrink_rate_ratios": "shrinkage",
+    "shrink_rate_ratios": "changes",
     "funnel": "shrinkage",
     "spring_festival_share": "calendar",
 }

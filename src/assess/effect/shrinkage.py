@@ -7,8 +7,9 @@ is mostly noise. Ranking branches on raw rates puts the smallest ones at both en
   towards the overall rate in proportion to how little exposure it has.
 * :func:`funnel` — rates against exposure with exact Poisson control limits
   (Spiegelhalter 2005): only units outside the funnel differ by more than chance.
-* :func:`shrink_rate_ratios` — the same idea for the change after/before: each unit's
-  log rate ratio is pulled towards the overall change (random-effects, normal–normal).
+
+The same idea for the change after/before of each unit is
+:func:`~assess.effect.changes.shrink_rate_ratios`.
 """
 
 from __future__ import annotations
@@ -23,28 +24,23 @@ import pandas as pd
 from matplotlib.axes import Axes
 from scipy import stats
 from statsmodels.discrete.discrete_model import NegativeBinomial
-from statsmodels.stats.meta_analysis import combine_effects
 from statsmodels.stats.rates import confint_poisson
 
 from assess.core.checks import check_choice, check_confidence
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError
-from assess.core.formatting import number, p_value, percent
+from assess.core.formatting import number, p_value
 from assess.core.glossary import check_language, term
 from assess.core.plotting import new_axes
 from assess.effect._checks import check_counts, check_exposures
-from assess.effect.rates import log_ratio_axis
-from assess.effect.verdict import format_ratio
 
 __all__ = [
     "SHRINK_METHODS",
     "ShrinkageResult",
     "FunnelResult",
-    "ChangeShrinkageResult",
     "shrink_rates",
     "funnel",
     "funnel_limits",
-    "shrink_rate_ratios",
 ]
 
 #: How the Gamma prior of :func:`shrink_rates` is estimated.
@@ -585,222 +581,4 @@ def funnel(
         confidence=(float(confidence[0]), float(confidence[1])),
         dispersion=dispersion,
         dispersion_p_value=p,
-    )
-
-
-# --------------------------------------------------------------------------- changes
-
-
-@dataclass(frozen=True, eq=False)
-class ChangeShrinkageResult(ResultDisplay):
-    """Result of :func:`shrink_rate_ratios`.
-
-    Attributes
-    ----------
-    table : pandas.DataFrame
-        Index ``unit``; columns ``count_before``, ``exposure_before``, ``count_after``,
-        ``exposure_after``, ``rate_ratio_raw``, ``estimate`` (shrunken rate ratio),
-        ``ci_low``, ``ci_high``, ``weight`` (share of the unit's own data), ``rank``
-        (1 = largest shrunken fall) and ``rank_raw``.
-    pooled, pooled_low, pooled_high : float
-        Overall rate ratio (random-effects mean) and its interval.
-    tau2 : float
-        Variance of the true log rate ratios between units (Paule–Mandel).
-    confidence : float
-        Level of the intervals.
-    """
-
-    table: pd.DataFrame
-    pooled: float
-    pooled_low: float
-    pooled_high: float
-    tau2: float
-    confidence: float
-
-    _title = "各单位改善幅度（收缩后） / Which units improved most (shrunken)"
-
-    def to_frame(self) -> pd.DataFrame:
-        """The per-unit table, largest shrunken fall first."""
-        return self.table.sort_values("rank")
-
-    def summary(self) -> str:
-        """Overall change, spread of the unit changes, the most improved units."""
-        t = self.table.sort_values("rank")
-        conf = f"{self.confidence * 100:g}%"
-        clear = t.index[t["ci_high"] < 1]
-        top = t.head(3)
-        items_zh = "、".join(
-            f"{u}（下降 {percent(1 - r)}）" if r < 1 else f"{u}（上升 {percent(r - 1)}）"
-            for u, r in top["estimate"].items()
-        )
-        items_en = ", ".join(
-            f"{u} ({percent(r - 1, signed=True)})" for u, r in top["estimate"].items()
-        )
-        pooled, low, high = (
-            format_ratio(x) for x in (self.pooled, self.pooled_low, self.pooled_high)
-        )
-        sd = math.sqrt(self.tau2)
-        zh = (
-            f"共 {len(t)} 个单位，总体率比 {pooled}（{conf} 置信区间 {low} 至 {high}）；"
-            f"单位间真实变化的标准差（对数率比）为 {number(sd, 3)}。"
-            f"收缩后改善最多的单位：{items_zh}。"
-            f"收缩后区间上限低于 1 的单位 {len(clear)} 个。收缩同时校正了向均值回归："
-            "基期偶然偏高的小单位不会仅因回落而排在前列。"
-        )
-        en = (
-            f"{len(t)} units, overall rate ratio {pooled} ({conf} confidence interval {low} "
-            f"to {high}); the true changes vary between units with a standard deviation of "
-            f"{number(sd, 3)} on the log scale. Most improved after shrinkage: {items_en}. Units "
-            f"whose shrunken interval lies wholly below 1: {len(clear)}. Shrinkage also "
-            "corrects for regression to the mean: a small unit with a chance high "
-            "before-count does not top the list just because it fell back."
-        )
-        return f"{zh}\n\n{en}"
-
-    def plot(self, ax: Axes | None = None, *, language: str = "zh") -> Axes:
-        """Raw (open) and shrunken rate ratios with intervals on a log scale, by rank,
-        labelled in ``language``."""
-        check_language("ChangeShrinkageResult.plot", language)
-        ax = new_axes(ax, figsize=(7.0, max(3.0, 0.22 * len(self.table) + 1.0)))
-        t = self.table.sort_values("rank")
-        y = np.arange(len(t))
-        ax.errorbar(
-            t["estimate"],
-            y,
-            xerr=[t["estimate"] - t["ci_low"], t["ci_high"] - t["estimate"]],
-            fmt="o",
-            color="C0",
-            capsize=2,
-            ms=4,
-            label=term("shrunken_rate_ratio", language),
-        )
-        ax.scatter(
-            t["rate_ratio_raw"].clip(lower=1e-3),
-            y,
-            facecolors="none",
-            edgecolors="C3",
-            s=18,
-            label=term("raw_rate_ratio", language),
-        )
-        ax.axvline(1.0, color="0.3", lw=1)
-        ax.axvline(
-            self.pooled, color="0.4", ls="--", lw=1, label=term("overall_rate_ratio", language)
-        )
-        log_ratio_axis(ax)
-        ax.set_yticks(y, [str(u) for u in t.index], fontsize="small")
-        ax.invert_yaxis()
-        ax.set_xlabel(term("rate_ratio_after_before", language))
-        ax.set_title(term("unit_change_title", language))
-        ax.legend(loc="best", fontsize="small")
-        return ax
-
-
-def shrink_rate_ratios(
-    count_before: Sequence[float] | np.ndarray | pd.Series,
-    exposure_before: Sequence[float] | np.ndarray | pd.Series,
-    count_after: Sequence[float] | np.ndarray | pd.Series,
-    exposure_after: Sequence[float] | np.ndarray | pd.Series,
-    *,
-    units: Sequence[Any] | pd.Index | None = None,
-    confidence: float = 0.95,
-) -> ChangeShrinkageResult:
-    """Which units improved most: per-unit rate ratios after/before, shrunk to the overall.
-
-    Parameters
-    ----------
-    count_before, exposure_before : array-like
-        Events (≥ 0) and exposure (> 0) per unit before.
-    count_after, exposure_after : array-like
-        The same after.
-    units : sequence, optional
-        Unit labels; defaults to the index of ``count_before`` when it is a Series.
-    confidence : float, default 0.95
-        Level of the intervals.
-
-    Returns
-    -------
-    ChangeShrinkageResult
-        Raw and shrunken rate ratios with intervals and ranks, the overall rate ratio and
-        the between-unit variance.
-
-    Raises
-    ------
-    ParameterError
-        For negative counts, exposure ≤ 0, mismatched lengths or fewer than 3 units.
-
-    Notes
-    -----
-    Per unit ``θ_i = ln(a_i / E_a,i) − ln(b_i / E_b,i)`` with variance
-    ``v_i = 1/a_i + 1/b_i`` (0.5 added to both counts of a unit with a zero). Between
-    units ``θ_i ~ N(μ, τ²)``; ``μ`` and ``τ²`` from ``statsmodels``
-    ``combine_effects(method_re="iterated")`` (Paule–Mandel). Posterior mean
-    ``μ + (1 − B_i)(θ_i − μ)`` with ``B_i = v_i / (v_i + τ²)``; variance
-    ``v_i (1 − B_i) + B_i² Var(μ̂)`` (Morris 1983, JASA 78:47–55, first-order term for
-    the estimated mean). Both counts enter ``v_i``, so a unit whose before count was high
-    by chance is not credited with the fall back (regression to the mean). Checked in the
-    tests against the formulas by hand and against a DerSimonian–Laird fit.
-
-    Examples
-    --------
-    Unit B's fall from 5 to 1 is mostly noise; A's from 40 to 12 is not:
-
-    >>> res = shrink_rate_ratios([40, 5, 60, 8, 30], [1] * 5, [12, 1, 45, 8, 30], [1] * 5,
-    ...                          units=list("ABCDE"))
-    >>> res.table[["rate_ratio_raw", "estimate", "rank_raw", "rank"]].round(3)
-    ... # doctest: +NORMALIZE_WHITESPACE
-          rate_ratio_raw  estimate  rank_raw  rank
-    unit
-    A               0.30     0.388         2     1
-    B               0.20     0.538         1     2
-    C               0.75     0.732         3     3
-    D               1.00     0.786         4     4
-    E               1.00     0.899         4     5
-    """
-    func = "shrink_rate_ratios"
-    b = check_counts(func, "count_before", count_before)
-    eb = check_exposures(func, "exposure_before", exposure_before, b.size)
-    a = check_counts(func, "count_after", count_after)
-    if a.size != b.size:
-        raise ParameterError(func, "count_after", f"{b.size} counts, one per unit", a.size)
-    ea = check_exposures(func, "exposure_after", exposure_after, b.size)
-    index = _units(func, units, count_before, b.size)
-    conf = check_confidence(func, confidence)
-    if b.size < 3:
-        raise ParameterError(func, "count_before", "at least 3 units", b.size)
-    zero = (a == 0) | (b == 0)
-    a_c, b_c = a + 0.5 * zero, b + 0.5 * zero
-    theta = np.log(a_c / ea) - np.log(b_c / eb)
-    v = 1.0 / a_c + 1.0 / b_c
-    fit = combine_effects(theta, v, method_re="iterated")
-    mu, var_mu, tau2 = float(fit.mean_effect_re), float(fit.var_eff_w_re), float(fit.tau2)
-    shrink = v / (v + tau2)
-    post_mean = mu + (1.0 - shrink) * (theta - mu)
-    post_sd = np.sqrt(v * (1.0 - shrink) + shrink**2 * var_mu)
-    z = stats.norm.isf((1.0 - conf) / 2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        raw = (a / ea) / (b / eb)
-    table = pd.DataFrame(
-        {
-            "count_before": b.astype(int),
-            "exposure_before": eb,
-            "count_after": a.astype(int),
-            "exposure_after": ea,
-            "rate_ratio_raw": raw,
-            "estimate": np.exp(post_mean),
-            "ci_low": np.exp(post_mean - z * post_sd),
-            "ci_high": np.exp(post_mean + z * post_sd),
-            "weight": 1.0 - shrink,
-        },
-        index=index,
-    )
-    table["rank"] = table["estimate"].rank(method="min").astype(int)
-    table["rank_raw"] = table["rate_ratio_raw"].rank(method="min").astype("Int64")
-    half = z * math.sqrt(var_mu)
-    return ChangeShrinkageResult(
-        table=table,
-        pooled=math.exp(mu),
-        pooled_low=math.exp(mu - half),
-        pooled_high=math.exp(mu + half),
-        tau2=tau2,
-        confidence=conf,
     )
