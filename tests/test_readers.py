@@ -184,3 +184,42 @@ def test_damaged_workbook(tmp_path):
     (tmp_path / "book.xlsx").write_bytes(b"not a zip file")
     with pytest.raises(InputError, match="无法打开工作簿"):
         read_inputs(tmp_path / "book.xlsx")
+
+
+def test_nul_bytes_are_a_problem_naming_the_row(tmp_path):
+    (tmp_path / "units.csv").write_bytes(UNITS_EN.replace("甲市", "甲\x00市").encode())
+    raw = read_inputs(tmp_path)
+    assert "units" not in raw.tables
+    (problem,) = raw.problems
+    assert (problem.rule, problem.row) == ("unreadable_file", 3)
+    assert problem.message_zh == "无法读取 units.csv：含 NUL 空字节（\\x00）：文件可能已损坏"
+    assert (
+        problem.message_en
+        == "cannot read units.csv: it holds NUL bytes (\\x00): the file may be damaged"
+    )
+    assert problem.hint_en == "save it from Excel as 'CSV UTF-8'"
+
+
+def test_utf16_file_is_named_as_such(tmp_path):
+    (tmp_path / "units.csv").write_bytes(UNITS_EN.encode("utf-16"))
+    (problem,) = read_inputs(tmp_path).problems
+    assert (
+        problem.message_en
+        == "cannot read units.csv: it holds NUL bytes (\\x00): it is a UTF-16 file"
+    )
+
+
+def test_latin1_file_read_as_gb18030_gives_rare_characters(tmp_path):
+    text = "unit_code,unit_name\n01,Müller\n02,Brändle\n03,Gößl\n04,Zürich\n"
+    (tmp_path / "units.csv").write_bytes(text.encode("latin-1"))
+    (problem,) = read_inputs(tmp_path).problems
+    assert problem.message_en == (
+        "cannot read units.csv: decoded as GBK/GB18030 it gives mostly rare characters "
+        "(e.g. 黮鋘黵): it is in another encoding, such as Latin-1"
+    )
+    # A GBK file of Chinese names, one with a rare character (喆), reads as it should.
+    names = "unit_code,unit_name,level\n01,王喆公司,province\n02,第一党支部,branch\n"
+    (tmp_path / "units.csv").write_bytes(names.encode("gb18030"))
+    raw = read_inputs(tmp_path)
+    assert raw.problems == ()
+    assert raw.tables["units"].frame["unit_name"].tolist() == ["王喆公司", "第一党支部"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -620,3 +621,133 @@ def test_province_sized_points_validate_in_seconds(tmp_path):
     result = check_inputs(folder)
     assert result.ok
     assert time.perf_counter() - start < 60
+
+
+# ---------------------------------------------------------------------------------------
+# data that must not get in silently (issue 14)
+
+
+def test_a_second_province_is_a_second_root(tmp_path):
+    tables = valid_tables()
+    tables["units"].loc[5] = ["02", "另一省公司", "province", ""]
+    problems = failing(tmp_path, tables, "组织树有 2 个根：只能有一个省公司")
+    assert where(problems, "unit_tree") == [("units.csv", 7, "unit_code", "02")]
+    row = problems[problems["rule"] == "unit_tree"].iloc[0]
+    assert row["message_en"] == "the tree has 2 roots: only one province is allowed"
+    assert row["expected_en"] == "one province only (row 2: 01)"
+
+
+def test_member_who_left_before_joining(tmp_path):
+    tables = valid_tables()
+    tables["staff"].loc[1, "left"] = "2019-12-31"  # joined 2020/1/6
+    problems = failing(tmp_path, tables, "离职日期早于入职日期；应为 不早于入职日期")
+    assert where(problems, "date_order") == [("staff.csv", 3, "left", "2019-12-31")]
+    assert problems.loc[0, "message_en"] == "left is before joined"
+    assert problems.loc[0, "expected_zh"] == "不早于入职日期（2020/1/6）"
+    # Leaving on the day one joined is possible.
+    tables["staff"].loc[1, "left"] = "2020-01-06"
+    assert check_inputs(write_csv_folder(tmp_path / "same_day", tables)).ok
+
+
+def test_problem_closed_before_it_was_found(tmp_path):
+    tables = valid_tables()
+    tables["problems"].loc[0, "closed_date"] = "2026-07-01"  # found 2026-07-02
+    problems = failing(tmp_path, tables, "closed_date is before found_date")
+    assert where(problems, "date_order") == [("problems.csv", 2, "closed_date", "2026-07-01")]
+
+
+def test_dates_written_as_eight_digits_are_read_year_month_day_with_a_note(tmp_path):
+    tables = valid_tables()
+    tables["events"].loc[0, "date"] = "20260715"
+    tables["problems"].loc[0, "due_date"] = "20261301"  # no 13th month: refused
+    problems = failing(tmp_path, tables, "不是有效日期")
+    assert where(problems, "type") == [("problems.csv", 2, "due_date", "20261301")]
+    tables["problems"].loc[0, "due_date"] = "20260801"
+    result = check_inputs(write_csv_folder(tmp_path / "ok", tables))
+    assert result.ok, str(result.report)
+    assert result.dataset.events["date"].iloc[0] == pd.Timestamp("2026-07-15")
+    assert (
+        "events.csv 列“date”：1 个日期写作 8 位数字（如 20260715），"
+        "已按年月日读取（20260501 → 2026-05-01） / events.csv column date: 1 date written "
+        "as 8 digits (e.g. 20260715) read as year, month, day (20260501 → 2026-05-01)"
+    ) in result.notes
+
+
+def test_full_width_digits_in_counts_and_codes_are_read_with_a_note(tmp_path):
+    tables = valid_tables()
+    tables["exposure"].loc[0, "headcount"] = "１２３"
+    tables["events"].loc[1, "unit_code"] = "０１０１０１０２"
+    result = check_inputs(write_csv_folder(tmp_path / "inputs", tables))
+    assert result.ok, str(result.report)
+    assert result.dataset.exposure["headcount"].iloc[0] == 123
+    assert result.dataset.events["unit_code"].iloc[1] == "01010102"
+    assert (
+        "exposure.csv 列“headcount”：1 个值含全角字符，已转为半角（如 １２３ → 123） / "
+        "exposure.csv column headcount: 1 full-width value read as ASCII (e.g. １２３ → 123)"
+    ) in result.notes
+    # Names keep their full-width punctuation: they are shown as written.
+    tables["units"].loc[1, "unit_name"] = "甲市公司（试点）"
+    result = check_inputs(write_csv_folder(tmp_path / "names", tables))
+    assert result.dataset.units["unit_name"].iloc[1] == "甲市公司（试点）"
+
+
+def test_utf8_read_as_latin1_and_saved_again_is_mojibake(tmp_path):
+    tables = valid_tables()
+    tables["units"]["unit_name"] = [
+        v.encode().decode("latin-1") for v in tables["units"]["unit_name"]
+    ]
+    problems = failing(tmp_path, tables, "乱码：UTF-8 文本被当作 Latin-1 读取后又保存")
+    garbled = problems[problems["rule"] == "garbled_text"]
+    assert garbled["row"].tolist() == [2, 3, 4, 5, 6]
+    assert garbled["message_en"].iloc[0] == "mojibake: UTF-8 text read as Latin-1 and saved again"
+    assert garbled["hint_zh"].iloc[0].startswith("原文应为“省公司”；")
+
+
+def test_replacement_characters_and_question_marks_are_garbled_text(tmp_path):
+    tables = valid_tables()
+    tables["staff"].loc[0, "name"] = "张\ufffd"
+    tables["staff"].loc[1, "name"] = "??"
+    problems = failing(tmp_path, tables, re.escape("含替换符 �、?? 或控制字符"))
+    assert where(problems, "garbled_text") == [
+        ("staff.csv", 2, "name", "张\ufffd"),
+        ("staff.csv", 3, "name", "??"),
+    ]
+
+
+def test_header_only_file_of_a_required_table(tmp_path):
+    tables = valid_tables()
+    tables["events"] = tables["events"].iloc[:0]
+    problems = failing(tmp_path, tables, "必需的表 事件（events）只有表头，没有数据行")
+    assert where(problems, "empty_table") == [("events.csv", 2, "", "")]
+    assert problems.loc[0, "message_en"] == (
+        "required table events (事件) has a header but no data rows"
+    )
+
+
+def test_ignored_columns_and_sheets_are_in_the_notes(tmp_path):
+    tables = valid_tables()
+    tables["units"]["备注"] = "x"
+    folder = write_csv_folder(tmp_path / "inputs", tables)
+    (folder / "readme.txt").write_text("x", encoding="utf-8")
+    result = check_inputs(folder)
+    assert result.ok
+    assert (
+        "units.csv：已忽略规范外的列 备注 / units.csv: ignored columns outside the contract: 备注"
+        in result.notes
+    )
+    assert "已忽略非 CSV 文件 readme.txt / ignored readme.txt: not a CSV file" in result.notes
+
+
+def test_code_length_notes_warn_when_codes_lost_their_leading_zeros():
+    from assess.io.validation import code_length_notes
+
+    codes = pd.Series(["1", "101", "10101", "1010101"])
+    (note,) = code_length_notes(codes, [2, 4, 6, 8])
+    assert note == (
+        "本次单位编码长度为 1、3、5、7 位，此前导入为 2、4、6、8 位：如非编码规则改变，"
+        "可能是 Excel 去掉了前导零（如 1 应为 01） / unit codes have 1, 3, 5, 7 characters; "
+        "earlier imports had 2, 4, 6, 8: unless the coding changed, Excel may have dropped "
+        "leading zeros (e.g. 1 for 01)"
+    )
+    assert code_length_notes(codes, []) == ()  # a first import has nothing to compare
+    assert code_length_notes(pd.Series(["01", "0101"]), [2, 4, 6, 8]) == ()

@@ -10,6 +10,7 @@ Reading never judges the content: it only maps file and header names to the cont
 from __future__ import annotations
 
 import codecs
+import collections
 import datetime as dt
 import io
 import os
@@ -353,6 +354,31 @@ def _decode_name(data: bytes) -> tuple[str, str]:
     return "utf-8", "UTF-8"
 
 
+def _rare_characters(text: str) -> str:
+    """A few of the characters outside GB2312 when they are most of a text's non-ASCII ones.
+
+    Chinese text is almost all in GB2312's 6,763 common characters (a name's rare
+    character is the exception); a Latin-1 file read as GB18030 pairs each accented
+    letter with the next byte into a rare character ("Müller" → "M黮ler").
+    """
+    counts = collections.Counter(_NON_ASCII.findall(text))
+    rare = {ch: n for ch, n in counts.items() if not _in_gb2312(ch)}
+    if sum(rare.values()) < 3 or 2 * sum(rare.values()) <= sum(counts.values()):
+        return ""
+    return "".join(rare)[:5]
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _in_gb2312(ch: str) -> bool:
+    try:
+        ch.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _read_csv_grid(file: Path, table: str) -> tuple[pd.DataFrame, str] | ReadProblem:
     """Every cell of ``file`` as text, and the encoding used; or why it cannot be read."""
 
@@ -375,14 +401,34 @@ def _read_csv_grid(file: Path, table: str) -> tuple[pd.DataFrame, str] | ReadPro
         data = file.read_bytes()
     except OSError as exc:
         return failed(str(exc), str(exc))
+    save_utf8 = ("在 Excel 中另存为“CSV UTF-8”", "save it from Excel as 'CSV UTF-8'")
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        # Text never holds NUL: a UTF-16 file ("Unicode text") or a damaged copy. Read on,
+        # the NUL would reach the store and break whatever reads the value later.
+        utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+        return failed(
+            "含 NUL 空字节（\\x00）" + ("：这是 UTF-16 文件" if utf16 else "：文件可能已损坏"),
+            "it holds NUL bytes (\\x00)"
+            + (": it is a UTF-16 file" if utf16 else ": the file may be damaged"),
+            row=data.count(b"\n", 0, nul) + 1,
+            hint=save_utf8,
+        )
     try:
         codec, shown = _decode_name(data)
     except UnicodeDecodeError:
         return failed(
-            "既不是 UTF-8 也不是 GBK/GB18030 编码",
-            "neither UTF-8 nor GBK/GB18030",
-            hint=("在 Excel 中另存为“CSV UTF-8”", "save it from Excel as 'CSV UTF-8'"),
+            "既不是 UTF-8 也不是 GBK/GB18030 编码", "neither UTF-8 nor GBK/GB18030", hint=save_utf8
         )
+    if codec == "gb18030":
+        rare = _rare_characters(data.decode(codec))
+        if rare:
+            return failed(
+                f"按 GBK/GB18030 解码得到大量生僻字（如 {rare}），应是其他编码（如 Latin-1）",
+                f"decoded as GBK/GB18030 it gives mostly rare characters (e.g. {rare}): "
+                "it is in another encoding, such as Latin-1",
+                hint=save_utf8,
+            )
     try:
         grid = pd.read_csv(
             io.BytesIO(data),

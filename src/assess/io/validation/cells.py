@@ -6,14 +6,16 @@ records which cells failed, so the rules across rows and tables see typed values
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from assess.core.errors import bilingual
 from assess.core.periods import parse_dates, parse_months, parse_quarters
-from assess.core.schema import KIND_DTYPES, KIND_EXPECTED, TABLES, Column
+from assess.core.schema import KIND_DTYPES, KIND_EXPECTED, TABLES, Column, Table
 from assess.io.readers import RawTable
 from assess.io.validation.report import _one, _rows
 
@@ -41,6 +43,7 @@ class _Checked:
     raw: RawTable
     values: dict[str, pd.Series]
     invalid: dict[str, np.ndarray]
+    notes: list[str] = field(default_factory=list)
 
     def header(self, column: str) -> str:
         return self.raw.headers.get(column) or TABLES[self.raw.name].column(column).zh
@@ -53,6 +56,65 @@ def _choice_text(col: Column) -> tuple[str, str]:
     return (
         "以下之一：" + "、".join(f"{k}（{v}）" for k, v in col.choices.items()),
         "one of: " + ", ".join(f"{k} ({v})" for k, v in col.choices.items()),
+    )
+
+
+def _code_columns(table: Table) -> set[str]:
+    """Text columns that hold codes: keys and both ends of every reference."""
+    codes = set(table.key) | {fk.column for fk in table.foreign_keys}
+    codes |= {
+        fk.ref_column
+        for other in TABLES.values()
+        for fk in other.foreign_keys
+        if fk.ref_table == table.name
+    }
+    return {c.name for c in table.columns if c.kind == "text" and c.name in codes}
+
+
+def _nfkc(text: pd.Series) -> pd.Series:
+    """Full-width digits, letters and signs (１２３, ２０２６－０５) folded to ASCII by NFKC."""
+    uniques = pd.unique(text.dropna())
+    mapping = {u: unicodedata.normalize("NFKC", u) for u in uniques}
+    if all(k == v for k, v in mapping.items()):
+        return text
+    return text.map(mapping).astype("str")
+
+
+def _full_width_note(raw: RawTable, header: str, text: pd.Series, folded: pd.Series) -> str:
+    changed = (folded != text).fillna(False).to_numpy(dtype=bool)
+    n = int(changed.sum())
+    where = f"{raw.file_name}#{raw.sheet}" if raw.sheet else raw.file_name
+    example = f"{text[changed].iloc[0]} → {folded[changed].iloc[0]}"
+    return bilingual(
+        f"{where} 列“{header}”：{n:,} 个值含全角字符，已转为半角（如 {example}）",
+        f"{where} column {header}: {n:,} full-width value{'s' * (n != 1)} read as ASCII "
+        f"(e.g. {example})",
+    )
+
+
+# Dates and months written as bare digits (ISO 8601 basic form, GB/T 7408: 20260501,
+# 202605): read year-month-day, the only order Chinese forms use, and noted.
+_BARE_DIGITS = {
+    "date": (r"\d{8}", "8", "20260501", "2026-05-01"),
+    "month": (r"\d{6}|\d{8}", "6/8", "202605", "2026-05"),
+}
+
+
+def _bare_digits_note(raw: RawTable, col: Column, text: pd.Series, parsed: np.ndarray) -> str:
+    pattern, width, example, read_as = _BARE_DIGITS[col.kind]
+    bare = text.str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool) & parsed
+    n = int(bare.sum())
+    if not n:
+        return ""
+    first = str(text[bare].iloc[0])
+    where = f"{raw.file_name}#{raw.sheet}" if raw.sheet else raw.file_name
+    header = raw.headers.get(col.name, col.zh)
+    kind_zh = "日期" if col.kind == "date" else "月份"
+    return bilingual(
+        f"{where} 列“{header}”：{n:,} 个{kind_zh}写作 {width} 位数字（如 {first}），"
+        f"已按年月日读取（{example} → {read_as}）",
+        f"{where} column {header}: {n:,} {col.kind}{'s' * (n != 1)} written as {width} "
+        f"digits (e.g. {first}) read as year, month, day ({example} → {read_as})",
     )
 
 
@@ -132,8 +194,10 @@ def _check_table(raw: RawTable) -> tuple[_Checked, list[pd.DataFrame]]:
     frames: list[pd.DataFrame | None] = []
     values: dict[str, pd.Series] = {}
     invalid: dict[str, np.ndarray] = {}
+    notes: list[str] = []
     n = len(raw.frame)
     present = [c for c in table.columns if c.name in raw.frame.columns]
+    codes = _code_columns(table)
     for col in table.columns:
         if col.name not in raw.frame.columns:
             values[col.name] = pd.Series(index=raw.frame.index, dtype=_DTYPES[col.kind])
@@ -165,7 +229,14 @@ def _check_table(raw: RawTable) -> tuple[_Checked, list[pd.DataFrame]]:
         text = raw.frame[col.name]
         header = raw.headers[col.name]
         missing = text.isna().to_numpy()
-        typed, parsed = _parse(col, text)
+        folded = text if col.kind == "text" and col.name not in codes else _nfkc(text)
+        if folded is not text:
+            notes.append(_full_width_note(raw, header, text, folded))
+        typed, parsed = _parse(col, folded)
+        if col.kind in _BARE_DIGITS:
+            note = _bare_digits_note(raw, col, folded, parsed)
+            if note:
+                notes.append(note)
         bad = ~missing & ~parsed
         where: dict[str, Any] = {"column": col.name, "header": header, "value": text}
         if col.required:
@@ -221,4 +292,4 @@ def _check_table(raw: RawTable) -> tuple[_Checked, list[pd.DataFrame]]:
             out |= high
         values[col.name] = typed
         invalid[col.name] = bad | out | (missing & col.required)
-    return _Checked(raw, values, invalid), [f for f in frames if f is not None]
+    return _Checked(raw, values, invalid, notes), [f for f in frames if f is not None]

@@ -38,6 +38,7 @@ RULES: dict[str, tuple[str, str]] = {
     "duplicate_table": ("表重复", "table given twice"),
     "duplicate_column": ("列重复", "column given twice"),
     "missing_table": ("缺少表", "missing table"),
+    "empty_table": ("表中没有数据", "table without data rows"),
     "missing_column": ("缺少列", "missing column"),
     "required": ("必填值为空", "required value empty"),
     "type": ("类型不符", "wrong kind of value"),
@@ -49,6 +50,8 @@ RULES: dict[str, tuple[str, str]] = {
     "unit_tree": ("组织树不符", "broken organisation tree"),
     "unit_cycle": ("组织树成环", "cycle in the organisation tree"),
     "outside_periods": ("不在导入期间内", "outside the periods imported"),
+    "date_order": ("日期先后颠倒", "dates in the wrong order"),
+    "garbled_text": ("乱码", "garbled text"),
 }
 
 #: Columns of :attr:`ValidationReport.problems`, in order.

@@ -28,6 +28,7 @@ from assess.core.schema import TABLE_NAMES, TABLES, Table
 from assess.io.readers import RawInputs, read_inputs
 from assess.io.validation.cells import _DTYPES, _check_table, _Checked
 from assess.io.validation.keys import _duplicates, _references
+from assess.io.validation.order import _date_order
 from assess.io.validation.periods import _describe, _month_number, _outside_periods, _periods_arg
 from assess.io.validation.report import (
     ValidationReport,
@@ -36,6 +37,7 @@ from assess.io.validation.report import (
     _one,
     _sorted,
 )
+from assess.io.validation.text import _garbled
 from assess.io.validation.tree import _unit_tree
 
 __all__ = [
@@ -54,6 +56,26 @@ def _typed_frame(checked: _Checked) -> pd.DataFrame:
 
 def _empty_typed(table: Table) -> pd.DataFrame:
     return pd.DataFrame({c.name: pd.Series(dtype=_DTYPES[c.kind]) for c in table.columns})
+
+
+def _empty(checked: _Checked) -> pd.DataFrame | None:
+    """A required table read with its header but no data row."""
+    raw, table = checked.raw, TABLES[checked.raw.name]
+    if not table.required or len(raw.frame) or raw.frame.columns.empty:
+        return None
+    return _one(
+        "empty_table",
+        raw.name,
+        file=raw.file_name,
+        sheet=raw.sheet,
+        row=2,
+        expected=("至少一行数据", "at least one data row"),
+        message=(
+            f"必需的表 {table.zh}（{raw.name}）只有表头，没有数据行",
+            f"required table {raw.name} ({table.zh}) has a header but no data rows",
+        ),
+        hint=("检查导出是否完整", "check that the export is complete"),
+    )
 
 
 def validate(
@@ -91,7 +113,20 @@ def validate(
     ``2026Q3`` and ``2026年第3季度`` are the same quarter); references, including the
     unit level they must point to; the unit tree province → city → county → branch
     without cycles; facts dated inside the periods being imported (events by month,
-    points and exam responses by quarter, KPIs and exposure by month).
+    points and exam responses by quarter, KPIs and exposure by month); a required
+    table with data rows; dates of a record in order (nobody leaves before joining, no
+    project or problem due or closed before it started or was found, see
+    :data:`~assess.io.validation.order.DATE_ORDER`); text not garbled by a wrong encoding
+    (mojibake, ``�``, ``??``, control characters; :mod:`~assess.io.validation.text`).
+
+    What is read leniently is noted, never silent. Numbers, dates, periods, choices and
+    codes are read after Unicode NFKC folding, so the full-width ``１２３`` that Chinese
+    input methods type is 123 (a note names the column). A date written as eight bare
+    digits, ``20260501``, is read as 2026-05-01 with a note: it is the basic form of
+    ISO 8601 and GB/T 7408, and year-month-day is the only order Chinese forms write
+    (there is no day-first reading to confuse it with); an impossible one such as
+    ``20261301`` is refused as any bad date is. Likewise ``202605`` as a month. Columns,
+    files and sheets outside the contract are named in the notes.
 
     Examples
     --------
@@ -142,6 +177,10 @@ def validate(
         checked[name], more = _check_table(raw.tables[name])
         frames += more
         frames.append(_duplicates(checked[name]))
+        frames += _garbled(checked[name])
+        frames += _date_order(checked[name])
+        frames.append(_empty(checked[name]))
+        notes += checked[name].notes
     for name, item in checked.items():
         for fk in TABLES[name].foreign_keys:
             if fk.ref_table in checked:

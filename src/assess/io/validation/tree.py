@@ -1,4 +1,4 @@
-"""The organisation tree: each unit under a higher level, only provinces as roots, no cycles."""
+"""The organisation tree: one province at the root, each unit under a higher level, no cycles."""
 
 from __future__ import annotations
 
@@ -94,8 +94,39 @@ def _unit_tree(units: _Checked) -> list[pd.DataFrame | None]:
                 "the tree runs province → city → county → branch; a parent must be higher",
             ),
         ),
+        _second_roots(units, is_root & first),
         _cycles(units, first),
     ]
+
+
+def _second_roots(units: _Checked, roots: np.ndarray) -> pd.DataFrame | None:
+    """Every province after the first: a store holds one organisation, one tree."""
+    if roots.sum() < 2:
+        return None
+    rows = units.raw.frame.index.to_numpy()
+    first_row, first_code = rows[roots][0], units.values["unit_code"].to_numpy()[roots][0]
+    later = roots.copy()
+    later[np.flatnonzero(roots)[0]] = False
+    return _rows(
+        units.raw,
+        later,
+        rule="unit_tree",
+        column="unit_code",
+        header=units.header("unit_code"),
+        value=units.raw.frame["unit_code"],
+        expected=(
+            f"只有一个省公司（第 {first_row} 行的 {first_code}）",
+            f"one province only (row {first_row}: {first_code})",
+        ),
+        message=(
+            f"组织树有 {int(roots.sum())} 个根：只能有一个省公司",
+            f"the tree has {int(roots.sum())} roots: only one province is allowed",
+        ),
+        hint=(
+            "一次只导入一个省公司的组织机构；其他单位挂在它的下面",
+            "import one province's organisation at a time, every other unit under it",
+        ),
+    )
 
 
 def _cycles(units: _Checked, first: np.ndarray) -> pd.DataFrame | None:
