@@ -1,4 +1,8 @@
-"""Tests of the embedded store: round trip, idempotency, no-overwrite, revisions, atomicity."""
+"""Tests of the store: round trip, idempotency, no-overwrite, revisions, atomicity.
+
+Every test taking the ``path`` (or ``store``) fixture runs twice: on a DuckDB file and on a
+fresh database of a PostgreSQL server (see ``postgres_database`` in conftest.py).
+"""
 
 from __future__ import annotations
 
@@ -185,22 +189,36 @@ def assert_same_tables(got: Dataset, expected: Dataset) -> None:
         assert_frame_equal(sorted_by_key(got.table(name), name), sorted_by_key(frame, name))
 
 
-def row_counts(path: Path) -> dict[str, int]:
+def raw(path: Path | str, sql: str) -> list[tuple]:
+    """Run SQL on the store's database directly, past the Store (DuckDB or PostgreSQL)."""
+    if isinstance(path, str) and path.startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(path, autocommit=True) as con:
+            cur = con.execute(sql)
+            return cur.fetchall() if cur.description else []
     with duckdb.connect(str(path)) as con:  # shares the instance of an open Store
-        names = [
-            *TABLES,
-            "imports",
-            "import_files",
-            "import_actions",
-            "partition_revisions",
-            "publications",
-            "publication_tables",
-        ]
-        return {n: con.execute(f'SELECT count(*) FROM "{n}"').fetchall()[0][0] for n in names}
+        return con.execute(sql).fetchall()
 
 
-@pytest.fixture
-def path(tmp_path: Path) -> Path:
+def row_counts(path: Path | str) -> dict[str, int]:
+    names = [
+        *TABLES,
+        "imports",
+        "import_files",
+        "import_actions",
+        "partition_revisions",
+        "publications",
+        "publication_tables",
+    ]
+    return {n: raw(path, f'SELECT count(*) FROM "{n}"')[0][0] for n in names}
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def path(request, tmp_path: Path) -> Path | str:
+    """Where a new store goes: a DuckDB file, or the URL of an empty PostgreSQL database."""
+    if request.param == "postgres":
+        return request.getfixturevalue("postgres_database")()
     return tmp_path / "data" / "assess.duckdb"
 
 
@@ -506,6 +524,8 @@ def test_import_actions_are_logged(store: Store) -> None:
 
 
 def test_content_fingerprint(store: Store, tmp_path: Path) -> None:
+    # The other store is a DuckDB file: for a PostgreSQL store the hashes agree across
+    # backends.
     empty = store.content_sha256()
     assert empty == hashlib.sha256(b"").hexdigest()
     store.import_dataset(tiny_dataset())
@@ -592,8 +612,7 @@ def test_opening_what_is_not_a_store(tmp_path: Path) -> None:
 
 def test_store_from_a_newer_version_is_refused(path: Path) -> None:
     Store.open(path).close()
-    with duckdb.connect(str(path)) as con:
-        con.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    raw(path, "UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     with pytest.raises(StoreError, match=r"written by a newer assess \(layout 99\)"):
         Store.open(path)
 
@@ -602,8 +621,7 @@ def test_columns_the_contract_gained_are_added(path: Path) -> None:
     data = tiny_dataset()
     with Store.open(path) as store:
         store.import_dataset(Dataset(staff=data.staff.assign(post=pd.NA)))
-    with duckdb.connect(str(path)) as con:  # a store written before staff had `post`
-        con.execute('ALTER TABLE staff DROP COLUMN "post"')
+    raw(path, 'ALTER TABLE staff DROP COLUMN "post"')  # a store written before staff had `post`
     staff = read_store(path, "staff").staff  # read-only: the column reads as empty
     assert staff["post"].isna().all() and staff["post"].dtype == "str"
     with Store.open(path) as store:  # writable: the column is added
@@ -686,8 +704,8 @@ def test_publish_bad_arguments(store: Store) -> None:
     assert store.publications().empty
 
 
-def test_read_only_some_quarters_of_the_fact_tables(small_dataset, tmp_path):
-    with Store.open(tmp_path / "q.duckdb") as store:
+def test_read_only_some_quarters_of_the_fact_tables(small_dataset, path):
+    with Store.open(path) as store:
         store.import_dataset(small_dataset)
         part = store.read(["points", "units"], quarters=["2026Q3", "2025Q3"])
     assert set(part.points["quarter"]) == {"2026Q3", "2025Q3"}
@@ -696,10 +714,9 @@ def test_read_only_some_quarters_of_the_fact_tables(small_dataset, tmp_path):
     assert len(part.units) == len(small_dataset.units)  # registers are read whole
 
 
-def test_categorical_columns_hold_the_same_values(small_dataset, tmp_path, monkeypatch):
+def test_categorical_columns_hold_the_same_values(small_dataset, path, monkeypatch):
     # Batches of 1,000 rows: each batch gets its own dictionary, unified at the end.
     monkeypatch.setattr(store_reads, "_BATCH_ROWS", 1_000)
-    path = tmp_path / "c.duckdb"
     with Store.open(path) as store:
         store.import_dataset(small_dataset)
     tables = ["points", "exam_responses", "staff"]

@@ -1,5 +1,5 @@
-"""The :class:`Store` facade: one open store file, each method handing the work to the
-module that does it (importing, reading, hashing, publishing).
+"""The :class:`Store` facade: one open store (a DuckDB file or a PostgreSQL database), each
+method handing the work to the module that does it (importing, reading, hashing, publishing).
 """
 
 from __future__ import annotations
@@ -10,15 +10,15 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-import duckdb
 import pandas as pd
 
 from assess.core.checks import check_bool, check_path, check_quarter
 from assess.core.dataset import Dataset
 from assess.core.errors import ParameterError, StoreError, bilingual
 from assess.io.store import hashing, imports, publishing, reads
+from assess.io.store.backend import Backend, is_url
 from assess.io.store.imports import ImportSummary
-from assess.io.store.sql import DEFAULT_STORE, open_connection
+from assess.io.store.sql import DEFAULT_STORE, open_backend
 
 __all__ = ["Store"]
 
@@ -28,9 +28,16 @@ class Store:
 
     The methods below import validated data, read it back, publish results and list what
     the store holds. See :mod:`assess.io.store` for the rules of imports.
+
+    Attributes
+    ----------
+    path : Path or str
+        The store file, or the URL of a PostgreSQL store without its password.
+    read_only : bool
+        Whether writes are refused.
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, *, read_only: bool) -> None:
+    def __init__(self, con: Backend, path: Path | str, *, read_only: bool) -> None:
         self._con = con
         self.path = path
         self.read_only = read_only
@@ -50,11 +57,23 @@ class Store:
         Parameters
         ----------
         path : str or Path, default :data:`DEFAULT_STORE`
-            The DuckDB file.
+            The DuckDB file, or the URL of a database on a PostgreSQL server (or a server
+            speaking its protocol: openGauss, KingbaseES), e.g.
+            ``"postgresql://analyst@db.example:5432/assess"``, which several analysts can
+            use at once (see :mod:`assess.io.store.postgres_backend`).
         create : bool, default True
-            Create a new store when ``path`` does not exist (ignored when ``read_only``).
+            Create a new store when ``path`` does not exist, or the server database holds
+            no tables yet (ignored when ``read_only``).
         read_only : bool, default False
             Open for reading only; other programs may then read the file at the same time.
+
+        Notes
+        -----
+        A DuckDB file admits one writing program, and while it writes no other program
+        can open it; opening a file another program holds waits up to 60 seconds
+        (``ASSESS_STORE_TIMEOUT``), then names the program. On a PostgreSQL store writes
+        take turns (a second import waits as long, then names the session writing) and
+        each read sees one committed state.
 
         Returns
         -------
@@ -63,19 +82,19 @@ class Store:
         Raises
         ------
         StoreError
-            The file is missing (and cannot be created), is not a DuckDB database, is a
-            DuckDB database that is not an `assess` store, was written by a newer `assess`,
-            or is locked by another program.
+            The file is missing (and cannot be created), is a folder, is not a DuckDB
+            database, is a DuckDB database that is not an `assess` store, was written by a
+            newer `assess`, or is held by another program past the timeout; the server
+            cannot be reached, or its database holds other tables.
         """
         check_bool("Store.open", "create", create)
         check_bool("Store.open", "read_only", read_only)
-        path = check_path("Store.open", "path", path)
-        return cls(
-            open_connection(path, create=create, read_only=read_only), path, read_only=read_only
-        )
+        location = path if is_url(path) else check_path("Store.open", "path", path)
+        backend, name = open_backend(location, create=create, read_only=read_only)
+        return cls(backend, name, read_only=read_only)
 
     def close(self) -> None:
-        """Close the file; the store cannot be used afterwards."""
+        """Close the file or connection; the store cannot be used afterwards."""
         self._con.close()
 
     def __enter__(self) -> Store:
@@ -149,9 +168,7 @@ class Store:
             raise ParameterError(
                 "Store.import_dataset", "dataset", "an assess.core.dataset.Dataset", type(dataset)
             )
-        return imports.import_dataset(
-            self._con, self.path, dataset, files=files, replace=replace, note=note
-        )
+        return imports.import_dataset(self._con, dataset, files=files, replace=replace, note=note)
 
     # ---- reading
 
@@ -195,12 +212,12 @@ class Store:
 
         Notes
         -----
-        DuckDB itself takes at most 1 GB while reading; it sorts a larger table on disk,
-        in ``<store>.tmp`` next to the store file.
+        All tables are read from one snapshot of the store. DuckDB itself takes at most
+        1 GB while reading; it sorts a larger table on disk, in ``<store>.tmp`` next to the
+        store file.
         """
         return reads.read(
             self._con,
-            self.path,
             tables,
             import_id=import_id,
             quarters=quarters,
@@ -311,9 +328,7 @@ class Store:
         check_quarter("Store.publish", quarter)
         check_bool("Store.publish", "replace", replace)
         self._require_writable("Store.publish")
-        return publishing.publish(
-            self._con, self.path, kind, quarter, tables, params=params, replace=replace
-        )
+        return publishing.publish(self._con, kind, quarter, tables, params=params, replace=replace)
 
     def published(
         self, kind: str, quarter: str, *, revision: int | None = None
@@ -336,7 +351,7 @@ class Store:
         StoreError
             Nothing was published for ``kind`` and ``quarter`` (or not that revision).
         """
-        return publishing.published(self._con, self.path, kind, quarter, revision=revision)
+        return publishing.published(self._con, kind, quarter, revision=revision)
 
     def publications(self) -> pd.DataFrame:
         """Every published revision.

@@ -9,9 +9,10 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-import duckdb
 import numpy as np
 import pyarrow as pa
+
+from assess.io.store.backend import Backend
 
 __all__ = ["digest_table", "partition_sha256", "content_sha256"]
 
@@ -83,13 +84,15 @@ def partition_sha256(rows: pa.Table) -> str:
     return h.hexdigest()
 
 
-def content_sha256(con: duckdb.DuckDBPyConnection, tables: set[str]) -> str:
+def content_sha256(con: Backend, tables: set[str]) -> str:
     """The SHA-256 of the active partitions of ``tables``: see :meth:`Store.content_sha256`."""
     h = hashlib.sha256()
-    for table, part, sha in con.sql(
+    rows = con.query(
         'SELECT table_name, "partition", sha256 FROM partitions WHERE active '
         'ORDER BY table_name, "partition"'
-    ).fetchall():
+    )
+    # Sorted here, byte-wise: a server's collation may order names differently.
+    for table, part, sha in sorted(rows):
         if table in tables:
             h.update(f"{table}\t{part}\t{sha}\n".encode())
     return h.hexdigest()

@@ -7,8 +7,10 @@ the import is written in the transaction it was planned in, or not at all.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from assess.core.dataset import Dataset
 from assess.core.display import ResultDisplay
 from assess.core.errors import InputError, StoreConflictError, StoreError, bilingual
 from assess.core.schema import KIND_DTYPES, TABLES, Table
+from assess.io.store.backend import Backend
 from assess.io.store.hashing import partition_sha256
 from assess.io.store.sql import ARROW_TYPES, assess_version, now, quote
 
@@ -39,7 +42,7 @@ __all__ = [
 ACTIONS: tuple[str, ...] = ("added", "unchanged", "replaced", "revised")
 
 _REGISTER = "*"  # the one partition of a register table
-# SQL giving the quarter of a row from its period column, by the column's kind.
+# SQL (DuckDB's, run in the client) giving the quarter of a row from its period column.
 _PERIOD_SQL = {
     "quarter": "{c}",
     "month": "substr({c}, 1, 4) || 'Q' || CAST((TRY_CAST(substr({c}, 6, 2) AS INTEGER) + 2) "
@@ -108,9 +111,25 @@ class _TablePlan:
     """What an import will do with one table: its sorted rows and one action per partition."""
 
     table: Table
-    view: str  # name under which ``rows`` is registered in DuckDB
+    view: str  # name under which ``rows`` is staged in the backend
     rows: pa.Table  # sorted by partition then every column, with ``_partition``
     actions: list[dict[str, Any]]
+
+
+@contextlib.contextmanager
+def _sorter() -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB in the client that sorts every import, whatever the backend.
+
+    The content hash depends on the order of rows; sorting here, not in the store's
+    database (whose collation may differ), makes the hashes agree between backends. A
+    large table is sorted on disk in a temporary folder.
+    """
+    with tempfile.TemporaryDirectory(prefix="assess-sort-") as folder:
+        con = duckdb.connect(config={"temp_directory": folder})
+        try:
+            yield con
+        finally:
+            con.close()
 
 
 def _sort_partitioned(con: duckdb.DuckDBPyConnection, table: Table, data: pa.Table) -> pa.Table:
@@ -164,57 +183,71 @@ def _split(rows: pa.Table) -> list[tuple[str, pa.Table]]:
     ]
 
 
+# A value of each kind standing in for a missing key in a join, told apart by IS NULL.
+_KEY_FILL = {"int": "0", "float": "0", "bool": "false", "date": "DATE '1970-01-01'"}
+
+
+def _same_key(table: Table, key: str) -> str:
+    """``n.key`` equals ``o.key``, missing equal to missing, as an equality both backends
+    can hash-join (PostgreSQL full-joins on no IS NOT DISTINCT FROM)."""
+    fill = _KEY_FILL.get(table.column(key).kind, "''")
+    n, o = f"n.{quote(key)}", f"o.{quote(key)}"
+    return f"({n} IS NULL) = ({o} IS NULL) AND coalesce({n}, {fill}) = coalesce({o}, {fill})"
+
+
 def _diff_counts(
-    con: duckdb.DuckDBPyConnection, plan: _TablePlan, partition: str, old_import_id: int
+    con: Backend, plan: _TablePlan, partition: str, old_import_id: int
 ) -> tuple[int, int, int]:
     """Rows added, removed and changed (same key, other values differ) against the old revision."""
     table = plan.table
     cols = ", ".join(quote(c) for c in table.column_names)
-    on = " AND ".join(f"n.{quote(k)} IS NOT DISTINCT FROM o.{quote(k)}" for k in table.key)
+    on = " AND ".join(_same_key(table, k) for k in table.key)
     others = [c for c in table.column_names if c not in table.key]
     differs = " OR ".join(f"n.{quote(c)} IS DISTINCT FROM o.{quote(c)}" for c in others) or "false"
-    added, removed, changed = con.execute(
+    added, removed, changed = con.query(
         f"""
         SELECT count(*) FILTER (WHERE o._old IS NULL),
                count(*) FILTER (WHERE n._new IS NULL),
                count(*) FILTER (WHERE n._new AND o._old AND ({differs}))
-        FROM (SELECT {cols}, true AS _new FROM {plan.view} WHERE _partition = $part) AS n
+        FROM (SELECT {cols}, true AS _new FROM {plan.view} WHERE _partition = ?) AS n
         FULL OUTER JOIN (
             SELECT {cols}, true AS _old FROM {quote(table.name)}
-            WHERE _partition = $part AND _import_id = $old) AS o
+            WHERE _partition = ? AND _import_id = ?) AS o
         ON {on}
         """,
-        {"part": partition, "old": old_import_id},
-    ).fetchall()[0]
+        [partition, partition, old_import_id],
+    )[0]
     return int(added), int(removed), int(changed)
 
 
-def _plan_table(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame) -> _TablePlan:
+def _plan_table(
+    con: Backend, sorter: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame
+) -> _TablePlan:
     """Sort, split and hash one table and decide the action for each of its partitions.
 
-    Registers the sorted rows in DuckDB under ``plan.view``; the caller unregisters it.
+    Stages the sorted rows in the backend under ``plan.view``; the caller unstages it.
     """
-    rows = _sort_partitioned(con, table, _to_arrow(table, frame))
+    rows = _sort_partitioned(sorter, table, _to_arrow(table, frame))
     plan = _TablePlan(table, f"_new_{table.name}", rows, [])
-    con.register(plan.view, rows)
+    con.stage(plan.view, rows)
     try:
         _decide(con, plan)
     except BaseException:
-        con.unregister(plan.view)
+        con.unstage(plan.view)
         raise
     return plan
 
 
-def _decide(con: duckdb.DuckDBPyConnection, plan: _TablePlan) -> None:
+def _decide(con: Backend, plan: _TablePlan) -> None:
     """Hash each partition of ``plan`` and append the action the rules give for it."""
     table = plan.table
     active = {
         part: (rev, import_id, sha, n)
-        for part, rev, import_id, sha, n in con.sql(
+        for part, rev, import_id, sha, n in con.query(
             'SELECT "partition", revision, import_id, sha256, n_rows FROM partitions '
             "WHERE active AND table_name = ?",
-            params=[table.name],
-        ).fetchall()
+            [table.name],
+        )
     }
     for part, data in _split(plan.rows):
         sha = partition_sha256(data)
@@ -246,7 +279,7 @@ def _decide(con: duckdb.DuckDBPyConnection, plan: _TablePlan) -> None:
         plan.actions.append(action)
 
 
-def _write_table(con: duckdb.DuckDBPyConnection, plan: _TablePlan, import_id: int) -> None:
+def _write_table(con: Backend, plan: _TablePlan, import_id: int) -> None:
     """Insert the new partitions of one table and their revisions (inside the transaction)."""
     written = [a for a in plan.actions if a["action"] != "unchanged"]
     if not written:
@@ -254,7 +287,8 @@ def _write_table(con: duckdb.DuckDBPyConnection, plan: _TablePlan, import_id: in
     cols = ", ".join(quote(c) for c in plan.table.column_names)
     con.execute(
         f"INSERT INTO {quote(plan.table.name)} ({cols}, _partition, _import_id) "
-        f"SELECT {cols}, _partition, ? FROM {plan.view} WHERE list_contains(?, _partition)",
+        f"SELECT {cols}, _partition, ? FROM {plan.view} "
+        "WHERE _partition IN (SELECT unnest(?::VARCHAR[]))",
         [import_id, [a["partition"] for a in written]],
     )
     con.executemany(
@@ -267,7 +301,7 @@ def _write_table(con: duckdb.DuckDBPyConnection, plan: _TablePlan, import_id: in
 
 
 def _record_import(
-    con: duckdb.DuckDBPyConnection,
+    con: Backend,
     plans: list[_TablePlan],
     actions: list[dict[str, Any]],
     file_rows: list[tuple[str, str, str, int]],
@@ -276,7 +310,7 @@ def _record_import(
     note: str,
 ) -> int:
     """Write an import, its files, its partitions and its actions; return its id."""
-    last = con.execute("SELECT max(import_id) FROM imports").fetchall()[0][0]
+    last = con.query("SELECT max(import_id) FROM imports")[0][0]
     import_id = int(last or 0) + 1
     con.execute(
         "INSERT INTO imports VALUES (?, ?, ?, ?, ?)",
@@ -326,7 +360,7 @@ def _file_rows(files: Mapping[str, Path | str]) -> list[tuple[str, str, str, int
     return rows
 
 
-def _conflict_message(store: Path, conflicts: list[dict[str, Any]]) -> str:
+def _conflict_message(store: str, conflicts: list[dict[str, Any]]) -> str:
     lines = [
         bilingual(
             f"数据库 {store} 中以下季度数据已导入且内容不同，本次导入未写入任何数据：",
@@ -361,7 +395,7 @@ class ImportSummary(ResultDisplay):
     Attributes
     ----------
     store : str
-        Path of the store file.
+        Path of the store file, or the URL of a server store (without its password).
     import_id : int or None
         Id of the import recorded, or ``None`` when every partition was unchanged and
         nothing was written.
@@ -449,45 +483,39 @@ class ImportSummary(ResultDisplay):
 
 
 def import_dataset(
-    con: duckdb.DuckDBPyConnection,
-    store: Path,
+    con: Backend,
     dataset: Dataset,
     *,
     files: Mapping[str, Path | str] | None,
     replace: bool,
     note: str,
 ) -> ImportSummary:
-    """Import ``dataset`` into ``store``, open on ``con``: see :meth:`Store.import_dataset`."""
+    """Import ``dataset`` into the store open on ``con``: see :meth:`Store.import_dataset`."""
     plans: list[_TablePlan] = []
     import_id: int | None = None
     file_rows: list[tuple[str, str, str, int]] = []
-    # One transaction from planning to writing: the actions are decided on the same
-    # state they are written to, and a failure anywhere leaves the store as it was.
-    con.begin()
+    # One transaction from planning to writing, holding the store's write lock: the actions
+    # are decided on the same state they are written to, and a failure anywhere leaves the
+    # store as it was. An import that changes nothing commits nothing.
     try:
-        for name, table_rows in dataset.items():
-            if len(table_rows):
-                plans.append(_plan_table(con, TABLES[name], table_rows))
-        actions = [a for plan in plans for a in plan.actions]
-        conflicts = [a for a in actions if a["action"] == "replaced"]
-        if conflicts and not replace:
-            raise StoreConflictError(_conflict_message(store, conflicts))
-        if any(a["action"] != "unchanged" for a in actions):
-            file_rows = _file_rows(files or {})
-            import_id = _record_import(con, plans, actions, file_rows, replace=replace, note=note)
-    except BaseException:
-        con.rollback()
-        raise
-    else:
-        if import_id is None:
-            con.rollback()
-        else:
-            con.commit()
+        with con.writing(), _sorter() as sorter:
+            for name, table_rows in dataset.items():
+                if len(table_rows):
+                    plans.append(_plan_table(con, sorter, TABLES[name], table_rows))
+            actions = [a for plan in plans for a in plan.actions]
+            conflicts = [a for a in actions if a["action"] == "replaced"]
+            if conflicts and not replace:
+                raise StoreConflictError(_conflict_message(con.label, conflicts))
+            if any(a["action"] != "unchanged" for a in actions):
+                file_rows = _file_rows(files or {})
+                import_id = _record_import(
+                    con, plans, actions, file_rows, replace=replace, note=note
+                )
     finally:
         for plan in plans:
-            con.unregister(plan.view)
+            con.unstage(plan.view)
     done = pd.DataFrame(actions, columns=list(_ACTION_COLUMNS)).astype(_ACTION_COLUMNS)
-    return ImportSummary(str(store), import_id, done, _files_frame(file_rows))
+    return ImportSummary(con.label, import_id, done, _files_frame(file_rows))
 
 
 def _files_frame(rows: list[tuple[str, str, str, int]]) -> pd.DataFrame:
@@ -499,33 +527,34 @@ def _files_frame(rows: list[tuple[str, str, str, int]]) -> pd.DataFrame:
 # --------------------------------------------------------------------------- what was imported
 
 
-def partitions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def partitions(con: Backend) -> pd.DataFrame:
     """Every revision of every (table, partition): :meth:`Store.partitions`."""
-    return con.sql('SELECT * FROM partitions ORDER BY table_name, "partition", revision').df()
+    return con.frame('SELECT * FROM partitions ORDER BY table_name, "partition", revision')
 
 
-def imports(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def imports(con: Backend) -> pd.DataFrame:
     """One row per import that wrote data: :meth:`Store.imports`."""
-    return con.sql(
+    return con.frame(
         """
-        SELECT i.*,
+        SELECT i.import_id, i.imported_at, i.note, i.assess_version, i."replace",
                count(*) FILTER (WHERE a.action = 'added') AS added,
                count(*) FILTER (WHERE a.action = 'replaced') AS replaced,
                count(*) FILTER (WHERE a.action = 'revised') AS revised,
                count(*) FILTER (WHERE a.action = 'unchanged') AS unchanged,
-               coalesce(sum(a.n_rows) FILTER (WHERE a.action <> 'unchanged'), 0)
+               coalesce(sum(a.n_rows) FILTER (WHERE a.action <> 'unchanged'), 0)::BIGINT
                    AS rows_written
         FROM imports AS i LEFT JOIN import_actions AS a USING (import_id)
-        GROUP BY ALL ORDER BY i.import_id
+        GROUP BY i.import_id, i.imported_at, i.note, i.assess_version, i."replace"
+        ORDER BY i.import_id
         """
-    ).df()
+    )
 
 
-def import_files(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def import_files(con: Backend) -> pd.DataFrame:
     """The files of every import: :meth:`Store.import_files`."""
-    return con.sql("SELECT * FROM import_files ORDER BY import_id, label").df()
+    return con.frame("SELECT * FROM import_files ORDER BY import_id, label")
 
 
-def import_actions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def import_actions(con: Backend) -> pd.DataFrame:
     """The action for every (table, partition) of every import: :meth:`Store.import_actions`."""
-    return con.sql('SELECT * FROM import_actions ORDER BY import_id, table_name, "partition"').df()
+    return con.frame('SELECT * FROM import_actions ORDER BY import_id, table_name, "partition"')

@@ -15,15 +15,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from assess.core.checks import check_quarter
 from assess.core.errors import ParameterError, StoreConflictError, StoreError, bilingual
+from assess.io.store.backend import Backend
 from assess.io.store.hashing import digest_table
-from assess.io.store.sql import assess_version, now, transaction
+from assess.io.store.sql import assess_version, now
 
 __all__ = ["publish", "published", "publications"]
 
@@ -31,8 +31,7 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def publish(
-    con: duckdb.DuckDBPyConnection,
-    store: Path,
+    con: Backend,
     kind: str,
     quarter: str,
     tables: Mapping[str, pd.DataFrame],
@@ -40,7 +39,7 @@ def publish(
     params: Mapping[str, Any],
     replace: bool,
 ) -> int:
-    """Save a result set in the store at ``store`` open on ``con``: :meth:`Store.publish`."""
+    """Save a result set in the store open on ``con``: :meth:`Store.publish`."""
     kind, quarter = _check_kind(kind), check_quarter("Store.publish", quarter)
     if not isinstance(tables, Mapping) or not tables:
         raise ParameterError(
@@ -56,11 +55,28 @@ def publish(
             )
         blobs.append((name, len(frame), _frame_parquet(name, frame, h)))
     sha = h.hexdigest()
-    found = con.execute(
+    # Decided and written under the store's write lock: two analysts publishing at once
+    # get revisions one after the other, never the same number.
+    with con.writing():
+        return _publish_locked(con, kind, quarter, sha, text, blobs, replace=replace)
+
+
+def _publish_locked(
+    con: Backend,
+    kind: str,
+    quarter: str,
+    sha: str,
+    text: str,
+    blobs: list[tuple[str, int, bytes]],
+    *,
+    replace: bool,
+) -> int:
+    store = con.label
+    found = con.query(
         "SELECT revision, sha256, published_at FROM publications "
         "WHERE kind = ? AND quarter = ? ORDER BY revision DESC LIMIT 1",
         [kind, quarter],
-    ).fetchall()
+    )
     last = found[0] if found else None
     if last is not None and last[1] == sha:
         return int(last[0])
@@ -75,24 +91,22 @@ def publish(
             )
         )
     revision = 1 if last is None else int(last[0]) + 1
-    with transaction(con):
-        con.execute(
-            "INSERT INTO publications VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [kind, quarter, revision, sha, text, now(), assess_version()],
-        )
-        con.executemany(
-            "INSERT INTO publication_tables VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                [kind, quarter, revision, pos, name, n, blob]
-                for pos, (name, n, blob) in enumerate(blobs)
-            ],
-        )
+    con.execute(
+        "INSERT INTO publications VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [kind, quarter, revision, sha, text, now(), assess_version()],
+    )
+    con.executemany(
+        "INSERT INTO publication_tables VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            [kind, quarter, revision, pos, name, n, blob]
+            for pos, (name, n, blob) in enumerate(blobs)
+        ],
+    )
     return revision
 
 
 def published(
-    con: duckdb.DuckDBPyConnection,
-    store: Path,
+    con: Backend,
     kind: str,
     quarter: str,
     *,
@@ -101,20 +115,22 @@ def published(
     """The tables of a published result: :meth:`Store.published`."""
     kind = _check_kind(kind, func="Store.published")
     quarter = check_quarter("Store.published", quarter)
-    if revision is None:
-        revision = con.execute(
-            "SELECT max(revision) FROM publications WHERE kind = ? AND quarter = ?",
-            [kind, quarter],
-        ).fetchall()[0][0]
-    rows = (
-        []
-        if revision is None
-        else con.sql(
-            "SELECT table_name, parquet FROM publication_tables "
-            "WHERE kind = ? AND quarter = ? AND revision = ? ORDER BY position",
-            params=[kind, quarter, revision],
-        ).fetchall()
-    )
+    with con.reading():
+        if revision is None:
+            revision = con.query(
+                "SELECT max(revision) FROM publications WHERE kind = ? AND quarter = ?",
+                [kind, quarter],
+            )[0][0]
+        rows = (
+            []
+            if revision is None
+            else con.query(
+                "SELECT table_name, parquet FROM publication_tables "
+                "WHERE kind = ? AND quarter = ? AND revision = ? ORDER BY position",
+                [kind, quarter, revision],
+            )
+        )
+    store = con.label
     if not rows:
         which = "" if revision is None else f"（第 {revision} 版）"
         which_en = "" if revision is None else f" (revision {revision})"
@@ -124,12 +140,12 @@ def published(
                 f"store {store} holds no {kind} result for {quarter}{which_en}",
             )
         )
-    return {name: pd.read_parquet(io.BytesIO(blob)) for name, blob in rows}
+    return {name: pd.read_parquet(io.BytesIO(bytes(blob))) for name, blob in rows}
 
 
-def publications(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def publications(con: Backend) -> pd.DataFrame:
     """Every published revision: :meth:`Store.publications`."""
-    return con.sql(
+    return con.frame(
         """
         WITH t AS (
             SELECT kind, quarter, revision,
@@ -142,7 +158,7 @@ def publications(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         FROM publications AS p JOIN t USING (kind, quarter, revision)
         ORDER BY p.kind, p.quarter, p.revision
         """
-    ).df()
+    )
 
 
 def _check_kind(kind: str, *, func: str = "Store.publish") -> str:

@@ -2,7 +2,9 @@
 and just what scoring a quarter needs.
 
 Reads are built for a national store (27 million point rows): DuckDB's memory is capped,
-rows come in batches, and repetitive text columns can be read as categoricals.
+rows come in batches, and repetitive text columns can be read as categoricals. Each call
+reads one consistent snapshot of the store (:meth:`Backend.reading`): on a server, an
+import committed meanwhile is seen entirely or not at all.
 """
 
 from __future__ import annotations
@@ -12,26 +14,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from assess.core.checks import check_choice, check_quarter
+from assess.core.checks import check_choice, check_path, check_quarter
 from assess.core.dataset import Dataset
 from assess.core.errors import ParameterError
 from assess.core.periods import shift_quarter
 from assess.core.schema import KIND_DTYPES, TABLES, Table
-from assess.io.store.sql import (
-    ARROW_TYPES,
-    DEFAULT_STORE,
-    SQL_TYPES,
-    memory_limit,
-    open_connection,
-    quote,
-    store_columns,
-)
+from assess.io.store.backend import Backend
+from assess.io.store.sql import ARROW_TYPES, DEFAULT_STORE, SQL_TYPES, open_backend, quote
 
 __all__ = ["SCORING_TABLES", "read", "read_store", "read_for_scoring", "check_tables"]
 
@@ -52,18 +46,14 @@ SCORING_TABLES: tuple[str, ...] = (
 _POINT_CODES: tuple[str, ...] = ("person_id", "quarter", "indicator")
 _EXAM_CODES: tuple[str, ...] = ("person_id", "quarter", "item_id", "response")
 
-# Rows fetched from DuckDB at a time when reading a table.
+# Rows fetched from the backend at a time when reading a table. (DuckDB's own memory
+# while reading is capped by its backend: by default it may take 80% of the RAM and keeps
+# every block it has read cached, 3.5 GB for the points of a national store.)
 _BATCH_ROWS = 1_000_000
-# DuckDB's own memory while reading. By default it may take 80% of the RAM and keeps
-# every block it has read cached: 3.5 GB for the points of a national store, on top of
-# the frames being built. Within this limit it evicts the blocks it has scanned and sorts
-# a large table on disk, next to the store (``<store>.tmp``).
-_READ_MEMORY_LIMIT = "1GB"
 
 
 def read(
-    con: duckdb.DuckDBPyConnection,
-    store: Path,
+    con: Backend,
     tables: str | Iterable[str] | None = None,
     *,
     import_id: int | None = None,
@@ -71,14 +61,14 @@ def read(
     categorical: Mapping[str, Iterable[str]] | None = None,
     columns: Mapping[str, Iterable[str]] | None = None,
 ) -> Dataset:
-    """The tables of the store at ``store`` open on ``con``: :meth:`Store.read`."""
+    """The tables of the store open on ``con``, in one snapshot: :meth:`Store.read`."""
     names = check_tables("Store.read", tables)
-    as_of = _check_import_id(con, "Store.read", import_id)
     as_category = _check_categorical("Store.read", categorical, names)
     chosen = _check_columns("Store.read", columns, names)
-    present = store_columns(con)
     wanted = None if quarters is None else _check_quarters("Store.read", quarters)
-    with memory_limit(con, _READ_MEMORY_LIMIT):
+    with con.reading():
+        as_of = _check_import_id(con, "Store.read", import_id)
+        present = con.columns()
         frames = {
             name: _read_table(
                 con,
@@ -91,11 +81,11 @@ def read(
             )
             for name in names
         }
-    return Dataset(**frames, sources={name: str(store) for name in names})
+    return Dataset(**frames, sources={name: con.label for name in names})
 
 
-def _check_import_id(con: duckdb.DuckDBPyConnection, func: str, import_id: int | None) -> int:
-    ids = [int(i) for (i,) in con.sql("SELECT import_id FROM imports").fetchall()]
+def _check_import_id(con: Backend, func: str, import_id: int | None) -> int:
+    ids = [int(i) for (i,) in con.query("SELECT import_id FROM imports")]
     if import_id is None:
         return max(ids, default=0)
     if isinstance(import_id, bool) or import_id not in ids:
@@ -109,7 +99,7 @@ def _check_import_id(con: duckdb.DuckDBPyConnection, func: str, import_id: int |
 
 
 def _read_table(
-    con: duckdb.DuckDBPyConnection,
+    con: Backend,
     table: Table,
     as_of: int,
     present: set[str],
@@ -125,17 +115,19 @@ def _read_table(
     if present:
         only = quarters if (quarters is not None and table.period) else None
         in_quarters = 'AND "partition" IN (SELECT unnest(?::VARCHAR[]))' if only else ""
-        reader = con.sql(
+        reader = con.batches(
             f"""
             SELECT {select} FROM {quote(table.name)} AS d
             JOIN (SELECT "partition", max(import_id) AS import_id FROM partition_revisions
                   WHERE table_name = ? AND import_id <= ? {in_quarters}
                   GROUP BY "partition") AS p
               ON d._partition = p."partition" AND d._import_id = p.import_id
-            ORDER BY {", ".join(f"d.{quote(k)}" for k in table.key)}
+            ORDER BY {", ".join(_order(table, k) for k in table.key)}
             """,
-            params=[table.name, as_of, *([only] if only else [])],
-        ).to_arrow_reader(_BATCH_ROWS)
+            [table.name, as_of, *([only] if only else [])],
+            pa.schema([(c.name, ARROW_TYPES[c.kind]) for c in table.columns]),
+            _BATCH_ROWS,
+        )
         # Batch by batch, so that a categorical column never exists as strings in full.
         batches = [_encode(batch, categorical) for batch in reader]
         empty = pa.RecordBatch.from_pylist([], schema=reader.schema)
@@ -150,6 +142,13 @@ def _read_table(
     return _to_pandas(table, rows, categorical)
 
 
+def _order(table: Table, key: str) -> str:
+    """A key column in ORDER BY: text byte-wise on every backend, whatever its collation."""
+    text = SQL_TYPES[table.column(key).kind] == "VARCHAR"
+    collate = ' COLLATE "C"' if text else ""
+    return f"d.{quote(key)}{collate}"
+
+
 def read_store(
     path: str | os.PathLike[str] = DEFAULT_STORE,
     tables: str | Iterable[str] | None = None,
@@ -161,12 +160,13 @@ def read_store(
 ) -> Dataset:
     """Read the store in one call: the notebook way to get every table with all history.
 
-    Opens ``path`` read-only, reads, and closes it again, so imports are not blocked.
+    Opens ``path`` read-only, reads one snapshot, and closes it again, so imports are not
+    blocked for longer than the read.
 
     Parameters
     ----------
     path : str or Path, default :data:`DEFAULT_STORE`
-        The store file.
+        The store file, or a ``postgresql://`` URL (see :meth:`Store.open`).
     tables : str or iterable of str, optional
         Table names (default all).
     import_id : int, optional
@@ -183,12 +183,10 @@ def read_store(
     Dataset
         See :meth:`Store.read`.
     """
-    path = Path(path)
-    con = open_connection(path, create=False, read_only=True)
+    con, _ = open_backend(_location("read_store", path), create=False, read_only=True)
     try:
         return read(
             con,
-            path,
             tables,
             import_id=import_id,
             quarters=quarters,
@@ -217,29 +215,41 @@ def read_for_scoring(store: str | os.PathLike[str], *, quarter: str) -> Dataset:
     quarter = check_quarter("score_quarter", quarter)
     earlier = [shift_quarter(quarter, -k) for k in range(1, 5)]
     codes = {"points": _POINT_CODES}
-    path = Path(store)
-    con = open_connection(path, create=False, read_only=True)
+    con, _ = open_backend(_location("read_for_scoring", store), create=False, read_only=True)
     try:
-        data = read(
-            con,
-            path,
-            [t for t in SCORING_TABLES if t != "points"],
-            quarters=[quarter, *earlier],
-            categorical={"exam_responses": _EXAM_CODES},
-        )
-        recent = read(con, path, "points", quarters=[quarter], categorical=codes)
-        before = read(
-            con,
-            path,
-            "points",
-            quarters=earlier,
-            categorical=codes,
-            columns={"points": [*_POINT_CODES, "value"]},
-        ).points
+        with con.reading():  # the three reads below see one state of the store
+            data, recent, before = _read_scoring(con, quarter, earlier, codes)
     finally:
         con.close()
     points = _in_key_order(before, recent.points)
     return replace(data, points=points, sources={**data.sources, **recent.sources})
+
+
+def _read_scoring(
+    con: Backend, quarter: str, earlier: list[str], codes: dict[str, tuple[str, ...]]
+) -> tuple[Dataset, Dataset, pd.DataFrame]:
+    data = read(
+        con,
+        [t for t in SCORING_TABLES if t != "points"],
+        quarters=[quarter, *earlier],
+        categorical={"exam_responses": _EXAM_CODES},
+    )
+    recent = read(con, "points", quarters=[quarter], categorical=codes)
+    before = read(
+        con,
+        "points",
+        quarters=earlier,
+        categorical=codes,
+        columns={"points": [*_POINT_CODES, "value"]},
+    ).points
+    return data, recent, before
+
+
+def _location(func: str, location: str | os.PathLike[str]) -> str | Path:
+    """A store path or URL as given; a URL is kept as text (a Path would fold its ``//``)."""
+    if isinstance(location, str) and "://" in location:
+        return location
+    return check_path(func, "path", location)
 
 
 def _in_key_order(before: pd.DataFrame, now: pd.DataFrame) -> pd.DataFrame:

@@ -1,22 +1,24 @@
-"""The DuckDB side of the store: opening a file, its layout, transactions and SQL helpers.
+"""The layout of a store, the same on every backend: its tables, types, checks and helpers.
 
-Everything here speaks to a :class:`duckdb.DuckDBPyConnection`; what the store keeps in
-its tables is decided by the import, read and publishing modules.
+:func:`open_backend` opens a store file (DuckDB) or a server URL (PostgreSQL) and checks
+that it is an `assess` store, creating the layout in an empty one; what the store keeps
+in its tables is decided by the import, read and publishing modules.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import importlib.metadata
-from collections.abc import Iterator
+import os
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 
 from assess.core.errors import StoreError, bilingual
 from assess.core.schema import TABLES
+from assess.io.store.backend import URL_SCHEMES, Backend, is_url
+from assess.io.store.duckdb_backend import DuckDBBackend
+from assess.io.store.postgres_backend import PostgresBackend
 
 __all__ = [
     "DEFAULT_STORE",
@@ -26,10 +28,8 @@ __all__ = [
     "quote",
     "now",
     "assess_version",
-    "open_connection",
-    "memory_limit",
-    "transaction",
-    "store_columns",
+    "open_backend",
+    "location_label",
 ]
 
 #: Where the store lives unless ``--store`` says otherwise (relative to the working folder).
@@ -39,18 +39,18 @@ SCHEMA_VERSION = 1
 
 _FORMAT = "assess-store"
 
-#: The DuckDB type of each column kind of the data contract.
+#: The SQL type of each column kind of the data contract (DuckDB and PostgreSQL alike).
 SQL_TYPES = {
     "text": "VARCHAR",
     "choice": "VARCHAR",
     "month": "VARCHAR",
     "quarter": "VARCHAR",
     "int": "BIGINT",
-    "float": "DOUBLE",
+    "float": "DOUBLE PRECISION",
     "bool": "BOOLEAN",
     "date": "DATE",
 }
-#: The Arrow type of each column kind, as DuckDB returns and receives it.
+#: The Arrow type of each column kind, as the backends return and receive it.
 ARROW_TYPES = {
     "text": pa.string(),
     "choice": pa.string(),
@@ -91,7 +91,7 @@ CREATE TABLE publications (
 CREATE TABLE publication_tables (
     kind VARCHAR NOT NULL, quarter VARCHAR NOT NULL, revision INTEGER NOT NULL,
     position INTEGER NOT NULL, table_name VARCHAR NOT NULL, n_rows BIGINT NOT NULL,
-    parquet BLOB NOT NULL);
+    parquet BYTEA NOT NULL);
 """
 
 
@@ -110,157 +110,134 @@ def assess_version() -> str:
     return importlib.metadata.version("assess")
 
 
-def open_connection(path: Path, *, create: bool, read_only: bool) -> duckdb.DuckDBPyConnection:
-    """A connection to the store at ``path``, checked (and created) as :meth:`Store.open` says."""
-    if path.exists() and not _is_duckdb_file(path):
-        raise StoreError(
-            bilingual(
-                f"{path} 不是 DuckDB 数据库文件，不能作为 assess 数据库打开",
-                f"{path} is not a DuckDB database file and cannot be opened as a store",
-            )
-        )
-    if not path.exists():
-        if read_only or not create:
+def location_label(location: str | os.PathLike[str]) -> str:
+    """What messages call the store at ``location``: its path, or its URL without password."""
+    if is_url(location):
+        from assess.io.store.postgres_backend import redact
+
+        return redact(str(location))
+    return str(location)
+
+
+def open_backend(
+    location: str | os.PathLike[str], *, create: bool, read_only: bool
+) -> tuple[Backend, Path | str]:
+    """The store at ``location`` opened and checked as :meth:`Store.open` says, and its name.
+
+    A ``postgresql://`` (or ``postgres://``) URL selects the PostgreSQL backend, anything
+    else is the path of a DuckDB file.
+    """
+    backend: Backend
+    if is_url(location):
+        url = str(location)
+        if not url.startswith(URL_SCHEMES):
+            scheme = url.split("://", 1)[0]
             raise StoreError(
                 bilingual(
-                    f"找不到数据库文件 {path}；请先用 assess import 导入数据",
-                    f"store {path} not found; import data with assess import first",
+                    f"不支持的数据库地址 {location_label(url)}（{scheme}://）；"
+                    "请给出 DuckDB 文件路径或 postgresql://用户@主机:端口/数据库",
+                    f"unsupported store URL {location_label(url)} ({scheme}://); give the "
+                    "path of a DuckDB file or postgresql://user@host:port/database",
                 )
             )
-        path.parent.mkdir(parents=True, exist_ok=True)
+        backend = PostgresBackend.open(url, read_only=read_only)
+        name: Path | str = backend.label
+    else:
+        path = Path(location)
+        backend = DuckDBBackend.open(path, create=create, read_only=read_only)
+        name = path
     try:
-        con = _connect(path, read_only=read_only)
-    except duckdb.Error as exc:
+        _prepare(backend, create=create, writable=not read_only)
+    except BaseException:
+        backend.close()
+        raise
+    return backend, name
+
+
+def _prepare(backend: Backend, *, create: bool, writable: bool) -> None:
+    """Check that ``backend`` holds an `assess` store, creating one in an empty database."""
+    server = isinstance(backend, PostgresBackend)
+    existing = backend.relations()
+    if not existing and server and not (writable and create):
         raise StoreError(
             bilingual(
-                f"无法打开数据库文件 {path}（可能正被其他程序占用）：{exc}",
-                f"cannot open store {path} (it may be in use by another program): {exc}",
+                f"PostgreSQL 数据库 {backend.label} 中还没有 assess 数据；"
+                "请先用 assess import 导入",
+                f"PostgreSQL store {backend.label} holds no assess store yet; import data with "
+                "assess import first",
             )
-        ) from exc
-    try:
-        _prepare(con, path, writable=not read_only)
-    except BaseException:
-        con.close()
-        raise
-    return con
-
-
-@contextlib.contextmanager
-def memory_limit(con: duckdb.DuckDBPyConnection, limit: str) -> Iterator[None]:
-    """DuckDB's memory limit lowered to ``limit`` inside the block, restored after."""
-
-    def current() -> str:
-        return str(con.sql("SELECT current_setting('memory_limit')").fetchall()[0][0])
-
-    before = current()
-    con.execute(f"SET memory_limit = '{limit}'")
-    try:
-        yield
-    finally:
-        # The default is restored exactly; a limit set before only as precisely as DuckDB
-        # prints it (18.8 GiB).
-        con.execute("RESET memory_limit")
-        if current() != before:
-            con.execute(f"SET memory_limit = '{before}'")
-
-
-@contextlib.contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Commit what the block does, or roll all of it back if the block raises."""
-    con.begin()
-    try:
-        yield con
-    except BaseException:
-        con.rollback()
-        raise
-    con.commit()
-
-
-def store_columns(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
-    """The columns each table of the file has now, by table name."""
-    present: dict[str, set[str]] = {}
-    for table, column in con.sql(
-        "SELECT table_name, column_name FROM duckdb_columns() WHERE NOT internal"
-    ).fetchall():
-        present.setdefault(table, set()).add(column)
-    return present
-
-
-def _is_duckdb_file(path: Path) -> bool:
-    # DuckDB would open a CSV or Parquet file as a database of views on it; check the magic
-    # bytes of its own format instead (bytes 8-11 of every DuckDB file).
-    with path.open("rb") as handle:
-        return handle.read(12)[8:] == b"DUCK"
-
-
-def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
-    try:
-        return duckdb.connect(str(path), read_only=read_only)
-    except duckdb.ConnectionException:
-        if not read_only:
-            raise
-        # This process already has the file open for writing (e.g. a Store in the same
-        # notebook), and DuckDB gives one process one configuration per file: read through
-        # that instance; Store still refuses writes.
-        return duckdb.connect(str(path))
-
-
-def _prepare(con: duckdb.DuckDBPyConnection, path: Path, *, writable: bool) -> None:
-    """Check that ``con`` is an `assess` store, creating one in an empty database."""
-    existing = {
-        name
-        for (name,) in con.sql(
-            "SELECT table_name FROM duckdb_tables() WHERE NOT internal "
-            "UNION ALL SELECT view_name FROM duckdb_views() WHERE NOT internal"
-        ).fetchall()
-    }
+        )
     if not existing and writable:
-        with transaction(con):
-            con.execute(_DDL)
-            con.executemany(
-                "INSERT INTO meta VALUES (?, ?)",
-                [
-                    ["format", _FORMAT],
-                    ["schema_version", str(SCHEMA_VERSION)],
-                    ["created_at", now()],
-                    ["created_by", f"assess {assess_version()}"],
-                ],
-            )
-            _sync_tables(con)
+        with backend.writing():
+            if not backend.relations():  # another analyst may have just created it
+                _create(backend)
+            _sync_tables(backend)
         return
-    meta = dict(con.sql("SELECT key, value FROM meta").fetchall()) if "meta" in existing else {}
+    meta = dict(backend.query("SELECT key, value FROM meta")) if "meta" in existing else {}
     if meta.get("format") != _FORMAT:
         raise StoreError(
             bilingual(
-                f"{path} 是 DuckDB 数据库，但不是 assess 数据库；请换一个文件名",
-                f"{path} is a DuckDB database but not an assess store; choose another file",
+                f"PostgreSQL 数据库 {backend.label} 中已有其他表，但不是 assess 数据库；"
+                "请换一个数据库或模式",
+                f"PostgreSQL store {backend.label} holds other tables but not an assess store; "
+                "choose another database or schema",
+            )
+            if server
+            else bilingual(
+                f"{backend.label} 是 DuckDB 数据库，但不是 assess 数据库；请换一个文件名",
+                f"{backend.label} is a DuckDB database but not an assess store; "
+                "choose another file",
             )
         )
     version = int(meta["schema_version"])
     if version > SCHEMA_VERSION:
         raise StoreError(
             bilingual(
-                f"{path} 由更新版本的 assess 写入（格式第 {version} 版），请升级 assess",
-                f"{path} was written by a newer assess (layout {version}); upgrade assess",
+                f"{backend.label} 由更新版本的 assess 写入（格式第 {version} 版），请升级 assess",
+                f"{backend.label} was written by a newer assess (layout {version}); upgrade assess",
             )
         )
-    if writable:
-        with transaction(con):
-            _sync_tables(con)
+    if writable and _missing(backend.columns()):
+        with backend.writing():
+            _sync_tables(backend)
 
 
-def _sync_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the data tables the contract declares and add columns it gained since."""
-    present = store_columns(con)
+def _create(backend: Backend) -> None:
+    backend.execute(_DDL)
+    backend.executemany(
+        "INSERT INTO meta VALUES (?, ?)",
+        [
+            ["format", _FORMAT],
+            ["schema_version", str(SCHEMA_VERSION)],
+            ["created_at", now()],
+            ["created_by", f"assess {assess_version()}"],
+        ],
+    )
+
+
+def _missing(present: dict[str, set[str]]) -> list[tuple[str, str | None]]:
+    """``(table, None)`` for each data table absent, ``(table, column)`` for each column."""
+    missing: list[tuple[str, str | None]] = []
     for table in TABLES.values():
-        columns = [(c.name, SQL_TYPES[c.kind]) for c in table.columns]
         if table.name not in present:
-            body = ", ".join(f"{quote(name)} {sql}" for name, sql in columns)
-            con.execute(
-                f"CREATE TABLE {quote(table.name)} ({body}, "
+            missing.append((table.name, None))
+            continue
+        missing += [(table.name, c) for c in table.column_names if c not in present[table.name]]
+    return missing
+
+
+def _sync_tables(backend: Backend) -> None:
+    """Create the data tables the contract declares and add columns it gained since."""
+    for name, column in _missing(backend.columns()):
+        table = TABLES[name]
+        if column is None:
+            body = ", ".join(f"{quote(c.name)} {SQL_TYPES[c.kind]}" for c in table.columns)
+            backend.execute(
+                f"CREATE TABLE {quote(name)} ({body}, "
                 "_partition VARCHAR NOT NULL, _import_id BIGINT NOT NULL)"
             )
-            continue
-        for name, sql in columns:
-            if name not in present[table.name]:
-                con.execute(f"ALTER TABLE {quote(table.name)} ADD COLUMN {quote(name)} {sql}")
+        else:
+            kind = table.column(column).kind
+            backend.execute(
+                f"ALTER TABLE {quote(name)} ADD COLUMN {quote(column)} {SQL_TYPES[kind]}"
+            )
