@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -391,3 +393,73 @@ def test_a_change_that_rounds_to_zero_is_unchanged_never_an_arrow_on_zero():
         "↑0.05%",
     ]
     assert STATUSES["flat"] == ("持平", "unchanged")
+
+
+def _exact_text(current: str, base: str, *, is_rate: bool, decimals: int = 1) -> str:
+    """The change from the two values as written, in exact fractions, rounded half up."""
+    c, b = Fraction(current), Fraction(base)
+    size = abs((c - b) * 100 if is_rate else (c - b) / b * 100)
+    scaled = size * 10**decimals
+    units = int(scaled) + (1 if scaled - int(scaled) >= Fraction(1, 2) else 0)
+    whole, part = divmod(units, 10**decimals)
+    return f"{whole}.{part:0{decimals}d}" if decimals else str(whole)
+
+
+def test_percentages_round_the_exact_quotient_not_the_float():
+    # The issue's examples: exactly +1.25% and +12.25%, which floats put below the tie.
+    rows = compare_periods(
+        pd.DataFrame(
+            {
+                "e": ["a", "a", "b", "b"],
+                "quarter": ["2025Q3", "2026Q3"] * 2,
+                "v": [8.0, 8.1, 80, 89.8],
+            }
+        ),
+        value_col="v",
+        by="e",
+        kind="yoy",
+        at="2026Q3",
+    )
+    assert format_changes(rows).tolist() == ["↑1.3%", "↑12.3%"]
+    assert [format_change(r) for _, r in rows.iterrows()] == ["↑1.3%", "↑12.3%"]
+
+
+@pytest.mark.parametrize("is_rate", [False, True])
+def test_every_change_on_a_grid_equals_the_exact_fraction(is_rate):
+    # Bases and currents with one or two decimals, as users type them: every pair of the
+    # grid, ties included, against an independent computation in fractions.
+    if is_rate:
+        values = [f"0.{k:04d}" for k in range(1, 10_000, 73)]
+    else:
+        values = [f"{k / 10:.1f}" for k in range(1, 1000, 7)] + [f"{k}.25" for k in range(1, 40)]
+    base = np.repeat(values, len(values))
+    current = np.tile(values, len(values))
+    b, c = base.astype(float), current.astype(float)
+    keep = b != c
+    b, c, base, current = b[keep], c[keep], base[keep], current[keep]
+    rows = pd.DataFrame(
+        {
+            "status": np.where(c > b, "up", "down"),
+            "is_rate": is_rate,
+            "current": c,
+            "base": b,
+            "pct_change": (c - b) / b,
+            "change_pp": (c - b) * 100,
+        }
+    )
+    shown = format_changes(rows)
+    unit = "个百分点" if is_rate else "%"
+    expected = [
+        "持平"
+        if (t := _exact_text(cu, ba, is_rate=is_rate)) == "0.0"
+        else ("↑" if float(cu) > float(ba) else "↓") + t + unit
+        for cu, ba in zip(current, base, strict=True)
+    ]
+    wrong = (shown.to_numpy() != np.array(expected, dtype=object)).sum()
+    assert len(rows) > 10_000 and wrong == 0
+    # The tie-exact rows exist in the grid (else this test would not test them).
+    ties = sum(
+        _exact_text(cu, ba, is_rate=is_rate, decimals=6).endswith("50000")
+        for cu, ba in zip(current[:3000], base[:3000], strict=True)
+    )
+    assert ties > 0

@@ -14,8 +14,10 @@ financial reporting):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 import numpy as np
@@ -374,6 +376,44 @@ def _half_up(x: float, decimals: int) -> str:
     return str(half_up(x, decimals))
 
 
+def _exact_change(current: Any, base: Any, is_rate: bool, pp: Any = math.nan) -> Decimal | None:
+    """The size of a change computed in decimal from the two values as given (their
+    shortest decimal text: 8.1 is 8.1, not the binary 8.0999…): percent, or 百分点 of two
+    rates (shares, or rates already in percent: whichever ``pp``, the float change in
+    百分点, is); ``None`` without two finite values (or a zero base of a percentage)."""
+    try:
+        c, b = float(current), float(base)
+    except (TypeError, ValueError):
+        return None
+    if not (math.isfinite(c) and math.isfinite(b)) or (not is_rate and b == 0):
+        return None
+    dc, db = Decimal(repr(c)), Decimal(repr(b))
+    with localcontext() as ctx:
+        ctx.prec = 60
+        if not is_rate:
+            return abs((dc - db) / db * 100)
+        pp = float(pp)
+        in_percent = math.isfinite(pp) and abs(pp - (c - b)) < abs(pp - (c - b) * 100)
+        return abs(dc - db) * (1 if in_percent else 100)
+
+
+def _decimal_text(value: Decimal, decimals: int) -> str:
+    return str(value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
+
+
+def _amount_text(row: Mapping[str, Any] | pd.Series, decimals: int) -> str:
+    """The shown size of one change: the exact quotient of ``current`` and ``base`` when
+    the row has them, rounded half up (8.0 → 8.1 is exactly 1.25%: 1.3)."""
+    is_rate = bool(row["is_rate"])
+    if "current" in row and "base" in row:
+        exact = _exact_change(row["current"], row["base"], is_rate, row.get("change_pp"))
+        if exact is not None:
+            return _decimal_text(exact, decimals)
+    if is_rate:
+        return _half_up(abs(row["change_pp"]), decimals)
+    return _half_up(abs(row["pct_change"]) * 100, decimals)
+
+
 def format_change(
     row: Mapping[str, Any] | pd.Series, *, language: str = "zh", decimals: int = 1
 ) -> str:
@@ -388,7 +428,9 @@ def format_change(
         Chinese, English, or both (the Chinese, a space, the English; a text that reads
         the same in both, such as ``↑12.3%``, is shown once).
     decimals : int, default 1
-        Decimals shown, rounded half up (四舍五入).
+        Decimals shown, rounded half up (四舍五入) on the exact change: with ``current``
+        and ``base`` in ``row``, computed in decimal arithmetic from the values as given
+        (80 → 89.8 is exactly +12.25%, shown ↑12.3%).
 
     Returns
     -------
@@ -421,10 +463,7 @@ def format_change(
     if status not in ("up", "down"):
         return words[status]
     arrow = "↑" if status == "up" else "↓"
-    if row["is_rate"]:
-        amount = _half_up(abs(row["change_pp"]), decimals)
-    else:
-        amount = _half_up(abs(row["pct_change"]) * 100, decimals)
+    amount = _amount_text(row, decimals)
     if amount == _half_up(0.0, decimals):
         # A change that rounds to zero is shown as 持平, never as ↑0.0%.
         return words["flat"]
@@ -447,7 +486,9 @@ def format_changes(data: pd.DataFrame, *, language: str = "zh", decimals: int = 
     language : {"zh", "en", "zh-en"}, default "zh"
         As for :func:`format_change`.
     decimals : int, default 1
-        Decimals shown, rounded half up (四舍五入).
+        Decimals shown, rounded half up (四舍五入) on the exact change: with ``current``
+        and ``base`` columns, computed in decimal arithmetic from the values as given
+        (8.0 → 8.1 is exactly +1.25%, shown ↑1.3%).
 
     Returns
     -------
@@ -487,6 +528,17 @@ def format_changes(data: pd.DataFrame, *, language: str = "zh", decimals: int = 
     # Half up on the shortest decimal text, as _half_up does one value at a time.
     text = np.full(len(data), "", dtype=object)
     text[moving] = _half_up_many(np.abs(amount[moving]), decimals)
+    # Near a tie the float quotient may fall on either side (8.0 → 8.1 gives
+    # 1.2499999…%): those few rows are computed exactly from current and base, as given.
+    if "current" in data and "base" in data:
+        scaled = np.abs(amount) * 10.0**decimals
+        near = moving & ~(np.abs(scaled - np.floor(np.nan_to_num(scaled)) - 0.5) >= 1e-6)
+        current, base = data["current"].to_numpy(), data["base"].to_numpy()
+        pp = data["change_pp"].to_numpy(dtype=float)
+        for i in np.flatnonzero(near):
+            exact = _exact_change(current[i], base[i], bool(is_rate[i]), pp[i])
+            if exact is not None:
+                text[i] = _decimal_text(exact, decimals)
     # A change that rounds to zero is shown as 持平, as format_change does.
     flat = moving & (text == _half_up(0.0, decimals))
     words = words.mask(flat, STATUSES["flat"][0 if language == "zh" else 1])
