@@ -751,3 +751,23 @@ def test_code_length_notes_warn_when_codes_lost_their_leading_zeros():
     )
     assert code_length_notes(codes, []) == ()  # a first import has nothing to compare
     assert code_length_notes(pd.Series(["01", "0101"]), [2, 4, 6, 8]) == ()
+
+
+def test_import_warns_when_unit_codes_lost_their_leading_zeros(tmp_path):
+    from assess.io.store import Store
+
+    store = tmp_path / "store.duckdb"
+    with Store.open(store) as opened:
+        first = opened.import_dataset(load_inputs(write_csv_folder(tmp_path / "q3")))
+        assert first.notes == ()
+        # Every file lost the zeros alike: the tables agree, only the store can tell.
+        tables = valid_tables()
+        for frame in tables.values():
+            for column in ("unit_code", "parent_code"):
+                if column in frame:
+                    frame[column] = frame[column].str.lstrip("0")
+        bad = load_inputs(write_csv_folder(tmp_path / "bad", tables))
+        second = opened.import_dataset(bad, replace=True)
+    (note,) = second.notes
+    assert note.startswith("本次单位编码长度为 1、3、5、7 位，此前导入为 2、4、6、8 位")
+    assert "说明 / notes:\n  · 本次单位编码长度为" in second.summary()

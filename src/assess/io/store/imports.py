@@ -27,6 +27,7 @@ from assess.core.schema import KIND_DTYPES, TABLES, Table
 from assess.io.store.backend import Backend
 from assess.io.store.hashing import partition_sha256
 from assess.io.store.sql import ARROW_TYPES, assess_version, now, quote
+from assess.io.validation.codes import code_length_notes
 
 __all__ = [
     "ACTIONS",
@@ -407,12 +408,16 @@ class ImportSummary(ResultDisplay):
         ``changed`` by key; ``sha256`` of the content.
     files : pandas.DataFrame
         The files recorded: ``label``, ``path``, ``sha256``, ``size_bytes``.
+    notes : tuple of str
+        Bilingual warnings, e.g. unit codes whose lengths no earlier import had
+        (:func:`assess.io.validation.code_length_notes`: leading zeros lost in Excel).
     """
 
     store: str
     import_id: int | None
     actions: pd.DataFrame
     files: pd.DataFrame
+    notes: tuple[str, ...] = ()
 
     _title = "导入结果 / Import summary"
 
@@ -426,7 +431,11 @@ class ImportSummary(ResultDisplay):
         return self.actions.copy()
 
     def summary(self) -> str:
-        """What happened, in Chinese then English."""
+        """What happened, in Chinese then English; then the notes."""
+        notes = ["", "说明 / notes:", *(f"  · {n}" for n in self.notes)] if self.notes else []
+        return "\n".join([self._actions_text(), *notes])
+
+    def _actions_text(self) -> str:
         acts = self.actions
         n = {a: int((acts["action"] == a).sum()) for a in ACTIONS}
         new_rows = int(acts.loc[acts["action"] == "added", "rows"].sum())
@@ -499,6 +508,9 @@ def import_dataset(
     # store as it was. An import that changes nothing commits nothing.
     try:
         with con.writing(), _sorter() as sorter:
+            # In the transaction, so the codes compared are those the import is decided on.
+            lengths = con.query("SELECT DISTINCT length(unit_code) FROM units")
+            notes = code_length_notes(dataset.units["unit_code"], [n for (n,) in lengths])
             for name, table_rows in dataset.items():
                 if len(table_rows):
                     plans.append(_plan_table(con, sorter, TABLES[name], table_rows))
@@ -515,7 +527,7 @@ def import_dataset(
         for plan in plans:
             con.unstage(plan.view)
     done = pd.DataFrame(actions, columns=list(_ACTION_COLUMNS)).astype(_ACTION_COLUMNS)
-    return ImportSummary(con.label, import_id, done, _files_frame(file_rows))
+    return ImportSummary(con.label, import_id, done, _files_frame(file_rows), notes)
 
 
 def _files_frame(rows: list[tuple[str, str, str, int]]) -> pd.DataFrame:
