@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import nbformat
 
+from assess.appraisal.scoring import score_quarter
 from assess.core.dataset import Dataset
 from assess.io.demo import generate
-from assess.io.store import Store
+from assess.io.store import Store, read_for_scoring
 from assess.io.validation import load_inputs
 
 #: A unit name that must show as text, never run, in every page.
 HOSTILE_NAME = "<script>alert(1)</script>福源县供电公司"
 
 
-def demo_store(root: Path) -> Path:
+def demo_store(root: Path, quarter: str = "2026Q3") -> Path:
     """The small demo (seed 2026) validated and imported into a store under ``root``.
 
-    Built once per test session and reused (tests only read it).
+    Built once per test session and reused (tests only read it). The appraisal of
+    ``quarter`` is scored and published, as ``assess run`` does: reports read it.
     """
     store = root / "demo.duckdb"
     if not store.exists():
@@ -27,8 +30,18 @@ def demo_store(root: Path) -> Path:
         dataset = load_inputs(root / "inputs")
         with Store.open(root / "building.duckdb") as building:
             building.import_dataset(dataset)
+        publish_appraisal(root / "building.duckdb", quarter)
         (root / "building.duckdb").rename(store)
     return store
+
+
+def publish_appraisal(store: Path, quarter: str) -> None:
+    """Score ``quarter`` for the whole organisation and publish it, as ``assess score``."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        appraisal = score_quarter(read_for_scoring(store, quarter=quarter), quarter=quarter)
+    with Store.open(store) as db:
+        db.publish("appraisal", quarter, appraisal.tables(), params=appraisal.params())
 
 
 def hostile_store(source: Path, target: Path) -> Path:

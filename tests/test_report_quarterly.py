@@ -27,15 +27,16 @@ from assess.effect.events import event_counts, review_events
 from assess.effect.members import member_rates
 from assess.effect.rates import rate_ratio_test
 from assess.exams import analyse_exam
-from assess.io.store import read_store
+from assess.io.store import Store, read_store
+from assess.report import ReportError, ReportParameterError, render_report
 from assess.report import appraisal_sections as sec
 from assess.report import event_sections as ev
 from assess.report import method_sections as meth
-from assess.report import render_report
 from assess.report import robustness_sections as rob
 from assess.report import stars_sections as star
 from assess.report import tracking_sections as trk
 from assess.report.privacy import mask_id
+from assess.report.published import published_appraisal
 
 QUARTER, UNIT = "2026Q3", "01"
 MONTHS = {
@@ -56,10 +57,9 @@ def data(store):
 
 
 @pytest.fixture(scope="module")
-def appraisal(data):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return score_quarter(data, quarter=QUARTER, unit=UNIT)
+def appraisal(store, data):
+    # The quarter's one published appraisal, taken for the unit, as the report reads it.
+    return published_appraisal(store, quarter=QUARTER, units=data.units, unit=UNIT)
 
 
 @pytest.fixture(scope="module")
@@ -369,11 +369,9 @@ def test_quarterly_trend_has_exact_poisson_intervals(data):
         review_events(data, unit=UNIT, quarter=QUARTER, outcome="fault")
 
 
-def test_a_branch_without_events_or_projects(data):
+def test_a_branch_without_events_or_projects(store, data):
     unit = "010101"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        branch = score_quarter(data, quarter=QUARTER, unit=unit)
+    branch = published_appraisal(store, quarter=QUARTER, units=data.units, unit=unit)
     review = review_events(data, unit=unit, quarter=QUARTER, outcome="violation")
     assert review.count == 0 and review.yoy is None and review.members is None
     assert ev.yoy_table([review])["evidence"].tolist() == ["上年同期无事件，无法计算"]
@@ -491,3 +489,92 @@ def test_no_gaps_and_jupyter_views(data, appraisal):
         "党务任务 duties",
     ]
     assert both.get_title() == "截至 2026-09-30 红黄绿状态 Red, yellow, green"
+
+
+# ---------------------------------------------------------------- one published appraisal
+
+
+def test_the_report_reads_the_published_appraisal_not_a_rescoring(report, data, appraisal):
+    page, results = report
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        whole = score_quarter(data, quarter=QUARTER)
+    mine = whole.members.set_index("person_id").loc[appraisal.members["person_id"]]
+    # Every index, rank and grade of the city is the whole organisation's.
+    for column in ("index", "grade", "rank_overall", "rank_city", "rank_branch"):
+        assert mine[column].tolist() == appraisal.members[column].tolist(), column
+    assert results["grades"] == mine["grade"].value_counts().to_dict()
+    assert "统一考评、统一发布" in page
+    # The city re-scored alone would give other weights: the published ones are shown.
+    assert appraisal.weights.weights.equals(whole.weights.weights)
+
+
+def test_a_quarter_not_published_fails_first_with_the_command_to_run(store, tmp_path):
+    bare = tmp_path / "bare.duckdb"
+    bare.write_bytes(store.read_bytes())
+    with Store.open(bare) as db:
+        pubs = db.publications()
+    assert (pubs["kind"] == "appraisal").any()
+    with pytest.raises(ReportParameterError, match="先运行 assess score"):
+        published_appraisal(bare, quarter="2026Q2", units=pd.DataFrame())
+    with pytest.raises(ReportError, match=r"先运行 assess score .*--quarter 2026Q2"):
+        render_report(
+            "quarterly",
+            {"quarter": "2026Q2", "unit": UNIT, "store": str(bare)},
+            out_dir=tmp_path / "out",
+        )
+
+
+def test_grade_quota_text_states_each_rule_once_and_explains_rounding(data, appraisal):
+    text = sec.grade_quota_text(appraisal, data.units)
+    zh = text.split("\n\n")[0]
+    assert zh.count("方案比例 × 本支部参评人数") == 1 and "下限" not in zh
+    table = sec.grade_quotas(appraisal).set_index("grade")
+    share = table.at["优秀", "share"]
+    assert (f"合计后优秀占 {share:.1%}" in zh) == (share > 0.2)
+    # Each branch keeps its own cap: counted here from the members.
+    sizes = appraisal.members.groupby("unit_code").size()
+    top = appraisal.members.loc[appraisal.members["grade"] == "优秀"].groupby("unit_code").size()
+    assert all(top.get(b, 0) <= math.floor(0.2 * n + 0.5) for b, n in sizes.items())
+    assert f"全部 {len(sizes):,} 个支部的等次人数均在本支部的名额之内" in zh
+
+
+def test_robustness_says_why_its_baseline_differs_from_the_published_grade(appraisal):
+    result = rob.check_robustness(appraisal, seed=5)
+    text = rob.robustness_text(result, appraisal)
+    published = appraisal.members.set_index("person_id")["grade"]
+    differ = int((result.table["base_grade"] != published.reindex(result.table.index)).sum())
+    if differ:
+        assert f"有 {differ:,} 人不同" in text and "不计扣分与一票否决" in text
+    else:
+        assert "完全一致" in text
+    assert "随机种子 5" in text
+
+
+def test_a_branch_without_exam_takers_renders(store, data, tmp_path):
+    # Only some posts sit the exam: most branches have no takers this quarter.
+    sat = data.exam_responses.loc[data.exam_responses["quarter"] == QUARTER, "person_id"]
+    branches = data.units.loc[data.units["level"] == "branch", "unit_code"]
+    taken = set(data.staff.loc[data.staff["person_id"].isin(sat), "unit_code"])
+    unit = next(b for b in branches if b not in taken)
+    result = render_report(
+        "quarterly", {"quarter": QUARTER, "unit": unit, "store": str(store)}, out_dir=tmp_path
+    )
+    assert result.status == "ok"
+    page = result.files["html"].read_text(encoding="utf-8")
+    assert "本支部本季度无人参加每季一考" in page
+    saved = json.loads(result.files["json"].read_text(encoding="utf-8"))["results"]
+    assert saved["exam_pass_rate"] is None
+    assert sec.unit_exam(data, quarter=QUARTER, unit=unit) is None
+
+
+@pytest.mark.slow
+def test_every_unit_at_every_level_renders(store, data, tmp_path):
+    failed = {}
+    for unit in data.units["unit_code"]:
+        result = render_report(
+            "quarterly", {"quarter": QUARTER, "unit": unit, "store": str(store)}, out_dir=tmp_path
+        )
+        if result.status != "ok":
+            failed[unit] = result.error
+    assert failed == {}

@@ -11,7 +11,7 @@ import pytest
 from scipy.stats import rankdata
 
 from assess.appraisal.change import compare_periods
-from assess.appraisal.scoring import index_panel, score_quarter
+from assess.appraisal.scoring import Appraisal, index_panel, score_quarter
 from assess.cli import main
 from assess.core.errors import InputError, ParameterError
 from assess.core.scheme import default_scheme_path, load_scheme
@@ -278,3 +278,39 @@ def test_calculation_rows_follow_the_member_table(appraisal):
     )
     totals = calc.groupby("person_id", sort=False)[["deductions", "vetoes", "index"]].first()
     pd.testing.assert_frame_equal(totals, by_person[["deductions", "vetoes", "index"]])
+
+
+def test_members_of_city_direct_branches_have_no_county_rank(appraisal):
+    m = appraisal.members.set_index("person_id")
+    direct = m["county"].isna()
+    assert direct.sum() > 0  # the small demo has branches directly under a city
+    # No fake county: the rank within a level the member does not have is empty.
+    assert m.loc[direct, "rank_county"].isna().all()
+    inside = m.loc[~direct]
+    expected = inside.groupby("county")["index"].rank(method="min", ascending=False)
+    assert (inside["rank_county"] == expected.astype(int)).all()
+    # The others still rank within their branch and city.
+    assert m.loc[direct, ["rank_branch", "rank_city"]].notna().all().all()
+
+
+def test_published_tables_rebuild_the_appraisal_and_slice_it(small_dataset, appraisal):
+    back = Appraisal.from_tables(appraisal.tables(), scheme=appraisal.scheme)
+    pd.testing.assert_frame_equal(back.members, appraisal.members)
+    assert back.quarter == appraisal.quarter and back.notes == appraisal.notes
+    assert back.weights.weights.equals(appraisal.weights.weights)
+    assert back.grades.compliance.equals(appraisal.grades.compliance)
+    assert back.stars.table.equals(appraisal.stars.table)
+    city = back.for_unit("01", small_dataset.units)
+    inside = appraisal.members["unit_code"].str.startswith("01")
+    assert city.members["person_id"].tolist() == appraisal.members.loc[inside, "person_id"].tolist()
+    # Ranks and grades stay the published ones: a slice, not a re-scoring.
+    shown = appraisal.members.loc[inside].reset_index(drop=True)
+    for column in ("index", "grade", "rank_overall", "rank_branch"):
+        assert city.members[column].equals(shown[column]), column
+    assert set(city.grades.compliance["unit_code"]) == set(shown["unit_code"])
+    assert set(city.stars.table.index) <= set(shown["unit_code"])
+    assert "统一考评、统一发布" in city.summary() and "统一发布" not in appraisal.summary()
+    with pytest.raises(ParameterError, match="tables"):
+        Appraisal.from_tables({"members": appraisal.members}, scheme=appraisal.scheme)
+    with pytest.raises(ParameterError, match="unit"):
+        back.for_unit("99", small_dataset.units)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -208,6 +209,9 @@ class Appraisal(ResultDisplay):
     notes : tuple of str
         What the computation had to decide on its own (e.g. an indicator that did not
         vary this quarter got entropy weight 0), bilingual.
+    unit : str or None
+        The unit of a slice (:meth:`for_unit`) of the whole organisation's appraisal;
+        ``None`` for the appraisal as scored.
     """
 
     quarter: str
@@ -223,6 +227,7 @@ class Appraisal(ResultDisplay):
     watch: pd.DataFrame
     stars: StarResult
     notes: tuple[str, ...] = ()
+    unit: str | None = None
     _indicators: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
     _title = "季度考评 / Quarterly appraisal"
 
@@ -261,6 +266,13 @@ class Appraisal(ResultDisplay):
                 else "Some branches miss a grade quota; see the compliance table."
             )
         )
+        if self.unit is not None:
+            # A slice: ranks and grades are the whole organisation's published ones.
+            zh += "（先锋指数、名次和等次为全单位统一考评、统一发布的结果，此处按本单位摘取。）"
+            en += (
+                " (Index, ranks and grades are those of the one appraisal published for the"
+                " whole organisation, taken for this unit.)"
+            )
         return f"{zh}\n\n{en}"
 
     def plot(self, ax: Axes | None = None, *, language: str = "zh") -> Axes:
@@ -274,7 +286,8 @@ class Appraisal(ResultDisplay):
         ax.set_xlabel(term("pioneer_index", language))
         ax.set_ylabel(term("members_axis", language))
         ax.set_title(f"{self.quarter} {term('index_distribution', language)}")
-        ax.legend(title=term("grade", language))
+        # A fixed place: "best" searches the bars and warns when that is slow.
+        ax.legend(title=term("grade", language), loc="upper left")
         return ax
 
     def to_excel(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
@@ -298,8 +311,26 @@ class Appraisal(ResultDisplay):
         return write_workbook(path, sheets, overwrite=overwrite, notes=notes)
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The tables saved to the store as this quarter's published appraisal."""
+        """The tables saved to the store as this quarter's published appraisal.
+
+        Everything a report shows is in them, so :meth:`from_tables` rebuilds the
+        appraisal a report reads (the points ledger and the 计算过程 are in the workbook).
+        """
         weights = self.weights.weights.rename("weight").rename_axis("indicator").reset_index()
+        details = self.weights.details.rename_axis("indicator").reset_index()
+        meta = pd.DataFrame(
+            {
+                "key": ["quarter", "method", "convention_zh", "convention_en"]
+                + ["note"] * len(self.notes),
+                "value": [
+                    self.quarter,
+                    self.weights.method,
+                    self.weights.convention_zh,
+                    self.weights.convention_en,
+                    *self.notes,
+                ],
+            }
+        )
         return {
             "members": self.members,
             "branches": self.stars.table.reset_index(),
@@ -307,7 +338,178 @@ class Appraisal(ResultDisplay):
             "compliance": self.grades.compliance,
             "watch": self.watch,
             "weights": weights,
+            "weight_details": details,
+            "borderline": self.grades.borderline,
+            "changes": self.changes,
+            "branch_changes": self.branch_changes,
+            "meta": meta,
         }
+
+    @classmethod
+    def from_tables(cls, tables: Mapping[str, pd.DataFrame], *, scheme: Scheme) -> Appraisal:
+        """The appraisal rebuilt from its published tables (:meth:`tables`), unchanged.
+
+        Every index, rank and grade is the published one: nothing is scored again.
+        The points ledger and the 计算过程 are not published (they are in the workbook):
+        ``ledger`` and ``calculation`` are empty.
+
+        Parameters
+        ----------
+        tables : mapping of str to DataFrame
+            ``Store.published("appraisal", quarter)``.
+        scheme : Scheme
+            The scheme the result was published under (its SHA-256 is in the
+            publication's params).
+
+        Raises
+        ------
+        ParameterError
+            A table of :meth:`tables` is missing.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from assess.io.demo import generate
+        >>> from assess.io.validation import load_inputs
+        >>> folder = tempfile.mkdtemp()
+        >>> _ = generate(folder + "/demo", size="small", seed=1, progress=False)
+        >>> scored = score_quarter(load_inputs(folder + "/demo"), quarter="2026Q3")
+        >>> back = Appraisal.from_tables(scored.tables(), scheme=scored.scheme)
+        >>> back.members["grade"].equals(scored.members["grade"])
+        True
+        """
+        needed = (
+            *("members", "branches", "gaps", "compliance", "watch", "weights"),
+            *("weight_details", "borderline", "changes", "branch_changes", "meta"),
+        )
+        missing = [n for n in needed if n not in tables]
+        if missing:
+            raise ParameterError(
+                "Appraisal.from_tables",
+                "tables",
+                f"the tables of Appraisal.tables() ({', '.join(needed)})",
+                ", ".join(missing),
+                zh=f"发布的考评结果缺少表：{'、'.join(missing)}（请用新版本重新运行 assess score）",
+            )
+        members = tables["members"].reset_index(drop=True)
+        meta = tables["meta"]
+        value = dict(zip(meta["key"], meta["value"], strict=True))
+        notes = tuple(meta.loc[meta["key"] == "note", "value"].astype(str))
+        codes = scheme.indicator_codes
+        weights = WeightResult(
+            weights=tables["weights"].set_index("indicator")["weight"].rename(None),
+            method=str(value["method"]),
+            convention_zh=str(value["convention_zh"]),
+            convention_en=str(value["convention_en"]),
+            details=tables["weight_details"].set_index("indicator"),
+        )
+        ahp = None
+        if scheme.ahp_matrix is not None:
+            ahp = ahp_weights(pd.DataFrame(scheme.ahp_matrix, index=codes, columns=codes))
+        ids = members.set_index("person_id")
+        names = [g.name for g in scheme.grades]
+        grades = GradeResult(
+            grades=pd.Series(pd.Categorical(ids["grade"], categories=names), index=ids.index),
+            scores=ids["index"],
+            vetoed=ids["vetoes"] != "",
+            groups=ids[["unit_code"]] if scheme.quota_scope == "branch" else None,
+            compliance=tables["compliance"],
+            borderline=tables["borderline"],
+            quotas=tuple(_quota(g) for g in scheme.grades),
+            rounding=scheme.rounding,
+            min_rounding=scheme.rounding,
+            tie_policy=scheme.tie_policy,
+            veto_effect="per member",
+            epsilon=scheme.borderline,
+        )
+        return cls(
+            quarter=str(value["quarter"]),
+            scheme=scheme,
+            members=members,
+            ledger=pd.DataFrame(),
+            calculation=pd.DataFrame(),
+            weights=weights,
+            ahp=ahp,
+            grades=grades,
+            changes=tables["changes"],
+            branch_changes=tables["branch_changes"],
+            watch=tables["watch"],
+            stars=StarResult(
+                table=tables["branches"].set_index("unit_code"),
+                gaps=tables["gaps"],
+                rules=scheme.stars,
+            ),
+            notes=notes,
+            _indicators=ids[codes],
+        )
+
+    def for_unit(self, unit: str, units: pd.DataFrame) -> Appraisal:
+        """The published appraisal of the members of branches under ``unit`` (any level).
+
+        A slice, not a new appraisal: indexes, ranks and grades stay those of the whole
+        organisation, and :meth:`summary` says so. Quotas are checked in the groups the
+        scheme counts them in: per branch, the slice's branches; pooled, the whole
+        organisation's one group (the slice alone is not a quota group).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from assess.io.demo import generate
+        >>> from assess.io.validation import load_inputs
+        >>> folder = tempfile.mkdtemp()
+        >>> _ = generate(folder + "/demo", size="small", seed=1, progress=False)
+        >>> data = load_inputs(folder + "/demo")
+        >>> whole = score_quarter(data, quarter="2026Q3")
+        >>> city = whole.for_unit("01", data.units)
+        >>> bool(city.members["grade"].isin(whole.members["grade"]).all()), city.unit
+        (True, '01')
+        """
+        check_unit("Appraisal.for_unit", unit, units)
+        branches = set(units_under(units, unit))
+        inside = self.members["unit_code"].isin(branches)
+        members = self.members.loc[inside].reset_index(drop=True)
+        people = pd.Index(members["person_id"])
+        g = self.grades
+        comp = g.compliance
+        if g.groups is not None and "unit_code" in comp:
+            comp = comp.loc[comp["unit_code"].isin(branches)].reset_index(drop=True)
+        border = g.borderline
+        border = border.loc[border["member"].isin(people)].reset_index(drop=True)
+        grades = replace(
+            g,
+            grades=g.grades.reindex(people),
+            scores=g.scores.reindex(people),
+            vetoed=g.vetoed.reindex(people),
+            groups=None if g.groups is None else g.groups.reindex(people),
+            compliance=comp,
+            borderline=border,
+        )
+        table = self.stars.table
+        stars = replace(
+            self.stars,
+            table=table.loc[table.index.isin(branches)],
+            gaps=self.stars.gaps.loc[self.stars.gaps["unit_code"].isin(branches)].reset_index(
+                drop=True
+            ),
+        )
+        bc = self.branch_changes
+        return replace(
+            self,
+            members=members,
+            ledger=self.ledger.loc[self.ledger["person_id"].isin(people)]
+            if "person_id" in self.ledger
+            else self.ledger,
+            calculation=self.calculation.loc[self.calculation["person_id"].isin(people)]
+            if "person_id" in self.calculation
+            else self.calculation,
+            grades=grades,
+            changes=self.changes.loc[self.changes["person_id"].isin(people)].reset_index(drop=True),
+            branch_changes=bc.loc[bc["unit_code"].isin(branches)].reset_index(drop=True),
+            watch=self.watch.loc[self.watch["unit_code"].isin(branches)].reset_index(drop=True),
+            stars=stars,
+            unit=unit,
+            _indicators=self._indicators.loc[self._indicators.index.isin(people)],
+        )
 
     def params(self) -> dict[str, str]:
         """What produced this appraisal, saved with the published revision."""
@@ -460,8 +662,12 @@ def score_quarter(
     borderline = pd.Index(grades.borderline["member"]).unique()
     members["borderline"] = borderline.get_indexer(members["person_id"]) >= 0
     for level in ("branch", "county", "city"):
-        key = "unit_code" if level == "branch" else level
-        members[f"rank_{level}"] = rank(ids["index"], groups=ids[key].fillna("—")).to_numpy()
+        key = ids["unit_code" if level == "branch" else level]
+        # A member of a branch directly under a city has no county: no rank within one
+        # (members without the level are not one fake county ranked together).
+        members[f"rank_{level}"] = rank(
+            ids["index"].where(key.notna()), groups=key.fillna("")
+        ).array
     members["rank_overall"] = rank(ids["index"]).to_numpy()
     changes = _changes(scored, quarter)
     branch_changes = _branch_changes(

@@ -56,6 +56,9 @@ __all__ = [
     "watch_table",
     "grade_quotas",
     "grade_quota_text",
+    "unit_exam",
+    "exam_text",
+    "exam_pass_rate",
 ]
 
 #: Glossary key (:data:`assess.core.glossary.TERMS`) of each column of the frames of every
@@ -152,7 +155,7 @@ def section_table(
 def _figure_rows(
     data: Dataset,
     appraisal: Appraisal,
-    exam: ExamResult,
+    exam: ExamResult | None,
     events: Sequence[EventReview],
     unit: str,
 ) -> list[tuple[str, str, float]]:
@@ -173,7 +176,11 @@ def _figure_rows(
         if n:
             mean = float((part["base"] * part["n_base"]).sum() / n)
             rows += [("members", str(base), float(n)), ("index_mean", str(base), mean)]
-    exam_all = exam.trend.loc[exam.trend["unit_code"] == "ALL"]
+    exam_all = (
+        pd.DataFrame(columns=["quarter", "pass_rate"])
+        if exam is None
+        else exam.trend.loc[exam.trend["unit_code"] == "ALL"]
+    )
     rows += [
         ("exam_pass_rate", str(quarter), rate)
         for quarter, rate in zip(
@@ -204,7 +211,7 @@ def _figure_rows(
 def key_figures(
     data: Dataset,
     appraisal: Appraisal,
-    exam: ExamResult,
+    exam: ExamResult | None,
     events: Sequence[EventReview],
     *,
     unit: str,
@@ -216,9 +223,11 @@ def key_figures(
     data : Dataset
         The inputs with history (for the watch lists of earlier quarters).
     appraisal : Appraisal
-        :func:`assess.appraisal.scoring.score_quarter` for ``unit``.
-    exam : ExamResult
-        :func:`assess.exams.analysis.analyse_exam` for the same quarter and unit.
+        The quarter's published appraisal taken for ``unit``
+        (:func:`assess.report.published.published_appraisal`).
+    exam : ExamResult or None
+        :func:`assess.exams.analysis.analyse_exam` for the same quarter and unit;
+        ``None`` (:func:`unit_exam`) when nobody sat it: no pass-rate rows.
     events : sequence of EventReview
         :func:`review_events` of violations and/or complaints.
     unit : str
@@ -431,37 +440,170 @@ def grade_quotas(appraisal: Appraisal) -> pd.DataFrame:
     return out.rename_axis("grade").reset_index()
 
 
+def _group_words(appraisal: Appraisal) -> tuple[str, str]:
+    return ("支部", "branch") if appraisal.grades.groups is not None else ("全体参评党员", "pool")
+
+
 def grade_quota_text(appraisal: Appraisal, units: pd.DataFrame) -> str:
-    """Whether every group meets its quotas, naming the branches that do not; the counting
-    rules (Chinese, then English)."""
+    """How the quotas are counted and whether every group meets them, naming the groups
+    that do not (Chinese, then English).
+
+    Quotas are counted per group (per branch under the default scheme): the cap of each
+    branch is its share of the branch's members rounded to a whole person, so the shares
+    summed over many branches may exceed the scheme's share while every branch keeps its
+    cap; the text says so when it happens.
+    """
     grades = appraisal.grades
     comp = grades.compliance
     bad = comp.loc[~comp["ok"]]
     names = units.set_index("unit_code")["unit_name"]
-    groups = grades.groups
-    n = 1 if groups is None else len(comp.drop_duplicates(list(groups.columns)))
-    if bad.empty and n == 1:
-        zh, en = "等次人数符合比例要求。", "The grade counts meet the quotas."
-    elif bad.empty:
-        zh = f"各支部（{n:,} 个）的等次人数均符合比例要求。"
-        en = f"Every branch ({n:,}) meets its grade quotas."
-    else:
-        where = bad["unit_code"].map(names) if "unit_code" in bad else bad["group"]
-        items = list(zip(where, bad["grade"], bad["count"], bad["cap"], bad["min"], strict=True))
+    per_branch = grades.groups is not None
+    n = 1 if grades.groups is None else len(comp.drop_duplicates(list(grades.groups.columns)))
+    rounding_zh, rounding_en = (term(f"rounding_{grades.rounding}", x) for x in ("zh", "en"))
+    tie_zh, tie_en = (term(f"tie_{grades.tie_policy}", x) for x in ("zh", "en"))
+    with_min = any(q.min_share > 0 for q in grades.quotas)
+    if per_branch:
         zh = (
-            f"{len(bad):,} 项未达要求："
-            + "；".join(
-                f"{w} {g} {c} 人（上限 {'不限' if pd.isna(cap) else int(cap)}，下限 {m}）"
-                for w, g, c, cap, m in items[:5]
-            )
-            + "。"
+            "名额按支部分别计算：每个支部各等次的上限 = 方案比例 × 本支部参评人数"
+            + ("，下限同样计算" if with_min else "")
+            + f"（{rounding_zh}，以十进制精确计算；{tie_zh}）。"
         )
         en = (
-            f"{len(bad):,} quotas not met: "
-            + "; ".join(
-                f"{w} {g} {c} (cap {'none' if pd.isna(cap) else int(cap)}, minimum {m})"
-                for w, g, c, cap, m in items[:5]
-            )
-            + "."
+            "Quotas are counted branch by branch: each branch's cap of a grade = the "
+            "scheme's share × the branch's members"
+            + (", and likewise its minimum" if with_min else "")
+            + f" ({rounding_en}, in exact decimal arithmetic; {tie_en})."
         )
-    return f"{zh}{grades.rule_zh}\n\n{en} {grades.rule_en}"
+    else:
+        zh = (
+            "名额按全体参评党员统一计算：各等次上限 = 方案比例 × 参评人数"
+            + ("，下限同样计算" if with_min else "")
+            + f"（{rounding_zh}，以十进制精确计算；{tie_zh}）。"
+        )
+        en = (
+            "Quotas are counted over all members appraised: cap = the scheme's share × "
+            "members"
+            + (", and likewise the minimum" if with_min else "")
+            + f" ({rounding_en}, in exact decimal arithmetic; {tie_en})."
+        )
+    # Shares summed over the groups above the scheme's share, though each group keeps
+    # its cap: rounding a share of a small branch up to a whole person.
+    table = grade_quotas(appraisal).set_index("grade")
+    over = [
+        (str(q.name), float(table.at[q.name, "share"]), float(q.max_share))
+        for q in grades.quotas
+        if q.max_share is not None
+        and q.name in table.index
+        and np.isfinite(table.at[q.name, "share"])
+        and table.at[q.name, "share"] > float(q.max_share)
+    ]
+    if per_branch and over:
+        g, share, cap = over[0]
+        # The smallest branch whose rounded cap is above the share, as the example.
+        size = next((k for k in range(1, 101) if _rounded(cap * k, grades.rounding) > cap * k), 0)
+        places = _rounded(cap * size, grades.rounding)
+        example_zh = example_en = ""
+        if size:
+            example_zh = (
+                f"（如 {size} 人的支部上限为 {percent(cap, 0)} × {size} = {cap * size:g}，"
+                f"取整为 {places} 人，即 {percent(places / size)}）"
+            )
+            example_en = (
+                f" (a branch of {size} gets {percent(cap, 0)} × {size} = {cap * size:g}, "
+                f"rounded to {places}, i.e. {percent(places / size)})"
+            )
+        zh += (
+            f"合计后{g}占 {percent(share)}，高于方案的 {percent(cap, 0)}：这是逐个支部"
+            f"把名额取整到整人的结果{example_zh}，不是超额。"
+        )
+        en += (
+            f" Summed over branches, {_grade_en(appraisal, g)} is {percent(share)}, above "
+            f"the scheme's {percent(cap, 0)}: each branch's cap is rounded to whole "
+            f"people{example_en}, not an excess."
+        )
+    where_zh, where_en = _group_words(appraisal)
+    if bad.empty:
+        if per_branch:
+            zh += f"全部 {n:,} 个{where_zh}的等次人数均在本支部的名额之内。"
+            en += f" Each of the {n:,} branches keeps within its own quotas."
+        else:
+            zh += "等次人数在名额之内。"
+            en += " The grade counts keep within the quotas."
+        return f"{zh}\n\n{en}"
+    where = bad["unit_code"].map(names) if "unit_code" in bad else bad["group"]
+    items = list(zip(where, bad["grade"], bad["count"], bad["cap"], bad["min"], strict=True))
+
+    def cap_text(cap: Any, none: str) -> str:
+        return none if pd.isna(cap) else str(int(cap))
+
+    zh += (
+        f"{len(bad):,} 项未达要求："
+        + "；".join(
+            f"{w} {g} {c} 人（上限 {cap_text(cap, '不限')}"
+            + (f"，下限 {m}" if with_min else "")
+            + "）"
+            for w, g, c, cap, m in items[:5]
+        )
+        + "。"
+    )
+    en += (
+        f" {len(bad):,} quotas not met: "
+        + "; ".join(
+            f"{w} {g} {c} (cap {cap_text(cap, 'none')}"
+            + (f", minimum {m}" if with_min else "")
+            + ")"
+            for w, g, c, cap, m in items[:5]
+        )
+        + "."
+    )
+    return f"{zh}\n\n{en}"
+
+
+def _rounded(value: float, rounding: str) -> int:
+    exact = Decimal(repr(value))
+    if rounding == "floor":
+        return int(exact.to_integral_value(rounding="ROUND_FLOOR"))
+    if rounding == "ceil":
+        return int(exact.to_integral_value(rounding="ROUND_CEILING"))
+    return int(exact.to_integral_value(rounding="ROUND_HALF_UP"))
+
+
+def _grade_en(appraisal: Appraisal, name: str) -> str:
+    return next((g.en for g in appraisal.scheme.grades if g.name == name), name) or name
+
+
+# ---------------------------------------------------------------- the exam
+
+
+def unit_exam(data: Dataset, *, quarter: str, unit: str, scheme: Any = None) -> ExamResult | None:
+    """:func:`assess.exams.exam_of_quarter` of ``unit``, or ``None`` when nobody under the
+    unit sat the exam in ``quarter`` (most branches: only some posts sit it), so that the
+    report says so instead of failing."""
+    from assess.exams import exam_of_quarter
+
+    staff = data.staff.loc[data.staff["unit_code"].isin(units_under(data.units, unit))]
+    responses = data.exam_responses
+    sat = responses.loc[responses["quarter"] == quarter, "person_id"]
+    if not sat.isin(staff["person_id"]).any():
+        return None
+    return exam_of_quarter(data, quarter=quarter, unit=unit, scheme=scheme)
+
+
+def exam_text(exam: ExamResult | None, info: Any) -> str:
+    """The exam's summary, or the sentence that nobody of the unit sat it (Chinese, then
+    English); ``info`` is the report's :class:`assess.report.content.UnitInfo`."""
+    if exam is not None:
+        return exam.summary()
+    level = "支部" if info.level == "branch" else info.level_zh
+    return (
+        f"本{level}本季度无人参加每季一考。\n\n"
+        f"Nobody of this {info.level} sat the quarterly exam this quarter."
+    )
+
+
+def exam_pass_rate(exam: ExamResult | None) -> float:
+    """The pass rate of everybody who sat (the last row of ``exam.overview``); NaN without
+    takers."""
+    if exam is None:
+        return math.nan
+    return float(exam.overview.iloc[-1]["pass_rate"])

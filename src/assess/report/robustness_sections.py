@@ -87,17 +87,44 @@ def grade_stability(result: RobustnessResult) -> pd.DataFrame:
     return out.rename_axis("base_grade").reset_index()
 
 
-def robustness_text(result: RobustnessResult) -> str:
+def _baseline_words(result: RobustnessResult, appraisal: Appraisal | None) -> tuple[str, str]:
+    """Why the check's base grades may differ from the published ones, with the count."""
+    if appraisal is None:
+        return "", ""
+    published = appraisal.members.set_index("person_id")["grade"]
+    base = result.table["base_grade"]
+    same = int((base == published.reindex(base.index)).sum())
+    differ = len(base) - same
+    if differ == 0:
+        return (
+            "抽样的基准等次与第四部分公布的等次完全一致。",
+            " The check's base grades are the published grades of section 4.",
+        )
+    return (
+        f"抽样的基准等次按方案权重只用加分指标重新划分，不计扣分与一票否决，"
+        f"因此与第四部分公布的等次有 {differ:,} 人不同（{same:,} 人相同）；"
+        "公布的等次以第四部分为准，本节只看权重变化对加分排序的影响。",
+        f" The check's base grades rank the add items alone under the scheme's weights, "
+        f"without deductions and vetoes, so {differ:,} differ from the grades published "
+        f"in section 4 ({same:,} agree); the published grades stand, and this section "
+        "shows only how the weights move the ranking of the add items.",
+    )
+
+
+def robustness_text(result: RobustnessResult, appraisal: Appraisal | None = None) -> str:
     """The robustness check in a few sentences (Chinese, then English), naming nobody.
 
     :meth:`RobustnessResult.summary` names the members with the widest bands by id; a
-    report read above branch level must not.
+    report read above branch level must not. With ``appraisal`` (the published one the
+    check was run on), the text says how many base grades of the check differ from the
+    published grades, and why.
     """
     t = result.table
     n, draws = len(t), len(result.draw_weights)
     stable = int((t["p_base_grade"] >= STABLE_PROBABILITY).sum())
     band = float(t["band_width"].median())
     within = "group" in t
+    base_zh, base_en = _baseline_words(result, appraisal)
     spread, share = percent(result.spread, 0), percent(stable / n)
     holds = percent(STABLE_PROBABILITY, 0)
     zh = (
@@ -108,7 +135,7 @@ def robustness_text(result: RobustnessResult) -> str:
         + f"。{n:,} 名党员中，{stable:,} 人（{share}）在 {holds} "
         f"以上的抽样中等次不变；其余 {n - stable:,} 人的等次会随权重变化。"
         f"名次 5%–95% 区间的宽度中位数为 {band:g} 名。扣分与一票否决不随权重变化，不在此列。"
-        "把等次与绩效挂钩前，宜复核等次不稳定的人员。"
+        "把等次与绩效挂钩前，宜复核等次不稳定的人员。" + base_zh
     )
     en = (
         f"The weights of the add items were varied at random around the scheme's weights "
@@ -119,7 +146,7 @@ def robustness_text(result: RobustnessResult) -> str:
         f"{holds} of the draws; the grade of the other {n - stable:,} "
         f"changes with the weights. The median width of the 5–95% rank band is {band:g}. "
         "Deductions and vetoes do not depend on the weights and are left out. Review the "
-        "unstable grades before tying pay to them."
+        "unstable grades before tying pay to them." + base_en
     )
     return f"{zh}\n\n{en}"
 
