@@ -316,9 +316,10 @@ def build_parser() -> argparse.ArgumentParser:
     def add_store(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--store",
-            type=Path,
+            type=str,  # a path, or a postgresql:// URL (a Path would fold its //)
             default=DEFAULT_STORE,
-            help=f"数据库文件 / store file (default {DEFAULT_STORE})",
+            help=f"数据库文件或 postgresql:// 地址 / store file or postgresql:// URL "
+            f"(default {DEFAULT_STORE})",
         )
 
     p = add("import", _cmd_import, "校验并导入数据库 / validate and import into the store")

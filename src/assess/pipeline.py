@@ -33,7 +33,7 @@ class RunSummary(ResultDisplay):
     """What :func:`run_quarter` did and where its outputs are."""
 
     quarter: str
-    store: Path
+    store: Path | str
     out_dir: Path
     outputs: dict[str, Path] = field(default_factory=dict)
     lines: tuple[str, ...] = ()
@@ -211,7 +211,7 @@ def run_quarter(
         outputs["reports"] = index
     return RunSummary(
         quarter=quarter,
-        store=Path(store),
+        store=store if isinstance(store, str) and "://" in store else Path(store),
         out_dir=out,
         outputs=outputs,
         lines=tuple(lines),

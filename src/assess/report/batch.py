@@ -138,7 +138,7 @@ def unit_parameter_sets(
     from assess.io.store import read_store
 
     check_choice("unit_parameter_sets", "level", level, tuple(LEVELS))
-    units = read_store(Path(store), tables="units").units
+    units = read_store(store, tables="units").units
     codes = sorted(units.loc[units["level"] == level, "unit_code"])
     if not codes:
         raise ReportParameterError(

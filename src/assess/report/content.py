@@ -71,10 +71,17 @@ COLUMN_TERMS: dict[str, str] = {
     "index_qoq": "qoq",
 }
 
-_PRELOADED: dict[Path, tuple[str, Dataset]] = {}
+_PRELOADED: dict[Path | str, tuple[str, Dataset]] = {}
 
 
-def _content_sha256(path: Path) -> str:
+def _store_key(path: str | os.PathLike[str]) -> Path | str:
+    """A store file resolved, or a server URL as given."""
+    if isinstance(path, str) and "://" in path:
+        return path
+    return Path(path).resolve()
+
+
+def _content_sha256(path: Path | str) -> str:
     from assess.io.store import Store
 
     with Store.open(path, read_only=True) as store:
@@ -89,7 +96,7 @@ def preload_store(path: str | os.PathLike[str]) -> None:
     """
     from assess.io.store import read_store
 
-    key = Path(path).resolve()
+    key = _store_key(path)
     sha = _content_sha256(key)
     if key not in _PRELOADED or _PRELOADED[key][0] != sha:
         _PRELOADED[key] = (sha, read_store(key))
@@ -106,7 +113,7 @@ def load_store(path: str | os.PathLike[str]) -> Dataset:
     """
     from assess.io.store import read_store
 
-    key = Path(path).resolve()
+    key = _store_key(path)
     if key in _PRELOADED and _PRELOADED[key][0] == _content_sha256(key):
         return _PRELOADED[key][1]
     return read_store(key)

@@ -1,4 +1,6 @@
-"""The embedded store: every imported quarter and every published result in one DuckDB file.
+"""The store: every imported quarter and every published result, in one DuckDB file (the
+embedded default) or in a database on a PostgreSQL server several analysts share, selected
+by a ``postgresql://`` URL where a path would go (see DATA.md, "Several programs at once").
 
 ``assess import`` writes validated input tables here; notebooks, scoring and effect analysis
 read them back with :func:`read_store` (all history, so 同比 needs no extra step); scoring
@@ -49,7 +51,7 @@ note, `assess` version, the SHA-256 and size of its files, and the action taken 
 revisions: publishing the identical result again is a no-op, a different result needs
 ``replace=True``, and earlier revisions stay readable.
 
-Inside the file (for SQL users): one table per input table with the contract's columns
+Inside the file or database (for SQL users): one table per input table with the contract's columns
 plus ``_partition`` and ``_import_id``; ``partitions`` (a view: one row per revision,
 ``active`` marks the one read by default), ``partition_revisions``, ``imports``,
 ``import_files``, ``import_actions``, ``publications``, ``publication_tables`` (each result
