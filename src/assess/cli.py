@@ -102,6 +102,21 @@ def _cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_scheme_check(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from assess.appraisal.ahp import ahp_weights
+    from assess.core.scheme import load_scheme
+
+    scheme = load_scheme(args.file)
+    if scheme.ahp_matrix is not None:
+        # The consistency ratio needs the AHP itself; scoring would stop here too.
+        codes = scheme.indicator_codes
+        ahp_weights(pd.DataFrame(scheme.ahp_matrix, index=codes, columns=codes))
+    print(scheme.summary(language=args.language))
+    return 0
+
+
 def _cmd_exam(args: argparse.Namespace) -> int:
     from assess.core.excel import write_workbook
     from assess.core.scheme import load_scheme
@@ -229,6 +244,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         level=args.level,
         workers=args.workers,
         note=args.note,
+        scheme=args.scheme,
         echo=lambda line: print(line, flush=True),
     )
     print()
@@ -362,6 +378,31 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="替换本季度已发布的考评结果（旧版本保留）/ replace this quarter's published "
         "appraisal (earlier revisions stay readable)",
+    )
+
+    scheme = sub.add_parser(
+        "scheme",
+        help="评分方案：检查并显示 / the scoring scheme: check it and show what it says",
+        description="评分方案 / scoring scheme",
+    )
+    scheme_sub = scheme.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = scheme_sub.add_parser(
+        "check",
+        help="检查评分方案并显示其内容，以便与书面考评办法核对 / check a scheme file and show "
+        "what it says, to compare with the paper rules",
+        description="检查评分方案的每个键和每条规则（列出全部问题，退出码 1），通过时显示方案摘要："
+        "加分项及其权重和上限、扣分项、一票否决、等次比例、五星规则、每季一考、谈心谈话 / "
+        "check every key and rule of a scheme (all problems listed, exit code 1); when it "
+        "is valid, show its summary: add items with weights and caps, deductions, vetoes, "
+        "grade quotas, star rules, the exam rule and the watch-list rule",
+    )
+    p.set_defaults(func=_cmd_scheme_check)
+    p.add_argument("file", type=Path, help="评分方案 TOML 文件 / scheme file (TOML)")
+    p.add_argument(
+        "--language",
+        choices=("zh", "en", "zh-en"),
+        default="zh",
+        help="摘要语言（默认中文）/ language of the summary (default zh)",
     )
 
     p = add("exam", _cmd_exam, "每季一考分析：参考率、合格率、薄弱板块、题目分析 / quarterly exam")
@@ -513,6 +554,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="为哪一级单位出季度报告 / units that get a quarterly report (default city)",
     )
     p.add_argument("--workers", type=int, help="报告并行进程数 / report worker processes")
+    p.add_argument(
+        "--scheme",
+        type=Path,
+        help="评分方案 TOML（默认内置示例方案）/ scheme file "
+        "(default: the shipped illustrative scheme)",
+    )
     p.add_argument("--no-reports", action="store_true", help="不出 HTML 报告 / skip the reports")
     p.add_argument(
         "--replace",

@@ -93,6 +93,7 @@ def run_quarter(
     level: str = "city",
     workers: int | None = None,
     note: str = "",
+    scheme: str | os.PathLike[str] | None = None,
     echo: Callable[[str], None] | None = None,
 ) -> RunSummary:
     """Validate and import ``inputs``, then score, analyse and report ``quarter``.
@@ -120,6 +121,9 @@ def run_quarter(
         Report worker processes (default: the number of CPUs).
     note : str
         Recorded with the import.
+    scheme : path, optional
+        The scoring scheme (TOML); the shipped illustrative scheme when omitted. It is
+        checked before anything is imported, scored or published.
     echo : callable, optional
         Called with each progress line (the command line prints them).
 
@@ -138,6 +142,8 @@ def run_quarter(
     from assess.io.validation import load_inputs
 
     quarter = check_quarter("run_quarter", quarter)
+    # A scheme with a mistake stops the run before anything is imported or published.
+    rules = load_scheme(scheme)
     lines: list[str] = []
     out = Path(out_dir) / quarter
     paths = {
@@ -156,9 +162,8 @@ def run_quarter(
     del dataset
     _say(lines, echo, imported.summary().split("\n\n")[0])
 
-    scheme = load_scheme()
     appraisal = score_quarter(
-        read_for_scoring(store, quarter=quarter), quarter=quarter, scheme=scheme
+        read_for_scoring(store, quarter=quarter), quarter=quarter, scheme=rules
     )
     workbook = appraisal.to_excel(paths["appraisal"], overwrite=overwrite)
     outputs["appraisal"] = workbook
@@ -174,7 +179,7 @@ def run_quarter(
     )
 
     data = read_store(store)
-    exam = exam_of_quarter(data, quarter=quarter, scheme=scheme)
+    exam = exam_of_quarter(data, quarter=quarter, scheme=rules)
     exam_book = write_workbook(paths["exam"], exam.tables(), overwrite=overwrite)
     outputs["exam"] = exam_book
     _say(lines, echo, exam.summary().split("\n\n")[0])

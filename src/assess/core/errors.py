@@ -6,6 +6,9 @@ joined by `` / `` on one line (or on two lines for long data-problem tables).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 __all__ = [
@@ -15,6 +18,7 @@ __all__ = [
     "StoreError",
     "StoreConflictError",
     "SchemeError",
+    "SchemeProblem",
     "ParameterError",
     "bilingual",
 ]
@@ -58,8 +62,55 @@ class StoreConflictError(StoreError):
     """An import would change data already in the store without ``replace=True``."""
 
 
+@dataclass(frozen=True)
+class SchemeProblem:
+    """One problem of a scoring scheme file: where it is and what is wrong.
+
+    ``file`` is the scheme's path (shown by its name), ``table`` the TOML table as shown
+    to the reader (``[grades.levels.优秀]``: an element of an array of tables named by
+    its code or name; ``""`` for the top level), ``line`` the 1-based line of the key (or
+    of its table when the key is missing), or ``None`` when the file text does not show it.
+
+    Examples
+    --------
+    >>> p = SchemeProblem("s.toml", "[scheme]", "base", 3, "应为数值", "must be a number")
+    >>> str(p)
+    's.toml 第 3 行 [scheme] base：应为数值 / s.toml line 3 [scheme] base: must be a number'
+    """
+
+    file: str
+    table: str
+    key: str
+    line: int | None
+    zh: str
+    en: str
+
+    def text(self, language: str) -> str:
+        """The problem in Chinese (``"zh"``) or English (``"en"``), led by its place."""
+        place = [Path(self.file).name]
+        if self.line is not None:
+            place.append(f"第 {self.line} 行" if language == "zh" else f"line {self.line}")
+        place.append(self.table or ("顶层" if language == "zh" else "top level"))
+        if self.key:
+            place.append(self.key)
+        if language == "zh":
+            return f"{' '.join(place)}：{self.zh}"
+        return f"{' '.join(place)}: {self.en}"
+
+    def __str__(self) -> str:
+        return bilingual(self.text("zh"), self.text("en"))
+
+
 class SchemeError(AssessError):
-    """A scoring scheme file is malformed; the message names the key and what is allowed."""
+    """A scoring scheme file is malformed; the message names the key and what is allowed.
+
+    ``problems`` lists every :class:`SchemeProblem` found (empty when the file could not
+    be read at all).
+    """
+
+    def __init__(self, message: str, problems: Sequence[SchemeProblem] = ()) -> None:
+        self.problems = tuple(problems)
+        super().__init__(message)
 
 
 class ParameterError(AssessError, ValueError):

@@ -4,7 +4,10 @@ A scheme declares the base score, the add items (indicators with per-item and
 per-quarter caps), the deduction items fed from events, the veto items (一票否决),
 the normalisation, the weights (given, AHP, entropy, CRITIC or combined), the
 aggregation, the grades with their quotas, the watch-list rule and the five-star branch
-rules. :func:`load_scheme` checks every key and names the one that is wrong.
+rules. :func:`load_scheme` checks the whole file first (:mod:`assess.core.scheme_checks`:
+every key known, every rule the scoring relies on) and raises one :class:`SchemeError`
+listing every problem, so nothing is scored from a scheme with a mistake;
+:meth:`Scheme.summary` shows what a valid scheme says, to compare with the paper rules.
 
 The package ships ``default_scheme.toml``, built from the source reports: an
 illustration to adapt, not a standard.
@@ -13,16 +16,29 @@ illustration to adapt, not a standard.
 from __future__ import annotations
 
 import hashlib
+import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from assess.core import formatting
 from assess.core.checks import check_path
 from assess.core.errors import SchemeError, bilingual
-from assess.core.schema import EVENT_TYPES
+from assess.core.glossary import check_language, term
+from assess.core.scheme_checks import check_document
+from assess.core.scheme_reader import (
+    AGGREGATIONS,
+    NORMALISATIONS,
+    STAR_METRICS,
+    VETO_EFFECTS,
+    WEIGHTINGS,
+    judgment,
+    scheme_error,
+)
 
 __all__ = [
     "Indicator",
@@ -41,15 +57,8 @@ __all__ = [
     "WEIGHTINGS",
     "AGGREGATIONS",
     "VETO_EFFECTS",
+    "STAR_METRICS",
 ]
-
-NORMALISATIONS: tuple[str, ...] = ("goalpost", "minmax", "zscore", "rank")
-WEIGHTINGS: tuple[str, ...] = ("given", "ahp", "entropy", "critic", "combined")
-AGGREGATIONS: tuple[str, ...] = ("arithmetic", "geometric")
-VETO_EFFECTS: tuple[str, ...] = ("zero", "exclude-top", "cap")
-DIRECTIONS: tuple[str, ...] = ("positive", "negative")
-ROUNDINGS: tuple[str, ...] = ("half-up", "floor", "ceil")
-QUOTA_SCOPES: tuple[str, ...] = ("branch", "pooled")
 
 
 @dataclass(frozen=True)
@@ -190,108 +199,51 @@ class Scheme:
         """Indicator codes in declared order."""
         return [i.code for i in self.indicators]
 
+    def summary(self, language: str = "zh") -> str:
+        """What the scheme says, table by table, to compare with the paper rules.
+
+        Parameters
+        ----------
+        language : {"zh", "en", "zh-en"}, default "zh"
+            Chinese, English, or the Chinese followed by the English.
+
+        Returns
+        -------
+        str
+            The base and ceiling, the method, every add item with its caps (and weight
+            when weights are given), deductions, vetoes, grade quotas, the five-star rules,
+            the exam rule and the watch-list rule.
+
+        Examples
+        --------
+        >>> print(load_scheme().summary().splitlines()[0])
+        评分方案：先锋指数（示例方案）
+        >>> print(load_scheme().summary("en").splitlines()[0])
+        Scoring scheme: Pioneer Index (illustrative scheme)
+        """
+        check_language("Scheme.summary", language)
+        if language == "zh-en":
+            return f"{_summary(self, 'zh')}\n\n{_summary(self, 'en')}"
+        return _summary(self, language)
+
 
 def default_scheme_path() -> Path:
     """Path of the scheme shipped with the package."""
     return Path(str(resources.files("assess") / "resources" / "default_scheme.toml"))
 
 
-class _Reader:
-    """Reads typed values from a TOML table, naming the full key in every error."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-
-    def fail(self, key: str, expected_zh: str, expected_en: str, got: Any) -> SchemeError:
-        return SchemeError(
-            bilingual(
-                f"评分方案 {self.source}：键 {key} 应为{expected_zh}，实际为 {got!r}",
-                f"scoring scheme {self.source}: key {key} must be {expected_en}; got {got!r}",
-            )
-        )
-
-    def get(self, table: Mapping[str, Any], key: str, path: str, default: Any = ...) -> Any:
-        if key in table:
-            return table[key]
-        if default is ...:
-            raise self.fail(f"{path}.{key}".lstrip("."), "必填项", "present", "(missing)")
-        return default
-
-    def number(
-        self,
-        table: Mapping[str, Any],
-        key: str,
-        path: str,
-        default: Any = ...,
-        *,
-        minimum: float | None = None,
-        maximum: float | None = None,
-    ) -> float:
-        value = self.get(table, key, path, default)
-        full = f"{path}.{key}".lstrip(".")
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.fail(full, "数值", "a number", value)
-        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-            lo = "-∞" if minimum is None else f"{minimum:g}"
-            hi = "∞" if maximum is None else f"{maximum:g}"
-            raise self.fail(full, f"介于 {lo} 与 {hi} 之间的数", f"between {lo} and {hi}", value)
-        return float(value)
-
-    def text(self, table: Mapping[str, Any], key: str, path: str, default: Any = ...) -> str:
-        value = self.get(table, key, path, default)
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(f"{path}.{key}".lstrip("."), "非空文本", "non-empty text", value)
-        return value.strip()
-
-    def choice(
-        self,
-        table: Mapping[str, Any],
-        key: str,
-        path: str,
-        choices: tuple[str, ...],
-        default: Any = ...,
-    ) -> str:
-        value = self.get(table, key, path, default)
-        if value not in choices:
-            allowed = " | ".join(choices)
-            raise self.fail(
-                f"{path}.{key}".lstrip("."), f"以下之一：{allowed}", f"one of {allowed}", value
-            )
-        return str(value)
-
-    def share(self, table: Mapping[str, Any], key: str, path: str) -> str | None:
-        if key not in table:
-            return None
-        value = table[key]
-        full = f"{path}.{key}"
-        if isinstance(value, bool) or not isinstance(value, int | float | str):
-            raise self.fail(full, "0 到 1 之间的比例", "a share between 0 and 1", value)
-        text = str(value).strip()
-        try:
-            share = float(text)
-        except ValueError:
-            raise self.fail(full, "0 到 1 之间的比例", "a share between 0 and 1", value) from None
-        if not 0 <= share <= 1:
-            raise self.fail(full, "0 到 1 之间的比例", "a share between 0 and 1", value)
-        return text
-
-    def tables(self, table: Mapping[str, Any], key: str, path: str) -> list[Mapping[str, Any]]:
-        value = self.get(table, key, path)
-        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            raise self.fail(
-                f"{path}.{key}".lstrip("."), "表数组 [[...]]", "an array of tables [[...]]", value
-            )
-        return value
-
-
-def load_scheme(path: str | Path | None = None) -> Scheme:
+def load_scheme(path: str | os.PathLike[str] | None = None) -> Scheme:
     """Read and check a scoring scheme; ``None`` loads the shipped default.
+
+    The whole file is checked before anything is built: every key must be one the
+    scheme knows, every value of the right kind and range, and every rule the scoring
+    relies on must hold (see :mod:`assess.core.scheme_checks`).
 
     Raises
     ------
     SchemeError
-        The file cannot be read, or a key is missing or has a value that is not allowed;
-        the message names the key and what is allowed.
+        The file cannot be read, or has problems; ``problems`` lists every one with the
+        file, the TOML table, the key and the line, in Chinese and English.
 
     Examples
     --------
@@ -302,273 +254,267 @@ def load_scheme(path: str | Path | None = None) -> Scheme:
     file = check_path("load_scheme", "path", path) if path is not None else default_scheme_path()
     try:
         raw_bytes = file.read_bytes()
-        doc = tomllib.loads(raw_bytes.decode("utf-8"))
-    except FileNotFoundError:
+        text = raw_bytes.decode("utf-8")
+        doc = tomllib.loads(text)
+    except (FileNotFoundError, IsADirectoryError):
         raise SchemeError(
             bilingual(f"找不到评分方案文件 {file}", f"scheme file not found: {file}")
         ) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SchemeError(
             bilingual(
-                f"评分方案 {file} 不是有效的 TOML：{exc}", f"scheme {file} is not valid TOML: {exc}"
+                f"评分方案 {file} 不是有效的 UTF-8 TOML：{exc}",
+                f"scheme {file} is not valid UTF-8 TOML: {exc}",
             )
         ) from None
-    r = _Reader(file.name)
-    head = r.get(doc, "scheme", "")
-    indicators = tuple(
-        _indicator(r, t, f"indicators[{i}]") for i, t in enumerate(r.tables(doc, "indicators", ""))
-    )
-    codes = [i.code for i in indicators]
-    if len(set(codes)) != len(codes):
-        raise r.fail("indicators[].code", "互不相同的编码", "unique codes", codes)
-    weighting = r.choice(head, "weighting", "scheme", WEIGHTINGS)
-    ahp = _ahp_matrix(r, doc, weighting, len(indicators))
-    if weighting == "given":
-        for i, ind in enumerate(indicators):
-            if ind.weight is None:
-                raise r.fail(
-                    f"indicators[{i}].weight",
-                    "数值（weighting = given 时必填）",
-                    "a number (required when weighting = given)",
-                    "(missing)",
-                )
-    grades = tuple(
-        _grade(r, t, f"grades.levels[{i}]")
-        for i, t in enumerate(r.tables(r.get(doc, "grades", ""), "levels", "grades"))
-    )
-    grade_names = [g.name for g in grades]
-    vetoes = tuple(
-        _veto(r, t, f"vetoes[{i}]", grade_names) for i, t in enumerate(doc.get("vetoes", []))
-    )
-    grades_head = doc["grades"]
+    problems = check_document(doc, file=str(file), text=text)
+    if problems:
+        raise scheme_error(str(file), problems)
+    return _build(doc, source=str(file), sha256=hashlib.sha256(raw_bytes).hexdigest())
+
+
+def _build(doc: Mapping[str, Any], *, source: str, sha256: str) -> Scheme:
+    # The document has passed every check: each value is present and of its kind.
+    head, grades, stars = doc["scheme"], doc["grades"], doc["stars"]
+    weighting = head["weighting"]
+    ahp = None
+    if weighting in ("ahp", "combined"):
+        ahp = tuple(tuple(float(judgment(v) or 0) for v in row) for row in doc["ahp"]["matrix"])
     return Scheme(
-        name=r.text(head, "name", "scheme"),
-        name_en=r.text(head, "name_en", "scheme"),
-        base=r.number(head, "base", "scheme", minimum=0),
-        ceiling=r.number(head, "ceiling", "scheme", minimum=0),
-        normalisation=r.choice(head, "normalisation", "scheme", NORMALISATIONS),
+        name=head["name"].strip(),
+        name_en=head["name_en"].strip(),
+        base=float(head["base"]),
+        ceiling=float(head["ceiling"]),
+        normalisation=head["normalisation"],
         weighting=weighting,
-        aggregation=r.choice(head, "aggregation", "scheme", AGGREGATIONS, "arithmetic"),
-        subjective_share=r.number(head, "subjective_share", "scheme", 0.5, minimum=0, maximum=1),
+        aggregation=head.get("aggregation", "arithmetic"),
+        subjective_share=float(head.get("subjective_share", 0.5)),
         ahp_matrix=ahp,
-        indicators=indicators,
+        indicators=tuple(
+            Indicator(
+                code=t["code"].strip(),
+                zh=t["zh"].strip(),
+                en=t["en"].strip(),
+                item_cap=float(t["item_cap"]),
+                quarter_cap=float(t["quarter_cap"]),
+                direction=t.get("direction", "positive"),
+                weight=float(t["weight"]) if "weight" in t else None,
+            )
+            for t in doc["indicators"]
+        ),
         deductions=tuple(
-            _deduction(r, t, f"deductions[{i}]") for i, t in enumerate(doc.get("deductions", []))
+            Deduction(
+                code=t["code"].strip(),
+                zh=t["zh"].strip(),
+                en=t["en"].strip(),
+                event_type=t["event_type"],
+                points={int(k): float(v) for k, v in sorted(t["points"].items())},
+                quarter_cap=float(t["quarter_cap"]),
+            )
+            for t in doc.get("deductions", [])
         ),
-        vetoes=vetoes,
-        grades=grades,
-        rounding=r.choice(grades_head, "rounding", "grades", ROUNDINGS, "half-up"),
-        quota_scope=r.choice(grades_head, "scope", "grades", QUOTA_SCOPES, "branch"),
-        tie_policy=r.choice(grades_head, "tie_policy", "grades", ("strict", "favour"), "strict"),
-        borderline=r.number(grades_head, "borderline", "grades", 0.5, minimum=0),
-        watch=_watch(r, r.get(doc, "watchlist", "")),
-        stars=_stars(r, r.get(doc, "stars", "")),
-        exam=_exam(r, doc.get("exam", {})),
-        source=str(file),
-        sha256=hashlib.sha256(raw_bytes).hexdigest(),
+        vetoes=tuple(
+            Veto(
+                code=t["code"].strip(),
+                zh=t["zh"].strip(),
+                en=t["en"].strip(),
+                event_type=t["event_type"],
+                min_severity=int(t.get("min_severity", 1)),
+                effect=t["effect"],
+                cap_grade=t.get("cap_grade"),
+            )
+            for t in doc.get("vetoes", [])
+        ),
+        grades=tuple(
+            GradeLevel(
+                name=t["name"].strip(),
+                en=t["en"].strip(),
+                max_share=_share(t, "max_share"),
+                min_share=_share(t, "min_share"),
+            )
+            for t in grades["levels"]
+        ),
+        rounding=grades.get("rounding", "half-up"),
+        quota_scope=grades.get("scope", "branch"),
+        tie_policy=grades.get("tie_policy", "strict"),
+        borderline=float(grades.get("borderline", 0.5)),
+        watch=WatchRule(
+            event_types=tuple(doc["watchlist"]["event_types"]),
+            min_events=int(doc["watchlist"]["min_events"]),
+            min_severity=int(doc["watchlist"]["min_severity"]),
+        ),
+        stars=StarRules(
+            party=tuple(_star_metric(t) for t in stars["party"]),
+            business=tuple(_star_metric(t) for t in stars["business"]),
+            levels=tuple(
+                sorted(
+                    (
+                        StarLevel(int(t["stars"]), float(t["party_min"]), float(t["business_min"]))
+                        for t in stars["levels"]
+                    ),
+                    key=lambda lv: -lv.stars,
+                )
+            ),
+            veto_event_types=tuple(stars.get("veto_event_types", [])),
+            veto_max_stars=int(stars.get("veto_max_stars", 0)),
+            all_round={m: (r[0], float(r[1])) for m, r in stars["all_round"].items()},
+        ),
+        exam=ExamRule(
+            pass_mark=float(doc.get("exam", {}).get("pass_mark", 80.0)),
+            eligible_posts=tuple(p.strip() for p in doc.get("exam", {}).get("eligible_posts", [])),
+        ),
+        source=source,
+        sha256=sha256,
     )
 
 
-def _indicator(r: _Reader, t: Mapping[str, Any], path: str) -> Indicator:
-    weight = r.number(t, "weight", path, None, minimum=0) if "weight" in t else None
-    return Indicator(
-        code=r.text(t, "code", path),
-        zh=r.text(t, "zh", path),
-        en=r.text(t, "en", path),
-        item_cap=r.number(t, "item_cap", path, minimum=0),
-        quarter_cap=r.number(t, "quarter_cap", path, minimum=0),
-        direction=r.choice(t, "direction", path, DIRECTIONS, "positive"),
-        weight=weight,
-    )
+def _share(t: Mapping[str, Any], key: str) -> str | None:
+    # Kept as the file's text, so quotas are counted in exact decimal arithmetic.
+    return str(t[key]).strip() if key in t else None
 
 
-def _ahp_matrix(
-    r: _Reader, doc: Mapping[str, Any], weighting: str, n: int
-) -> tuple[tuple[float, ...], ...] | None:
-    if weighting not in ("ahp", "combined"):
-        return None
-    ahp = r.get(doc, "ahp", "")
-    matrix = r.get(ahp, "matrix", "ahp")
-    if (
-        not isinstance(matrix, list)
-        or len(matrix) != n
-        or not all(isinstance(row, list) and len(row) == n for row in matrix)
-    ):
-        raise r.fail(
-            "ahp.matrix",
-            f"{n}×{n} 判断矩阵（与指标数相同）",
-            f"an {n}×{n} matrix (one row per indicator)",
-            matrix,
-        )
-    return tuple(
-        tuple(_judgment(r, value, f"ahp.matrix[{i}][{j}]") for j, value in enumerate(row))
-        for i, row in enumerate(matrix)
-    )
-
-
-def _judgment(r: _Reader, value: Any, key: str) -> float:
-    # Judgments are written as on paper: 3, or "1/3" for the reciprocal.
-    if isinstance(value, str) and value.count("/") == 1:
-        num, den = value.split("/")
-        try:
-            number = float(num) / float(den)
-        except (ValueError, ZeroDivisionError):
-            number = -1.0
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        number = float(value)
-    else:
-        number = -1.0
-    if not number > 0:
-        raise r.fail(
-            key,
-            '正数或分数，如 3 或 "1/3"',
-            'a positive number or fraction such as 3 or "1/3"',
-            value,
-        )
-    return number
-
-
-def _deduction(r: _Reader, t: Mapping[str, Any], path: str) -> Deduction:
-    points_raw = r.get(t, "points", path)
-    if not isinstance(points_raw, dict):
-        raise r.fail(
-            f"{path}.points",
-            "按严重程度的扣分表，如 {1 = 2, 2 = 5, 3 = 10}",
-            "points by severity, e.g. {1 = 2, 2 = 5, 3 = 10}",
-            points_raw,
-        )
-    points: dict[int, float] = {}
-    for key in points_raw:
-        if key not in ("1", "2", "3"):
-            raise r.fail(f"{path}.points", "严重程度 1、2、3", "severities 1, 2, 3", key)
-        points[int(key)] = r.number(points_raw, key, f"{path}.points", minimum=0)
-    return Deduction(
-        code=r.text(t, "code", path),
-        zh=r.text(t, "zh", path),
-        en=r.text(t, "en", path),
-        event_type=r.choice(t, "event_type", path, tuple(EVENT_TYPES)),
-        points=points,
-        quarter_cap=r.number(t, "quarter_cap", path, minimum=0),
-    )
-
-
-def _veto(r: _Reader, t: Mapping[str, Any], path: str, grades: list[str]) -> Veto:
-    effect = r.choice(t, "effect", path, VETO_EFFECTS)
-    cap_grade = None
-    if effect == "cap":
-        cap_grade = r.choice(t, "cap_grade", path, tuple(grades))
-    return Veto(
-        code=r.text(t, "code", path),
-        zh=r.text(t, "zh", path),
-        en=r.text(t, "en", path),
-        event_type=r.choice(t, "event_type", path, tuple(EVENT_TYPES)),
-        min_severity=int(r.number(t, "min_severity", path, 1, minimum=1, maximum=3)),
-        effect=effect,
-        cap_grade=cap_grade,
-    )
-
-
-def _grade(r: _Reader, t: Mapping[str, Any], path: str) -> GradeLevel:
-    return GradeLevel(
-        name=r.text(t, "name", path),
-        en=r.text(t, "en", path),
-        max_share=r.share(t, "max_share", path),
-        min_share=r.share(t, "min_share", path),
-    )
-
-
-def _watch(r: _Reader, t: Mapping[str, Any]) -> WatchRule:
-    types = r.get(t, "event_types", "watchlist")
-    if not isinstance(types, list) or not types or any(x not in EVENT_TYPES for x in types):
-        raise r.fail(
-            "watchlist.event_types",
-            f"事件类型列表，取自 {', '.join(EVENT_TYPES)}",
-            f"a list of event types from {', '.join(EVENT_TYPES)}",
-            types,
-        )
-    return WatchRule(
-        event_types=tuple(types),
-        min_events=int(r.number(t, "min_events", "watchlist", minimum=1)),
-        min_severity=int(r.number(t, "min_severity", "watchlist", minimum=1, maximum=3)),
-    )
-
-
-def _exam(r: _Reader, t: Mapping[str, Any]) -> ExamRule:
-    posts = t.get("eligible_posts", [])
-    if not isinstance(posts, list) or not all(isinstance(p, str) and p.strip() for p in posts):
-        raise r.fail("exam.eligible_posts", "岗位名称列表", "a list of post names", posts)
-    return ExamRule(
-        pass_mark=r.number(t, "pass_mark", "exam", 80.0, minimum=0, maximum=100),
-        eligible_posts=tuple(p.strip() for p in posts),
-    )
-
-
-def _star_metric(r: _Reader, t: Mapping[str, Any], path: str) -> StarMetric:
-    goalposts = r.get(t, "goalposts", path)
-    if (
-        not isinstance(goalposts, list)
-        or len(goalposts) != 2
-        or not all(isinstance(g, int | float) for g in goalposts)
-        or goalposts[0] == goalposts[1]
-    ):
-        raise r.fail(
-            f"{path}.goalposts",
-            "两个不同的数 [低, 高]",
-            "two different numbers [low, high]",
-            goalposts,
-        )
+def _star_metric(t: Mapping[str, Any]) -> StarMetric:
+    low, high = t["goalposts"]
     return StarMetric(
-        metric=r.text(t, "metric", path),
-        zh=r.text(t, "zh", path),
-        en=r.text(t, "en", path),
-        weight=r.number(t, "weight", path, minimum=0),
-        low=float(goalposts[0]),
-        high=float(goalposts[1]),
-        direction=r.choice(t, "direction", path, DIRECTIONS, "positive"),
+        metric=t["metric"],
+        zh=t["zh"].strip(),
+        en=t["en"].strip(),
+        weight=float(t["weight"]),
+        low=float(low),
+        high=float(high),
+        direction=t.get("direction", "positive"),
     )
 
 
-def _stars(r: _Reader, t: Mapping[str, Any]) -> StarRules:
-    levels = tuple(
-        StarLevel(
-            stars=int(r.number(lv, "stars", f"stars.levels[{i}]", minimum=1, maximum=5)),
-            party_min=r.number(lv, "party_min", f"stars.levels[{i}]", minimum=0, maximum=100),
-            business_min=r.number(lv, "business_min", f"stars.levels[{i}]", minimum=0, maximum=100),
-        )
-        for i, lv in enumerate(r.tables(t, "levels", "stars"))
-    )
-    all_round_raw = r.get(t, "all_round", "stars")
-    all_round: dict[str, tuple[str, float]] = {}
-    for metric, rule in all_round_raw.items():
-        path = f"stars.all_round.{metric}"
-        if (
-            not isinstance(rule, list)
-            or len(rule) != 2
-            or rule[0] not in (">=", "<=")
-            or isinstance(rule[1], bool)
-            or not isinstance(rule[1], int | float)
-        ):
-            raise r.fail(path, '[">=" 或 "<=", 数值]', '[">=" or "<=", number]', rule)
-        all_round[metric] = (rule[0], float(rule[1]))
-    veto_types = r.get(t, "veto_event_types", "stars", [])
-    if any(x not in EVENT_TYPES for x in veto_types):
-        raise r.fail(
-            "stars.veto_event_types",
-            f"事件类型，取自 {', '.join(EVENT_TYPES)}",
-            f"event types from {', '.join(EVENT_TYPES)}",
-            veto_types,
-        )
-    return StarRules(
-        party=tuple(
-            _star_metric(r, m, f"stars.party[{i}]")
-            for i, m in enumerate(r.tables(t, "party", "stars"))
+def _num(x: float) -> str:
+    # As the file writes it: 60, 0.5, 2.25 (half up, no trailing zeros).
+    value = float(x)
+    if value.is_integer():
+        return formatting.number(int(value))
+    exponent = Decimal(repr(value)).normalize().as_tuple().exponent
+    return formatting.number(value, min(4, -int(exponent)))
+
+
+def _pct(share: float | str) -> str:
+    exponent = Decimal(str(share).strip()).normalize().as_tuple().exponent
+    return formatting.percent(float(share), max(0, min(2, -int(exponent) - 2)))
+
+
+def _summary(s: Scheme, language: str) -> str:
+    zh = language == "zh"
+    colon, comma, dot, items = ("：", "，", " · ", "；") if zh else (": ", ", ", " · ", "; ")
+    listed = "、" if zh else ", "
+
+    def t(key: str) -> str:
+        return term(key, language)
+
+    def paren(text: str) -> str:
+        return f"（{text}）" if zh else f" ({text})"
+
+    def own(zh_text: str, en_text: str) -> str:
+        return zh_text if zh else en_text
+
+    def events(types: tuple[str, ...]) -> str:
+        return listed.join(t(f"event_{e}") for e in types)
+
+    method = t(f"weighting_{s.weighting}")
+    if s.weighting == "combined":
+        method += paren(f"{t('subjective_share')} {_pct(s.subjective_share)}")
+    if s.weighting != "given":
+        method += comma + t("weights_from_data")
+    lines = [
+        f"{t('scheme')}{colon}{own(s.name, s.name_en)}",
+        f"{t('scheme_file')}{colon}{s.source}{paren(f'SHA-256 {s.sha256[:12]}')}",
+        dot.join(
+            [
+                f"{t('base')} {_num(s.base)}",
+                f"{t('ceiling')} {_num(s.ceiling)}",
+                f"{t('normalisation')}{colon}{t(f'method_{s.normalisation}')}",
+                f"{t('weighting')}{colon}{method}",
+                f"{t('aggregation')}{colon}{t(f'method_{s.aggregation}')}",
+            ]
         ),
-        business=tuple(
-            _star_metric(r, m, f"stars.business[{i}]")
-            for i, m in enumerate(r.tables(t, "business", "stars"))
-        ),
-        levels=tuple(sorted(levels, key=lambda lv: -lv.stars)),
-        veto_event_types=tuple(veto_types),
-        veto_max_stars=int(r.number(t, "veto_max_stars", "stars", 0, minimum=0, maximum=5)),
-        all_round=all_round,
+        "",
+        f"{t('add_items')}{colon}",
+    ]
+    for ind in s.indicators:
+        parts = [
+            f"{t('item_cap')} {_num(ind.item_cap)}",
+            f"{t('quarter_cap')} {_num(ind.quarter_cap)}",
+        ]
+        if ind.weight is not None:
+            parts.append(f"{t('weight')} {_num(ind.weight)}")
+        if ind.direction == "negative":
+            parts.append(t("lower_is_better"))
+        lines.append(f"  {ind.code} {own(ind.zh, ind.en)}{colon}{dot.join(parts)}")
+    if s.deductions:
+        lines += ["", f"{t('deduction_items')}{colon}"]
+    for d in s.deductions:
+        points = dot.join(f"{t(f'severity_{k}')} {_num(v)}" for k, v in sorted(d.points.items()))
+        lines.append(
+            f"  {d.code} {own(d.zh, d.en)}{paren(t(f'event_{d.event_type}'))}{colon}{points}"
+            f"{dot}{t('quarter_cap')} {_num(d.quarter_cap)}"
+        )
+    if s.vetoes:
+        lines += ["", f"{t('vetoes')}{colon}"]
+    grade_names = {g.name: own(g.name, g.en) for g in s.grades}
+    for v in s.vetoes:
+        effect = {
+            "zero": t("veto_zero"),
+            "exclude-top": t("veto_exclude_top"),
+            "cap": f"{t('veto_cap')} {grade_names.get(v.cap_grade or '', '')}",
+        }[v.effect]
+        when = f"{t(f'event_{v.event_type}')}{comma}{t('severity_at_least')} "
+        when += t(f"severity_{v.min_severity}")
+        lines.append(f"  {v.code} {own(v.zh, v.en)}{paren(when)}{colon}{effect}")
+    how = listed.join(
+        [
+            t(f"scope_{s.quota_scope}"),
+            t(f"rounding_{s.rounding}"),
+            t(f"tie_{s.tie_policy}"),
+            f"{t('borderline_margin')} {_num(s.borderline)}",
+        ]
     )
+    lines += ["", f"{t('grade_quotas')}{paren(how)}{colon}"]
+    for k, g in enumerate(s.grades):
+        parts = [] if g.max_share is None else [f"≤ {_pct(g.max_share)}"]
+        if g.min_share is not None and Decimal(g.min_share) > 0:
+            parts.append(f"≥ {_pct(g.min_share)}")
+        if k == len(s.grades) - 1:
+            parts.append(t("takes_the_rest"))
+        lines.append(f"  {own(g.name, g.en)}" + (f"{colon}{dot.join(parts)}" if parts else ""))
+    st = s.stars
+    lines += ["", f"{t('star_rules')}{colon}"]
+    for key, metrics in (("party_sub_score", st.party), ("business_sub_score", st.business)):
+        lines.append(f"  {t(key)}{colon}")
+        lines += [
+            f"    {m.metric} {own(m.zh, m.en)}{colon}{t('weight')} {_pct(m.weight)}{dot}"
+            f"{t('goalposts')} {_num(m.low)} → {_num(m.high)}"
+            for m in metrics
+        ]
+    levels = items.join(
+        f"{t(f'stars_{lv.stars}')} {t('party_short')} ≥ {_num(lv.party_min)}{comma}"
+        f"{t('business_short')} ≥ {_num(lv.business_min)}"
+        for lv in st.levels
+    )
+    lines.append(f"  {t('star_thresholds')}{colon}{levels}")
+    if st.veto_event_types:
+        lines.append(
+            f"  {t('vetoes')}{colon}{events(st.veto_event_types)} → {t('star_veto')} "
+            f"{t(f'stars_{st.veto_max_stars}')}"
+        )
+    if st.all_round:
+        signs = {">=": "≥", "<=": "≤"}
+        rules = listed.join(f"{m} {signs[op]} {_num(v)}" for m, (op, v) in st.all_round.items())
+        lines.append(f"  {t('all_round')}{colon}{t('all_round_rule')} {rules}")
+    posts = listed.join(s.exam.eligible_posts) or t("every_member")
+    w = s.watch
+    lines += [
+        "",
+        f"{t('exam_rule')}{colon}{t('pass_mark')} {_num(s.exam.pass_mark)}{dot}"
+        f"{t('eligible_posts')}{colon}{posts}",
+        f"{t('watch_rule')}{colon}{events(w.event_types)}{comma}{t('events_at_least')} "
+        f"{formatting.number(w.min_events)}{comma}{t('or_one_event')} "
+        f"{t('severity_at_least')} {t(f'severity_{w.min_severity}')}",
+    ]
+    return "\n".join(line.rstrip() for line in lines)
