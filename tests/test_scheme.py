@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from assess.cli import main
-from assess.core.errors import SchemeError
+from assess.core.errors import ParameterError, SchemeError
 from assess.core.scheme import STAR_METRICS, default_scheme_path, load_scheme
 
 DEFAULT = default_scheme_path().read_text(encoding="utf-8")
@@ -405,6 +405,8 @@ def test_missing_key_bad_toml_and_missing_file(tmp_path):
         load_scheme(tmp_path / "gbk.toml")
     with pytest.raises(SchemeError, match="not found"):
         load_scheme(tmp_path / "nope.toml")
+    with pytest.raises(SchemeError, match="is a folder, not a TOML file"):
+        load_scheme(tmp_path)
 
 
 def test_summary_shows_what_the_paper_rules_say():
@@ -423,7 +425,7 @@ def test_summary_shows_what_the_paper_rules_say():
     assert "project_completion ≥ 1" in en
     both = scheme.summary("zh-en")
     assert both == f"{zh}\n\n{en}"
-    with pytest.raises(Exception, match="language"):
+    with pytest.raises(ParameterError, match="Scheme.summary: parameter 'language'"):
         scheme.summary("fr")
 
 
@@ -494,3 +496,37 @@ def test_a_bad_scheme_publishes_nothing_through_score_and_run(small_demo, tmp_pa
     assert main([*run, "--reports", str(reports), "--no-reports", "--scheme", str(bad)]) == 1
     assert "bad.toml has 1 problem" in capsys.readouterr().err
     assert not store2.exists() and not reports.exists()
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pytest.param(["[]", "{ a = 1 }"], id="containers"),
+        pytest.param(
+            ['"x"', "-1", "1e400", "true", '[1, "a"]', "[[1]]", "0.5"],
+            id="all",
+            marks=pytest.mark.slow,
+        ),
+    ],
+)
+def test_any_damaged_line_is_refused_as_a_scheme_error_never_a_crash(tmp_path, values):
+    # Every key line deleted, and every value replaced by values of other kinds:
+    # load_scheme builds a scheme or raises SchemeError with its problems, nothing else.
+    lines = DEFAULT.splitlines()
+    keyed = [i for i, line in enumerate(lines) if "=" in line and not line.lstrip().startswith("#")]
+    variants = [lines[:i] + lines[i + 1 :] for i in keyed]
+    variants += [
+        [*lines[:i], f"{lines[i].split('=')[0]}= {value}", *lines[i + 1 :]]
+        for i in keyed
+        for value in values
+    ]
+    path = tmp_path / "scheme.toml"
+    refused = 0
+    for variant in variants:
+        path.write_text("\n".join(variant), encoding="utf-8")
+        try:
+            load_scheme(path)
+        except SchemeError as exc:
+            refused += 1
+            assert exc.problems or "TOML" in str(exc)
+    assert refused > 0.8 * len(variants)

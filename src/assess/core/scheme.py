@@ -256,9 +256,20 @@ def load_scheme(path: str | os.PathLike[str] | None = None) -> Scheme:
         raw_bytes = file.read_bytes()
         text = raw_bytes.decode("utf-8")
         doc = tomllib.loads(text)
-    except (FileNotFoundError, IsADirectoryError):
+    except FileNotFoundError:
         raise SchemeError(
             bilingual(f"找不到评分方案文件 {file}", f"scheme file not found: {file}")
+        ) from None
+    except IsADirectoryError:
+        raise SchemeError(
+            bilingual(
+                f"评分方案 {file} 是文件夹，应为 TOML 文件",
+                f"scheme {file} is a folder, not a TOML file",
+            )
+        ) from None
+    except PermissionError:
+        raise SchemeError(
+            bilingual(f"无权读取评分方案文件 {file}", f"no permission to read scheme file {file}")
         ) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SchemeError(

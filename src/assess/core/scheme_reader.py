@@ -357,7 +357,7 @@ class Reader:
         if (
             not isinstance(value, list)
             or (not value and not empty)
-            or any(x not in EVENT_TYPES for x in value)
+            or any(not isinstance(x, str) or x not in EVENT_TYPES for x in value)
             or len(set(value)) != len(value)
         ):
             self.expected(
