@@ -771,3 +771,30 @@ def test_import_warns_when_unit_codes_lost_their_leading_zeros(tmp_path):
     (note,) = second.notes
     assert note.startswith("本次单位编码长度为 1、3、5、7 位，此前导入为 2、4、6、8 位")
     assert "说明 / notes:\n  · 本次单位编码长度为" in second.summary()
+
+
+def test_validate_and_import_print_what_was_ignored(tmp_path, capsys):
+    from assess.cli import main
+
+    tables = valid_tables()
+    tables["units"]["备注"] = "x"
+    folder = write_csv_folder(tmp_path / "inputs", tables)
+    ignored = "units.csv: ignored columns outside the contract: 备注"
+    assert main(["validate", str(folder)]) == 0
+    assert ignored in capsys.readouterr().out
+    assert main(["import", str(folder), "--store", str(tmp_path / "store.duckdb")]) == 0
+    assert ignored in capsys.readouterr().out
+
+
+def test_import_of_a_csv_with_nul_bytes_is_refused_before_the_store(tmp_path, capsys):
+    from assess.cli import main
+
+    folder = write_csv_folder(tmp_path / "inputs")
+    staff = folder / "staff.csv"
+    staff.write_bytes(staff.read_bytes().replace("张三".encode(), "张\x00三".encode()))
+    store = tmp_path / "store.duckdb"
+    assert main(["import", str(folder), "--store", str(store)]) == 1
+    err = capsys.readouterr().err
+    assert "无法读取 staff.csv：含 NUL 空字节（\\x00）：文件可能已损坏" in err
+    assert "nothing was imported" in err and "Traceback" not in err
+    assert not store.exists()

@@ -72,12 +72,21 @@ def _code_columns(table: Table) -> set[str]:
 
 
 def _nfkc(text: pd.Series) -> pd.Series:
-    """Full-width digits, letters and signs (１２３, ２０２６－０５) folded to ASCII by NFKC."""
-    uniques = pd.unique(text.dropna())
+    """Full-width digits, letters and signs (１２３, ２０２６－０５) folded to ASCII by NFKC.
+
+    ``text`` itself when nothing changes. ASCII is left as it is by NFKC, so only values
+    with another character are folded (one vectorised test for millions of codes).
+    """
+    wide = text.str.contains(r"[^\x00-\x7f]", regex=True).fillna(False).to_numpy(dtype=bool)
+    if not wide.any():
+        return text
+    uniques = pd.unique(text[wide])
     mapping = {u: unicodedata.normalize("NFKC", u) for u in uniques}
     if all(k == v for k, v in mapping.items()):
         return text
-    return text.map(mapping).astype("str")
+    folded = text.copy()
+    folded[wide] = text[wide].map(mapping)
+    return folded
 
 
 def _full_width_note(raw: RawTable, header: str, text: pd.Series, folded: pd.Series) -> str:
