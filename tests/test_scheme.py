@@ -438,6 +438,12 @@ def test_scheme_check_prints_the_summary_of_a_valid_scheme(capsys):
     assert out.startswith("评分方案：先锋指数（示例方案）\n")
     assert "加分项：" in out and "五星党支部：" in out and "谈心谈话名单：" in out
     assert "Scoring scheme" not in out
+    # The AHP weights the judgments give, with their consistency ratio.
+    assert out.endswith(
+        "\n层次分析法权重 (CR = 0.007)：study 16.9% · meetings 16.9% · volunteer 5.7% · "
+        "innovation 10.5% · pioneer_post 10.5% · mentoring 5.7% · proposal 3.5% · honors 5.7% · "
+        "business 24.6%\n"
+    )
     assert main(["scheme", "check", str(default_scheme_path()), "--language", "en"]) == 0
     assert capsys.readouterr().out.startswith("Scoring scheme: Pioneer Index")
 

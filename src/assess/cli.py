@@ -106,14 +106,22 @@ def _cmd_scheme_check(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from assess.appraisal.ahp import ahp_weights
+    from assess.core.formatting import number, percent
+    from assess.core.glossary import term
     from assess.core.scheme import load_scheme
 
     scheme = load_scheme(args.file)
+    ahp = None
     if scheme.ahp_matrix is not None:
         # The consistency ratio needs the AHP itself; scoring would stop here too.
         codes = scheme.indicator_codes
-        ahp_weights(pd.DataFrame(scheme.ahp_matrix, index=codes, columns=codes))
+        ahp = ahp_weights(pd.DataFrame(scheme.ahp_matrix, index=codes, columns=codes))
     print(scheme.summary(language=args.language))
+    if ahp is not None:
+        colon = "：" if args.language == "zh" else ": "
+        shares = " · ".join(f"{code} {percent(w)}" for code, w in ahp.weights.items())
+        label = term("ahp_weights", args.language)
+        print(f"\n{label} (CR = {number(ahp.cr, 3)}){colon}{shares}")
     return 0
 
 
