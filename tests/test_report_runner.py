@@ -294,10 +294,12 @@ def test_failing_cell_saves_the_notebook_with_the_error(tmp_path):
     with pytest.raises(
         ReportExecutionError,
         match=r"报告单元 In\[4\] 出错：ZeroDivisionError: division by zero"
-        r"(.|\n)*fails_01.failed.ipynb",
+        r"(.|\n)*out/failed/fails_01.failed.ipynb",
     ):
         render_report(template, out_dir=tmp_path / "out")
-    saved = nbformat.read(tmp_path / "out" / "fails_01.failed.ipynb", as_version=4)
+    # Failed notebooks are kept in one folder, never beside the reports.
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["failed"]
+    saved = nbformat.read(tmp_path / "out" / "failed" / "fails_01.failed.ipynb", as_version=4)
     assert saved.cells[-1].outputs[-1].ename == "ZeroDivisionError"
     assert "papermill-error-cell-tag" in saved.cells[0].metadata["tags"]
     assert not (tmp_path / "out" / "fails_01.html").exists()
@@ -312,7 +314,7 @@ def test_output_with_warnings_fails_the_report(tmp_path):
     )
     with pytest.raises(ReportExecutionError, match=r"警告或错误信息.*Glyph 20808 .* missing"):
         render_report(template, out_dir=tmp_path / "out")
-    assert (tmp_path / "out" / "warns_01.failed.ipynb").is_file()
+    assert (tmp_path / "out" / "failed" / "warns_01.failed.ipynb").is_file()
 
 
 def test_timeout_stops_the_report(tmp_path):

@@ -30,10 +30,13 @@ from assess.report.errors import ReportParameterError
 from assess.report.executors import Executor, make_executor
 from assess.report.index import index_html
 from assess.report.runner import (
+    FAILED_DIR,
     ReportJob,
     ReportResult,
+    StoreFacts,
     finished_report,
     plan_report,
+    store_facts,
     write_outcome,
 )
 from assess.report.templates import find_template
@@ -54,7 +57,8 @@ class BatchResult(ResultDisplay):
     index : Path
         The batch's ``index.html``.
     failures : Path
-        ``failures.json``: ``[{"report", "parameters", "error", "notebook"}]``.
+        ``failures.json``: ``[{"report", "parameters", "error", "notebook"}]``, the
+        notebook's path relative to ``out_dir`` (in its folder ``failed/``).
     seconds : float
         Wall time of the batch.
     """
@@ -106,8 +110,9 @@ class BatchResult(ResultDisplay):
             f"{self.seconds:.1f} s ({per:.2f} s per report). Index: {self.index}"
         )
         if failed:
-            zh += f"\n失败清单：{self.failures}"
-            en += f"\nFailures: {self.failures}"
+            folder = self.out_dir / FAILED_DIR
+            zh += f"\n失败清单：{self.failures}；出错的笔记本在 {folder}"
+            en += f"\nFailures: {self.failures}; the failed notebooks are in {folder}"
         return f"{zh}\n\n{en}"
 
 
@@ -150,8 +155,10 @@ def unit_parameter_sets(
     return [{**(common or {}), "store": os.fspath(store), "unit": code} for code in codes]
 
 
-def _store_facts(parameter_sets: Sequence[Mapping[str, Any]]) -> tuple[str | None, Any]:
-    """The store's content hash and units, read once when every report uses one store."""
+def _store_facts(
+    parameter_sets: Sequence[Mapping[str, Any]],
+) -> tuple[str | None, StoreFacts | None]:
+    """The store's content hash, units and quarters, read once when every report uses one."""
     stores = {ps.get("store") for ps in parameter_sets}
     path = next(iter(stores)) if len(stores) == 1 else None
     if not isinstance(path, str):
@@ -159,15 +166,16 @@ def _store_facts(parameter_sets: Sequence[Mapping[str, Any]]) -> tuple[str | Non
     from assess.io.store import Store
 
     with Store.open(path, read_only=True) as store:
-        return store.content_sha256(), store.read("units").units
+        sha = store.content_sha256()
+    return sha, store_facts(path)
 
 
 def _plan(
     requests: Sequence[tuple[Path, Mapping[str, Any]]], formats: Sequence[str]
 ) -> list[ReportJob]:
-    store_sha256, units = _store_facts([ps for _, ps in requests])
+    store_sha256, facts = _store_facts([ps for _, ps in requests])
     jobs = [
-        plan_report(path, ps, formats=formats, store_sha256=store_sha256, units=units)
+        plan_report(path, ps, formats=formats, store_sha256=store_sha256, facts=facts)
         for path, ps in requests
     ]
     seen: dict[str, int] = {}
@@ -307,6 +315,7 @@ def render_reports(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     sweep_temporaries(out)
+    sweep_temporaries(out / FAILED_DIR)
     results: dict[str, ReportResult] = {}
     if not overwrite:
         for job in jobs:
@@ -344,7 +353,11 @@ def render_reports(
             "report": r.stem,
             "parameters": r.parameters,
             "error": r.error,
-            "notebook": r.files["failed_ipynb"].name if "failed_ipynb" in r.files else None,
+            "notebook": (
+                f"{FAILED_DIR}/{r.files['failed_ipynb'].name}"
+                if "failed_ipynb" in r.files
+                else None
+            ),
         }
         for r in reports
         if r.status == "failed"

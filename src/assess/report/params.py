@@ -231,7 +231,17 @@ def _read_notebook(path: Path, mtime_ns: int) -> nbformat.NotebookNode:
     # Templates are read several times per run (validation, provenance, execution).
     key = (path, mtime_ns)
     if key not in _CACHE:
-        _CACHE[key] = nbformat.read(path, as_version=4)
+        try:
+            _CACHE[key] = nbformat.read(path, as_version=4)
+        # A path that is no notebook: nbformat raises many kinds (not JSON, not text,
+        # JSON of another shape is a jsonschema ValidationError).
+        except Exception as exc:
+            raise TemplateError(
+                bilingual(
+                    f"{path} 不是 Jupyter 笔记本（.ipynb）：{type(exc).__name__}",
+                    f"{path} is not a Jupyter notebook (.ipynb): {type(exc).__name__}",
+                )
+            ) from None
     return _CACHE[key]
 
 

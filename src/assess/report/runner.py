@@ -13,8 +13,15 @@ Files of a report ``STEM`` in the output folder: ``STEM.ipynb`` (executed notebo
 ``STEM.html``, ``STEM.docx``/``STEM.pdf`` when asked, and ``STEM.json`` — the key
 results, parameters, provenance and the fingerprint of the inputs. ``STEM.json`` is
 written last, so it marks a finished report: a later run with the same fingerprint
-keeps the report (unless ``overwrite``). A failed run leaves ``STEM.failed.ipynb``, the
+keeps the report (unless ``overwrite``). A failed run leaves ``failed/STEM.failed.ipynb``
+(in the folder :data:`FAILED_DIR` of the output folder, never beside the reports), the
 executed notebook with the error, as Papermill saved it.
+
+Parameters that every template means the same by are checked against the store before
+anything runs (:func:`plan_report`): the quarter is one the store holds, the unit is in
+its organisation tree, ``privacy`` and ``language`` are allowed values and ``scheme`` is
+a scheme that loads. So a report that cannot succeed fails at once, with the parameter
+named, and leaves no file.
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ from assess.report.provenance import collect_provenance
 from assess.report.templates import find_template, template_title
 
 __all__ = [
+    "FAILED_DIR",
     "ReportResult",
     "STATUSES",
     "plan_report",
@@ -54,6 +62,9 @@ STATUSES: dict[str, tuple[str, str]] = {
     "skipped": ("未变，沿用", "unchanged, kept"),
     "failed": ("失败", "failed"),
 }
+
+#: Folder, inside the output folder, that holds the notebooks of failed reports.
+FAILED_DIR = "failed"
 
 _STEM_KEYS = ("campaign", "quarter", "unit")
 _UNSAFE = re.compile(r"[^\w.-]+")
@@ -130,24 +141,96 @@ def _check_formats(formats: Sequence[str]) -> tuple[str, ...]:
     return chosen
 
 
-def _check_inputs(values: Mapping[str, Any], *, units: Any = None) -> None:
+@dataclass(frozen=True)
+class StoreFacts:
+    """What the pre-flight checks need from a store, read once for a batch.
+
+    Attributes
+    ----------
+    units : pandas.DataFrame
+        The organisation tree (``unit_code`` at least).
+    quarters : frozenset of str
+        The quarters any table of the store holds.
+    """
+
+    units: Any
+    quarters: frozenset[str]
+
+
+def store_facts(store: str) -> StoreFacts:
+    """The units and quarters of ``store``; StoreError when it cannot be read."""
+    from assess.io.store import Store
+
+    with Store.open(store, read_only=True) as opened:
+        units = opened.read("units").units
+        partitions = opened.partitions()
+    quarters = frozenset(str(p) for p in partitions["partition"] if str(p) != "*")
+    return StoreFacts(units, quarters)
+
+
+def _rejected(name: str, accepted: tuple[str, str], value: Any) -> ReportParameterError:
+    return ReportParameterError(
+        bilingual(
+            f"报告参数 {name!r} 应为{accepted[0]}，实际为 {value!r}",
+            f"report parameter {name!r} must be {accepted[1]}; got {value!r}",
+        )
+    )
+
+
+def _check_choices(values: Mapping[str, Any]) -> None:
+    from assess.core.glossary import LANGUAGES
+    from assess.report.privacy import PRIVACY_LEVELS
+
+    for name, allowed in (("privacy", PRIVACY_LEVELS), ("language", LANGUAGES)):
+        value = values.get(name)
+        if isinstance(value, str) and value not in allowed:
+            shown = ", ".join(allowed)
+            raise _rejected(name, (f"以下之一：{shown}", f"one of {shown}"), value)
+    scheme = values.get("scheme")
+    if isinstance(scheme, str) and scheme:
+        _check_scheme(scheme)
+
+
+_SCHEMES_LOADED: set[tuple[str, int]] = set()
+
+
+def _check_scheme(scheme: str) -> None:
+    """Load the scheme once per file version: a batch names the same scheme per report."""
+    from assess.core.scheme import load_scheme
+
+    path = Path(scheme)
+    key = (os.fspath(path.resolve()), path.stat().st_mtime_ns if path.is_file() else -1)
+    if key not in _SCHEMES_LOADED:
+        load_scheme(path)  # SchemeError naming every problem, or the missing file
+        _SCHEMES_LOADED.add(key)
+
+
+def _check_inputs(values: Mapping[str, Any], *, facts: StoreFacts | None = None) -> None:
     """Pre-flight checks of the parameters every template means the same by."""
     quarter = values.get("quarter")
     if isinstance(quarter, str):
         try:
-            check_quarter("render_report", quarter)
+            quarter = check_quarter("render_report", quarter)
         except ParameterError as exc:
             # Same words as everywhere else; the report's own error class, so the batch and
             # the CLI treat it as a bad report parameter.
             raise ReportParameterError(str(exc)) from None
+    _check_choices(values)
     store = values.get("store")
     unit = values.get("unit")
     if not isinstance(store, str):
         return
-    if units is None:
-        from assess.io.store import read_store
-
-        units = read_store(store, tables="units").units  # StoreError when missing
+    if facts is None:
+        facts = store_facts(store)  # StoreError when missing
+    if isinstance(quarter, str) and quarter not in facts.quarters:
+        held = ", ".join(sorted(facts.quarters)) or "—"
+        raise ReportParameterError(
+            bilingual(
+                f"数据库 {store} 中没有 {quarter} 的数据；已有季度：{held}",
+                f"store {store} holds no data for {quarter}; quarters held: {held}",
+            )
+        )
+    units = facts.units
     if isinstance(unit, str) and unit and unit not in set(units["unit_code"]):
         import difflib
 
@@ -168,15 +251,16 @@ def plan_report(
     *,
     formats: Sequence[str] = ("html",),
     store_sha256: str | None = None,
-    units: Any = None,
+    facts: StoreFacts | None = None,
 ) -> ReportJob:
     """Validate a report request and prepare its job; nothing runs yet.
 
     Raises
     ------
     ReportParameterError
-        Unknown or mistyped parameters, a malformed quarter, a unit not in the store,
-        unknown formats.
+        Unknown or mistyped parameters, a malformed quarter or one the store does not
+        hold, a unit not in the store, a wrong ``privacy`` or ``language``, a scheme that
+        does not load, unknown formats.
     StoreError
         The ``store`` parameter names no readable store.
     ExportError
@@ -187,7 +271,7 @@ def plan_report(
     path = find_template(template)
     values = validate_parameters(path, parameters or {})
     chosen = _check_formats(formats)
-    _check_inputs(values, units=units)
+    _check_inputs(values, facts=facts)
     provenance = collect_provenance(path, values, store_sha256=store_sha256)
     return ReportJob(
         path, values, report_stem(path.stem, values), chosen, provenance, template_title(path)
@@ -214,7 +298,7 @@ def _record(
 def write_outcome(out_dir: Path, job: ReportJob, outcome: RenderOutcome) -> ReportResult:
     """Write a child's files atomically, the JSON last; return the report's result."""
     out_dir = Path(out_dir)
-    failed_nb = out_dir / f"{job.stem}.failed.ipynb"
+    failed_nb = out_dir / FAILED_DIR / f"{job.stem}.failed.ipynb"
     if not outcome.ok:
         files = {}
         if ".failed.ipynb" in outcome.files:
@@ -319,6 +403,7 @@ def render_report(
         if kept is not None:
             return kept
     sweep_temporaries(out)
+    sweep_temporaries(out / FAILED_DIR)
     ((_, outcome),) = LocalExecutor(1, timeout=timeout).run([job])
     result = write_outcome(out, job, outcome)
     if result.status == "failed":
