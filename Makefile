@@ -7,6 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
+BSTAMP := $(VENV)/.installed-bench
 
 .PHONY: demo test check bench clean
 
@@ -36,7 +37,12 @@ check: $(TSTAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-bench: $(TSTAMP)
+# The benchmarks compare against pyfixest: the `bench` extra, installed only here.
+$(BSTAMP): pyproject.toml $(TSTAMP)
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	touch $@
+
+bench: $(BSTAMP)
 	for f in benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done
 
 clean:
