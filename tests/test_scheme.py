@@ -502,6 +502,10 @@ def test_a_bad_scheme_publishes_nothing_through_score_and_run(small_demo, tmp_pa
     assert main([*run, "--reports", str(reports), "--no-reports", "--scheme", str(bad)]) == 1
     assert "bad.toml has 1 problem" in capsys.readouterr().err
     assert not store2.exists() and not reports.exists()
+    run[3] = str(store)
+    assert main([*run, "--reports", str(reports), "--no-reports", "--scheme", str(bad)]) == 1
+    with Store.open(store, create=False) as db:
+        assert db.publications().empty
 
 
 @pytest.mark.parametrize(
