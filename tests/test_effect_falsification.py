@@ -48,3 +48,24 @@ def test_leave_one_out_drops_the_units_with_most_events(n_treated, most, dropped
         assert f"事件最多的 {most} 个（共 {n_treated} 个）" in row["detail_zh"]
     else:
         assert "most events" not in row["detail_en"]
+
+
+def test_exact_inference_skips_the_placebo_groups_and_says_why():
+    panel = _panel(40, 5)
+    calls: list[int] = []
+
+    def test(p: Panel) -> tuple[float, float, float, float]:
+        calls.append(p.n_units)
+        return 0.8, 0.6, 1.1, 0.3
+
+    run = falsify(panel, test=test, point=lambda p: 0.8, estimate=0.8)
+    assert run.to_frame().loc["placebo_units", "status"] == "pass"
+    assert calls.count(35) == 20  # the 20 placebo groups among the 35 comparison units
+    calls.clear()
+    exact = falsify(panel, test=test, point=lambda p: 0.8, estimate=0.8, exact_inference=True)
+    row = exact.to_frame().loc["placebo_units"]
+    assert (
+        row["status"] == "skipped" and "exact on randomly drawn placebo groups" in row["detail_en"]
+    )
+    assert "误报率按构造不超过名义水平" in row["detail_zh"]
+    assert 35 not in calls

@@ -611,6 +611,7 @@ def analyse_effect(
             pretrend_test=pretrend[1],
             negative_control=nc_counts,
             placebo_min_pre=2 * panel.periods_per_year if chosen == "its" else 2,
+            exact_inference=how == "randomisation",
             seed=seed,
         )
     would_change = None

@@ -366,6 +366,7 @@ def falsify(
     placebo_draws: int = 20,
     placebo_min_pre: int = 2,
     leave_out_most: int = 25,
+    exact_inference: bool = False,
     seed: int = 0,
 ) -> FalsificationResult:
     """Run the falsification checks with the main analysis's estimator and inference.
@@ -397,6 +398,11 @@ def falsify(
         With more treated units than this, leave-one-out drops only the ones with the
         most events (the only ones that can move the estimate much), one at a time; the
         table says how many of how many.
+    exact_inference : bool, default False
+        ``test`` is a randomisation test that re-assigns treatment the way the placebo
+        groups are drawn: its false-alarm rate on placebo groups is at most
+        ``1 − confidence`` by construction, so ``placebo_units`` is not run (and says
+        why) instead of spending most of the checks' time confirming it.
     seed : int, default 0
 
     Returns
@@ -458,7 +464,17 @@ def falsify(
         )
     rows.append(_placebo_date(panel, test, alpha, placebo_min_pre))
     if panel.n_units > 1:
-        rows.append(_placebo_units(panel, test, alpha, placebo_draws, seed))
+        if exact_inference:
+            rows.append(
+                _row(
+                    "placebo_units",
+                    zh="随机化推断在随机指定的安慰剂处理组上误报率按构造不超过名义水平，无需再检",
+                    en="randomisation inference is exact on randomly drawn placebo groups: its "
+                    "false-alarm rate there is at most the nominal level by construction",
+                )
+            )
+        else:
+            rows.append(_placebo_units(panel, test, alpha, placebo_draws, seed))
         rows.append(_leave_one_out(panel, point, estimate, leave_out_most))
     else:
         rows.append(
