@@ -6,6 +6,7 @@ Playwright (from PyPI) drives the system's Chromium (Debian's ``chromium``, whic
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import papermill  # noqa: F401 - imported here so that forked report children inherit it
@@ -78,11 +79,20 @@ def test_pdf_printed_by_chromium(tmp_path):
             f"no Chromium on PATH (looked for {', '.join(BROWSERS)}); install it with "
             "apt-get install chromium to run this test"
         )
+    rows = "".join(f"<tr><td>支部{i}</td><td class='num'>{i}</td></tr>" for i in range(150))
+    table = (
+        f"<h4>各支部</h4><table><thead><tr><th>支部</th><th>人数</th></tr></thead>{rows}</table>"
+    )
     template = make_template(
         tmp_path / "pdf.ipynb",
         'unit: str = "01"  # 单位 / unit',
         'import assess.report as ar\nar.publish_key_results({"n": 1}, title="党建工作 PDF 测试")',
+        f"from IPython.display import HTML, display\ndisplay(HTML({table!r}))",
     )
     result = render_report(template, out_dir=tmp_path / "out", formats=["html", "pdf"])
     pdf = result.files["pdf"].read_bytes()
     assert pdf.startswith(b"%PDF-") and b"NotoSansCJK" in pdf
+    # A4 pages: the 150-row table over about five full pages, then the annex on its own.
+    pages = re.findall(rb"/Type\s*/Page(?![s\w])", pdf)
+    assert 4 <= len(pages) <= 6, len(pages)
+    assert re.search(rb"/MediaBox\s*\[0 0 594.9\d* 841.9\d*\]", pdf)

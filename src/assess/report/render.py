@@ -36,6 +36,7 @@ __all__ = [
     "page_css",
     "printable_notebook",
     "safe_html",
+    "css_string",
     "check_self_contained",
     "prepare_exporter",
 ]
@@ -128,6 +129,22 @@ def safe_html(text: str) -> Markup:
     return Markup(_CLEANER.clean(_STYLE_BLOCK.sub("", str(text))))  # noqa: S704 - the output of an allow-list cleaner
 
 
+def css_string(text: str) -> Markup:
+    r"""``text`` as a quoted CSS string inside a ``<style>`` element: quotes, backslashes,
+    line breaks and ``<`` escaped, so data can neither end the string nor the element.
+
+    Examples
+    --------
+    >>> print(css_string('国网"福城"</style>'))
+    "国网\22 福城\22 \3c /style\3e "
+    """
+    escaped = "".join(
+        f"\\{ord(c):x} " if c in '"\'\\<>&' or ord(c) < 0x20 or ord(c) == 0x7F else c
+        for c in str(text)
+    )
+    return Markup(f'"{escaped}"')  # noqa: S704 - every character that could end it is escaped
+
+
 @functools.cache
 def _exporter() -> Any:
     from nbconvert import HTMLExporter
@@ -140,6 +157,7 @@ def _exporter() -> Any:
         exclude_output_prompt=True,
     )
     exporter.register_filter("safe_html", safe_html)
+    exporter.register_filter("css_string", css_string)
     return exporter
 
 
