@@ -716,15 +716,15 @@ def test_plots_and_html(rng, org):
     assert html.startswith("<div class='assess-result'><h4>每季一考 / Quarterly exam</h4>")
     assert "甲市" in html
     assert list(result.tables()) == [
-        "汇总 summary",
-        "板块 sections",
-        "题目 items",
-        "选项 options",
-        "分数段 bands",
-        "信度 reliability",
-        "趋势 trend",
-        "板块趋势 section trend",
-        "考生 takers",
+        "汇总",
+        "板块",
+        "题目",
+        "选项",
+        "分数段",
+        "信度",
+        "趋势",
+        "板块趋势",
+        "考生",
     ]
     one = analyse_exam(items, resp[resp["person_id"] == "p0000"], quarter=Q)
     assert "信度无法估计" in one.summary() and np.isnan(one.reliability.estimate)

@@ -60,6 +60,7 @@ def test_workbook_has_chinese_sheets_and_refuses_to_overwrite(appraisal, tmp_pat
     path = appraisal.to_excel(tmp_path / "a.xlsx")
     book = openpyxl.load_workbook(path, read_only=True)
     assert book.sheetnames == [
+        "说明",
         "党员",
         "支部星级",
         "差什么",

@@ -41,7 +41,7 @@ from assess.appraisal.weights import (
     entropy_weights,
     given_weights,
 )
-from assess.appraisal.workbook import appraisal_sheets
+from assess.appraisal.workbook import appraisal_about, appraisal_sheets
 from assess.core.checks import check_bool, check_path, check_quarter, check_unit
 from assess.core.dataset import Dataset
 from assess.core.display import ResultDisplay
@@ -291,8 +291,8 @@ class Appraisal(ResultDisplay):
         return ax
 
     def to_excel(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
-        """Write the appraisal workbook (Chinese headers, 计算过程 sheet); the sheets are
-        :func:`assess.appraisal.workbook.appraisal_sheets`."""
+        """Write the appraisal workbook (说明 first, Chinese headers, number formats,
+        计算过程); the sheets are :func:`assess.appraisal.workbook.appraisal_sheets`."""
         check_path("Appraisal.to_excel", "path", path)
         check_bool("Appraisal.to_excel", "overwrite", overwrite)
         sheets, notes = appraisal_sheets(
@@ -308,7 +308,8 @@ class Appraisal(ResultDisplay):
             calculation=self.calculation,
             notes=self.notes,
         )
-        return write_workbook(path, sheets, overwrite=overwrite, notes=notes)
+        about = appraisal_about(self.scheme, self.quarter, self.unit)
+        return write_workbook(path, sheets, overwrite=overwrite, notes=notes, about=about)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables saved to the store as this quarter's published appraisal.

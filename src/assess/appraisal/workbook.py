@@ -1,5 +1,7 @@
 """The sheets of the appraisal workbook: members, branches, grades, watch list and 计算过程,
-with Chinese headers, so an auditor can recompute any member's index by hand.
+with Chinese headers, branch names beside their codes, stars as 三星, shares as
+percentages and weights to four decimals (the values stay numbers), so an auditor can
+recompute any member's index by hand; the workbook opens with a sheet 说明.
 
 :meth:`assess.appraisal.scoring.Appraisal.to_excel` writes them with
 :func:`assess.core.excel.write_workbook`; this module only builds the frames.
@@ -17,10 +19,27 @@ from assess.appraisal.branch_metrics import METRICS
 from assess.appraisal.grading import GradeResult
 from assess.appraisal.stars import StarResult
 from assess.appraisal.weights import WeightResult
-from assess.core.glossary import TERMS
+from assess.core.excel import PERCENT, number_format, workbook_sheet
+from assess.core.glossary import TERMS, term
 from assess.core.scheme import Scheme
 
-__all__ = ["appraisal_sheets", "COLUMN_ZH"]
+__all__ = ["appraisal_sheets", "appraisal_about", "COLUMN_ZH"]
+
+#: Metrics of a branch that are shares (shown as percentages).
+_SHARES = ("exam_participation", "duty_completion", "project_completion", "problem_closure")
+_FOUR = "0.0000"
+#: What each sheet holds, for the 说明 sheet.
+_DESCRIPTIONS = {
+    "党员": "每名党员的各项指标计分、先锋指数、扣分、一票否决、名次、等次和同比环比",
+    "支部星级": "每个党支部的党建与业务评价得分、星级、全能型五星、一票否决和各项指标",
+    "差什么": "每个党支部离下一星级还差哪些标准、差多少",
+    "等次合规": "各支部各等次人数与比例限额的对照",
+    "临界名单": "离相邻等次分数线最近的党员",
+    "谈心谈话": "按违章严重程度和次数列入谈心谈话名单的党员",
+    "积分台账": "每名党员每条积分规则的原始计分、单项封顶和季度封顶",
+    "权重": "各项指标的权重（层次分析法权重）和季度上限",
+    "计算过程": "每名党员每项指标的标准化值、权重和贡献分，可逐人复算先锋指数",
+}
 
 #: Glossary key of each column of the workbook whose key is not its name.
 _COLUMN_TERMS: dict[str, str] = {
@@ -55,9 +74,27 @@ COLUMN_ZH: dict[str, str] = {
 }
 
 
-def _zh(frame: pd.DataFrame, indicator_zh: dict[str, str]) -> pd.DataFrame:
-    names = {**COLUMN_ZH, **indicator_zh}
-    return frame.rename(columns=lambda c: names.get(c, c))
+def _sheet(
+    name: str,
+    frame: pd.DataFrame,
+    indicator_zh: dict[str, str],
+    branch_names: dict[str, str],
+) -> pd.DataFrame:
+    """One sheet: branch names beside unit codes, the metrics and indicators by their
+    Chinese names, the rest headed by the glossary (:func:`assess.core.excel.workbook_sheet`)."""
+    out = frame.copy()
+    if "unit_code" in out.columns and "branch_name" not in out.columns:
+        at = out.columns.get_loc("unit_code") + 1
+        out.insert(at, "branch_name", out["unit_code"].map(branch_names))
+    own = {**{k: v[0] for k, v in METRICS.items()}, **indicator_zh}
+    formats = {
+        own.get(str(c), str(c)): fmt
+        for c in out.columns
+        if (fmt := PERCENT if c in _SHARES else number_format(str(c), out[c].dtype))
+    }
+    formats.update(dict.fromkeys(("weight", "ahp_weight", "normalised", "AHP权重"), _FOUR))
+    out = out.rename(columns=lambda c: own.get(c, c))
+    return workbook_sheet(out, _COLUMN_TERMS, description=_DESCRIPTIONS[name], formats=formats)
 
 
 def _method_notes(
@@ -132,15 +169,27 @@ def appraisal_sheets(
     table = table.rename(
         columns={"zh": "指标名称", "ahp_weight": "AHP权重", "quarter_cap": "季度上限"}
     )
-    sheets = {
-        "党员": _zh(members, indicator_zh),
-        "支部星级": _zh(stars.table.reset_index(), indicator_zh),
-        "差什么": _zh(stars.gaps, indicator_zh),
-        "等次合规": _zh(grades.compliance, indicator_zh),
-        "临界名单": _zh(grades.borderline, indicator_zh),
-        "谈心谈话": _zh(watch, indicator_zh),
-        "积分台账": _zh(ledger, indicator_zh),
-        "权重": _zh(table, indicator_zh),
-        "计算过程": _zh(calculation, indicator_zh),
+    branches = members[["unit_code", "branch_name"]].drop_duplicates("unit_code")
+    names = dict(zip(branches["unit_code"], branches["branch_name"], strict=True))
+    parts = {
+        "党员": members,
+        "支部星级": stars.table.reset_index(),
+        "差什么": stars.gaps,
+        "等次合规": grades.compliance,
+        "临界名单": grades.borderline,
+        "谈心谈话": watch,
+        "积分台账": ledger,
+        "权重": table,
+        "计算过程": calculation,
     }
+    sheets = {name: _sheet(name, frame, indicator_zh, names) for name, frame in parts.items()}
     return sheets, {"计算过程": _method_notes(scheme, quarter, weights, ahp, notes)}
+
+
+def appraisal_about(scheme: Scheme, quarter: str, unit: str | None) -> dict[str, str]:
+    """The facts at the top of the workbook's 说明 sheet: quarter, unit, scheme."""
+    about = {term("quarter"): quarter}
+    if unit is not None:
+        about[term("unit_code")] = unit
+    about[term("scheme")] = f"{scheme.name}（{Path(scheme.source).name}，SHA-256 {scheme.sha256}）"
+    return about

@@ -24,8 +24,9 @@ from matplotlib.axes import Axes
 from assess.core.checks import check_choice, check_confidence, check_probability, check_quarter
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError, bilingual
+from assess.core.excel import PERCENT, workbook_sheet
 from assess.core.formatting import interval, number, p_value, percent, points
-from assess.core.glossary import check_language, headed, term
+from assess.core.glossary import check_language, term
 from assess.core.periods import quarter_index
 from assess.core.plotting import new_axes
 from assess.exams.items import (
@@ -134,20 +135,43 @@ class ExamResult(ResultDisplay):
         return self.overview
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Every table by a sheet name (Chinese, then English) for an Excel workbook,
-        headed by the glossary (:func:`assess.core.glossary.headed`)."""
+        """Every table by its Chinese sheet name for an Excel workbook, headed by the
+        glossary, rates as percentages, with what each sheet holds for the workbook's
+        说明 sheet (:func:`assess.core.excel.workbook_sheet`)."""
+        q, scope = self.quarter, self.scope
+        mastery = dict.fromkeys(("estimate", "ci_low", "ci_high", "rest", "gap"), PERCENT)
+        names = dict(zip(self.overview["unit_code"], self.overview["unit_name"], strict=False))
+        takers = self.takers.copy()
+        takers.insert(
+            takers.columns.get_loc("unit_code") + 1, "unit_name", takers["unit_code"].map(names)
+        )
         tables = {
-            "汇总 summary": self.overview,
-            "板块 sections": self.sections,
-            "题目 items": self.items,
-            "选项 options": self.distractors,
-            "分数段 bands": self.distribution,
-            "信度 reliability": self.reliability.to_frame(),
-            "趋势 trend": self.trend,
-            "板块趋势 section trend": self.section_trend,
-            "考生 takers": self.takers,
+            "汇总": (self.overview, f"{q} 每季一考（{scope}）各单位应考、参考、得分与合格率", {}),
+            "板块": (
+                self.sections,
+                f"{q} 各单位各板块掌握程度（得分率）与其余板块的差距及检验",
+                mastery,
+            ),
+            "题目": (self.items, f"{q} 试卷分析：每题难度、区分度、删题后信度与审核标记", {}),
+            "选项": (
+                self.distractors,
+                f"{q} 每题各选项的选择比例（高分组、低分组）与干扰项分析",
+                {},
+            ),
+            "分数段": (self.distribution, f"{q} 分数段分布", {}),
+            "信度": (
+                self.reliability.to_frame(),
+                f"{q} 试卷信度及其置信区间",
+                {"confidence": PERCENT},
+            ),
+            "趋势": (self.trend, "历次考试各单位参考率、平均分与合格率", {}),
+            "板块趋势": (self.section_trend, "历次考试各板块掌握程度", mastery),
+            "考生": (takers, f"{q} 每名考生的得分与是否合格", {}),
         }
-        return {name: headed(frame, {"n_items": "n_questions"}) for name, frame in tables.items()}
+        return {
+            name: workbook_sheet(frame, {"n_items": "n_questions"}, description=text, formats=fmt)
+            for name, (frame, text, fmt) in tables.items()
+        }
 
     def summary(self) -> str:
         """The findings in Chinese, then in English."""

@@ -18,8 +18,9 @@ from matplotlib.axes import Axes
 from assess.core.checks import check_confidence, check_int, require_columns
 from assess.core.display import ResultDisplay
 from assess.core.errors import ParameterError
+from assess.core.excel import workbook_sheet
 from assess.core.formatting import interval, percent
-from assess.core.glossary import TERMS, headed
+from assess.core.glossary import TERMS
 from assess.core.intervals import wilson_rate
 from assess.core.schema import DUTY_KINDS
 from assess.tracking.status import (
@@ -88,15 +89,18 @@ class DutyStatus(ResultDisplay):
         return self.by_kind
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Every table by a sheet name for an Excel workbook, headed by the glossary
-        (:func:`assess.core.glossary.headed`)."""
+        """Every table by its Chinese sheet name for an Excel workbook, headed by the
+        glossary, with what each sheet holds (:func:`assess.core.excel.workbook_sheet`)."""
+        day = self.as_of.date().isoformat()
         tables = {
-            "按类型 by kind": self.by_kind,
-            "按单位 by unit": self.by_unit,
-            "提醒 alerts": self.alerts,
-            "任务 duties": self.duties,
+            "任务按类型": (self.by_kind, f"截至 {day} 各类党务任务的到期、完成、按期与红黄绿"),
+            "任务按单位": (self.by_unit, f"截至 {day} 各单位党务任务的到期、完成与红黄绿"),
+            "任务提醒": (self.alerts, f"截至 {day} 逾期（红）与即将到期（黄、绿）的任务"),
+            "任务": (self.duties, "每项党务任务及其状态"),
         }
-        return {name: headed(frame) for name, frame in tables.items()}
+        return {
+            name: workbook_sheet(frame, description=text) for name, (frame, text) in tables.items()
+        }
 
     def summary(self) -> str:
         """The findings in Chinese, then in English."""

@@ -16,8 +16,9 @@ from matplotlib.axes import Axes
 
 from assess.core.checks import check_confidence, check_int, require_columns
 from assess.core.display import ResultDisplay
+from assess.core.excel import workbook_sheet
 from assess.core.formatting import interval, percent
-from assess.core.glossary import TERMS, headed
+from assess.core.glossary import TERMS
 from assess.core.intervals import wilson_rate
 from assess.core.periods import quarter_bounds, quarter_from_index, quarter_index, quarter_of
 from assess.core.schema import PROBLEM_LEVELS
@@ -101,16 +102,20 @@ class ProblemStatus(ResultDisplay):
         return self.by_level
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Every table by a sheet name for an Excel workbook, headed by the glossary
-        (:func:`assess.core.glossary.headed`)."""
+        """Every table by its Chinese sheet name for an Excel workbook, headed by the
+        glossary, with what each sheet holds (:func:`assess.core.excel.workbook_sheet`)."""
+        day = self.as_of.date().isoformat()
         tables = {
-            "按等级 by level": self.by_level,
-            "按单位 by unit": self.by_unit,
-            "按季度 by quarter": self.by_quarter,
-            "重复问题 recurring": self.recurring,
-            "问题 problems": self.problems,
+            "问题按等级": (self.by_level, f"截至 {day} 各等级问题的销号率、按期整改率与逾期"),
+            "问题按单位": (self.by_unit, f"截至 {day} 各单位问题的销号与逾期"),
+            "问题按季度": (self.by_quarter, "各季度发现问题的销号情况"),
+            "重复问题": (self.recurring, "同一单位重复出现的问题"),
+            "问题": (self.problems, "每个问题及其整改状态"),
         }
-        return {name: headed(frame, {"count": "times"}) for name, frame in tables.items()}
+        return {
+            name: workbook_sheet(frame, {"count": "times"}, description=text)
+            for name, (frame, text) in tables.items()
+        }
 
     def summary(self) -> str:
         """The findings in Chinese, then in English."""

@@ -17,8 +17,9 @@ from matplotlib.axes import Axes
 
 from assess.core.checks import check_confidence, check_int, require_columns
 from assess.core.display import ResultDisplay
+from assess.core.excel import workbook_sheet
 from assess.core.formatting import interval, percent
-from assess.core.glossary import TERMS, headed
+from assess.core.glossary import TERMS
 from assess.core.intervals import wilson_rate
 from assess.tracking.status import (
     _check_deadlines,
@@ -78,10 +79,17 @@ class ProjectStatus(ResultDisplay):
         return self.units
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Every table by a sheet name for an Excel workbook, headed by the glossary
-        (:func:`assess.core.glossary.headed`)."""
-        tables = {"项目汇总 units": self.units, "项目 projects": self.projects}
-        return {name: headed(frame, {"reason": "status_reason"}) for name, frame in tables.items()}
+        """Every table by its Chinese sheet name for an Excel workbook, headed by the
+        glossary, with what each sheet holds (:func:`assess.core.excel.workbook_sheet`)."""
+        day = self.as_of.date().isoformat()
+        tables = {
+            "项目汇总": (self.units, f"截至 {day} 各单位书记项目的到期、完成、按期与里程碑"),
+            "项目": (self.projects, "每个书记项目及其状态"),
+        }
+        return {
+            name: workbook_sheet(frame, {"reason": "status_reason"}, description=text)
+            for name, (frame, text) in tables.items()
+        }
 
     def summary(self) -> str:
         """The findings in Chinese, then in English."""
