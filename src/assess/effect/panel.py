@@ -529,7 +529,8 @@ def make_panel(
             start_idx[per_unit.index[per_unit["max"] == 1].to_numpy()] = first
     elif treated_units is not None:
         wanted = [str(u) for u in treated_units]
-        unknown = [u for u in wanted if u not in units]
+        position = pd.Index(units).get_indexer(wanted)
+        unknown = [u for u, i in zip(wanted, position, strict=True) if i < 0]
         if unknown or not wanted:
             raise _fail(
                 func,
@@ -539,7 +540,7 @@ def make_panel(
                 f"treated_units 中有表中不存在的单位：{unknown[:5]!r}",
             )
         first = _start_index(func, "start", start, periods, freq)
-        start_idx[[units.index(u) for u in wanted]] = first
+        start_idx[position] = first
     elif starts is not None:
         if not isinstance(starts, Mapping) or not starts:
             raise _fail(
@@ -549,7 +550,8 @@ def make_panel(
                 starts,
                 "starts 应为非空的 {单位: 开始日期} 映射",
             )
-        unknown = [str(u) for u in starts if str(u) not in units]
+        known = set(units)
+        unknown = [str(u) for u in starts if str(u) not in known]
         if unknown:
             raise _fail(
                 func,
