@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -143,3 +144,28 @@ def test_bad_input(rng):
             post="p",
             model="ols",
         )
+
+
+def test_small_sample_conventions_match_pyfixest():
+    """pyfixest 0.60: ``pf.fepois("y ~ d | u + t", data, vcov={"CRV1": "u"},
+    offset="le")`` on this panel gives coefficient 0.10007180631007931 and standard error
+    0.07447264362844105 (computed once and stored: pyfixest is no test dependency)."""
+    from assess.effect._poisson import fit_fe_poisson
+
+    rng = np.random.default_rng(12)
+    n, t = 15, 10
+    e = rng.uniform(1, 3, (n, t))
+    y = rng.poisson(4 * e * rng.gamma(2, 0.5, (n, 1))).astype(float)
+    d = np.zeros((n, t, 1))
+    d[:5, 5:, 0] = 1
+    fits = {
+        s: fit_fe_poisson(y, offset=np.log(e), X=d, small_sample=s)
+        for s in ("stata", "pyfixest", "none")
+    }
+    assert fits["pyfixest"].beta[0] == pytest.approx(0.10007180631007931, abs=1e-9)
+    assert fits["pyfixest"].se_beta[0] == pytest.approx(0.07447264362844105, rel=1e-7)
+    # k = 1 slope + 10 periods, N = 150 cells, G = 15.
+    ratio = fits["pyfixest"].se_beta[0] / fits["stata"].se_beta[0]
+    assert ratio == pytest.approx(math.sqrt(149 / 139), rel=1e-12)
+    ratio = fits["none"].se_beta[0] / fits["stata"].se_beta[0]
+    assert ratio == pytest.approx(math.sqrt(14 / 15), rel=1e-12)

@@ -79,15 +79,39 @@ def test_same_inputs_and_seed_give_identical_numbers(rng):
 
 
 def test_inference_options_and_auto_cluster(rng):
-    table = _table(rng, n=40, treated=12)
-    pilots = [f"b{u:02d}" for u in range(12)]
-    auto = analyse_effect(table, **ARGS, treated_units=pilots, start="2025-01", falsification=False)
+    table = _table(rng, n=100, treated=30)
+    pilots = [f"b{u:02d}" for u in range(30)]
+    kw = {**ARGS, "treated_units": pilots, "start": "2025-01", "falsification": False}
+    auto = analyse_effect(table, **kw)
     assert auto.inference == "cluster" and "G/(G−1)" in auto.se_convention
-    wild = analyse_effect(
-        table, **ARGS, treated_units=pilots, start="2025-01", inference="wild", falsification=False
-    )
-    assert wild.wild is not None and wild.estimate == auto.estimate
-    assert wild.ci_low < 0.7 < wild.ci_high
+    assert auto.ci_low < 0.7 < auto.ci_high
+    # pyfixest's factor (N−1)/(N−k) on top: k = 1 slope + 24 periods, N = 100 · 24 cells.
+    pyfixest = analyse_effect(table, **kw, small_sample="pyfixest")
+    none = analyse_effect(table, **kw, small_sample="none")
+    se = {r: math.log(r.ci_high / r.estimate) for r in (auto, pyfixest, none)}
+    assert se[pyfixest] / se[auto] == pytest.approx(math.sqrt(2399 / 2375), rel=1e-9)
+    assert se[none] / se[auto] == pytest.approx(math.sqrt(99 / 100), rel=1e-9)
+    assert "pyfixest" in pyfixest.se_convention and "plain sandwich" in none.se_convention
+    with pytest.raises(ParameterError, match="wild cluster bootstrap was removed"):
+        analyse_effect(table, **kw, inference="wild")
+    with pytest.raises(ParameterError, match="'small_sample'"):
+        analyse_effect(table, **kw, small_sample="hc3")
+
+
+def test_one_or_two_treated_units_choose_honest_designs(rng):
+    table = _table(rng, n=24, treated=1, effect=0.5)
+    kw = {**ARGS, "start": "2025-01", "falsification": False}
+    one = analyse_effect(table, **kw, treated_units=["b00"])
+    assert (one.design, one.inference) == ("synthetic", "placebo")
+    assert one.detail.n_assignments == 24 and math.isnan(one.ci_low)
+    assert "1/24 是可能的最小 p 值" in one.summary()
+    assert "证据只来自一个试点单位，至多是弱证据" in one.summary()
+    with pytest.raises(ParameterError, match="one or two treated units"):
+        analyse_effect(table, **kw, treated_units=["b00"], design="did", inference="cluster")
+    two = analyse_effect(table.query("branch < 'b12'"), **kw, treated_units=["b00", "b01"])
+    assert (two.design, two.inference) == ("did", "randomisation")
+    assert two.randomisation.exhaustive and two.randomisation.n == 66
+    assert "1/66 是可能的最小 p 值" in two.summary() and "两个试点单位" in two.summary()
 
 
 def test_staggered_its_and_yoy_designs(rng):

@@ -1,4 +1,4 @@
-"""Randomisation inference and the wild bootstrap against brute-force computations."""
+"""Randomisation inference against brute-force computations."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from assess.core.errors import ParameterError
 from assess.effect._poisson import fit_fe_poisson
 from assess.effect.panel import Panel
-from assess.effect.randomisation import _statistic, randomisation_test, wild_bootstrap
+from assess.effect.randomisation import _statistic, randomisation_test
 
 
 def _panel(rng, n=9, treated=3, t=8, effect=0.5, rate=6.0):
@@ -92,23 +92,23 @@ def test_too_few_assignments_give_an_unbounded_interval(rng):
     assert "随机化推断" in res.summary() and res.plot().get_xlabel().startswith("率比")
 
 
-def test_wild_bootstrap_enumerates_rademacher_signs():
-    psi = np.array([0.05, -0.04, 0.03, -0.06, 0.02])
-    res = wild_bootstrap(psi, 0.8, weights="rademacher", n_boot=999)
-    signs = np.array(list(itertools.product((-1.0, 1.0), repeat=5)))
-    se = math.sqrt(5 / 4 * (psi @ psi))
-    t_star = signs @ psi / se
-    assert res.n == 32 and res.se == pytest.approx(se)
-    assert res.p_value == pytest.approx(np.mean(np.abs(t_star) >= abs(math.log(0.8)) / se - 1e-12))
-    q = np.quantile(np.abs(t_star), 0.95)
-    assert res.ci_low == pytest.approx(0.8 * math.exp(-q * se))
-
-
-def test_wild_bootstrap_webb_is_seeded():
-    psi = np.linspace(-0.05, 0.06, 14)
-    one = wild_bootstrap(psi, 0.9, seed=5)
-    two = wild_bootstrap(psi, 0.9, seed=5)
-    assert one.n == 9999 and one.ci_low == two.ci_low and one.weights == "webb"
+def test_one_treated_unit_enumerates_every_placebo_unit_and_says_so(rng):
+    """One treated unit among 20: exactly 20 assignments, the p-value is the rank of the
+    actual |log RR| among them (computed here by hand from the fits)."""
+    panel = _panel(rng, n=20, treated=1, t=12)
+    res = randomisation_test(panel, design="did", estimate=0.7, invert=False)
+    assert res.exhaustive and res.n == 20 and res.min_p == pytest.approx(1 / 20)
+    betas = []
+    for unit in range(20):
+        start = np.full(20, 12)
+        start[unit] = 6
+        post = (np.arange(12)[None, :] >= start[:, None]).astype(float)[:, :, None]
+        betas.append(fit_fe_poisson(panel.counts, offset=panel.offset, X=post).beta[0])
+    betas = np.abs(np.array(betas))
+    rank = int((betas >= betas[0] - 1e-6).sum())
+    assert res.p_value == pytest.approx(rank / 20)
+    assert "1/20 是可能的最小 p 值" in res.summary()
+    assert "exact: all 20 distinct assignments" in res.se_convention
 
 
 def test_bad_input(rng):
@@ -117,5 +117,3 @@ def test_bad_input(rng):
         randomisation_test(panel, design="did", estimate=0.5, n_permutations=5)
     with pytest.raises(ParameterError, match="'design'"):
         randomisation_test(panel, design="its", estimate=0.5)
-    with pytest.raises(ParameterError, match="'weights'"):
-        wild_bootstrap(np.ones(4), 0.5, weights="normal")

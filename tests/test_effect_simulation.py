@@ -135,3 +135,58 @@ def test_demo_planted_effects_are_recovered(tmp_path):
         assert res.ci_low < planted["rate_ratio"] < res.ci_high, (outcome, res.to_frame())
         assert math.isfinite(res.naive_ratio)
         assert res.falsification.to_frame().loc["negative_control", "status"] == "pass"
+
+
+def _nb_panel(rng: np.random.Generator, n_treated: int, n_units: int, ratio: float) -> Panel:
+    """Negative-binomial counts (gamma frailty of shape 5 per cell) with exposure, as in
+    benchmarks/bench_calibration.py."""
+    size = rng.gamma(3.0, 1.0 / 3.0, n_units)
+    exposure = rng.uniform(50, 150, (n_units, N_MONTHS))
+    months = np.arange(N_MONTHS)
+    season = np.exp(0.2 * np.sin(2 * np.pi * months / 12) + 0.01 * months)
+    treated = rng.permutation(n_units) < n_treated
+    start_idx = np.where(treated, START, N_MONTHS)
+    post = months[None, :] >= start_idx[:, None]
+    mu = 0.05 * exposure * size[:, None] * season[None, :] * np.where(post, ratio, 1.0)
+    return Panel(
+        units=tuple(f"u{i:02d}" for i in range(n_units)),
+        periods=PERIODS,
+        freq="month",
+        counts=rng.poisson(rng.gamma(5.0, mu / 5.0)).astype(float),
+        exposure=exposure,
+        start=start_idx,
+    )
+
+
+@pytest.mark.parametrize(("n_treated", "n_units"), [(1, 20), (2, 30), (2, 20), (12, 25)])
+def test_default_paths_for_few_treated_units_are_calibrated(n_treated, n_units):
+    """What analyse_effect picks with defaults (synthetic control for 1–2 treated units
+    with enough donors, else DiD with randomisation inference) rejects a true null at most
+    6% of the time, plus two Monte Carlo standard errors (400 replications)."""
+    from assess.effect.engine import choose_design, choose_inference
+    from assess.effect.synthetic import fit_synthetic
+
+    rng = np.random.default_rng(12 + n_treated + n_units)
+    reps, rejected = 400, 0
+    for _ in range(reps):
+        panel = _nb_panel(rng, n_treated, n_units, 1.0)
+        design = choose_design(panel)
+        inference = choose_inference(design, n_treated, n_units)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            if design == "synthetic":
+                p = fit_synthetic(panel).p_value
+            else:
+                assert inference == "randomisation"
+                did = fit_did(panel)
+                p = randomisation_test(
+                    panel,
+                    design="did",
+                    estimate=did.estimate,
+                    n_permutations=99,
+                    invert=False,
+                    seed=int(rng.integers(1 << 30)),
+                ).p_value
+        rejected += p <= 0.05
+    rate = rejected / reps
+    assert rate <= 0.06 + 2 * math.sqrt(0.05 * 0.95 / reps), rate

@@ -410,7 +410,7 @@ CASES: dict[str, Case] = {
         {
             "design": BAD_CHOICE,
             "inference": BAD_CHOICE,
-            "wild_weights": BAD_CHOICE,
+            "small_sample": BAD_CHOICE,
             "confidence": BAD_CONFIDENCE,
             "seed": BAD_SEED,
             "n_permutations": (0, 18, 1.5, "999", True),

@@ -519,6 +519,9 @@ _TERMS: dict[str, Term] = {
     "staggered_title": _T(
         "分批推行：处理单位实际与反事实", "Staggered rollout: observed vs counterfactual"
     ),
+    "synthetic_title": _T(
+        "合成控制：试点单位实际与合成对照", "Synthetic control: observed vs synthetic"
+    ),
     "yoy_audit": _T("同比核查", "Year-on-year audit"),
     "mean": _T("均值", "Mean"),
     "rate": _T("率", "Rate"),

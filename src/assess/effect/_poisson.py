@@ -20,13 +20,48 @@ import numpy as np
 
 from assess.core.errors import ParameterError
 
-__all__ = ["FEPoissonFit", "BatchFit", "fit_fe_poisson", "fit_fe_poisson_batch", "SE_CONVENTION"]
+__all__ = [
+    "FEPoissonFit",
+    "BatchFit",
+    "fit_fe_poisson",
+    "fit_fe_poisson_batch",
+    "SE_CONVENTION",
+    "SMALL_SAMPLE",
+    "se_convention",
+]
 
-#: How the cluster-robust covariance is scaled, quoted in every result table.
-SE_CONVENTION = (
-    "CR1 cluster-robust by unit: sandwich × G/(G−1) (Stata's convention for poisson/"
-    "ppmlhdfe vce(cluster)); tests and intervals use t with G−1 df"
-)
+#: Small-sample factors of the cluster-robust covariance, by name: ``"stata"``
+#: ``G/(G−1)`` (Stata's ``poisson``/``ppmlhdfe vce(cluster)``, the default);
+#: ``"pyfixest"`` ``G/(G−1) · (N−1)/(N−k)`` with ``N`` the cells and ``k`` the slopes plus
+#: the periods (the unit effects, nested in the clusters, are not counted: pyfixest 0.60
+#: ``fepois(..., vcov={"CRV1": unit})`` with its default ``ssc``); ``"none"`` the plain
+#: sandwich.
+SMALL_SAMPLE: tuple[str, ...] = ("stata", "pyfixest", "none")
+
+_SMALL_SAMPLE_TEXT = {
+    "stata": "sandwich × G/(G−1) (Stata's convention for poisson/ppmlhdfe vce(cluster))",
+    "pyfixest": "sandwich × G/(G−1)·(N−1)/(N−k), k the slopes and periods (pyfixest's default)",
+    "none": "plain sandwich, no small-sample factor",
+}
+
+
+def se_convention(small_sample: str = "stata") -> str:
+    """How the cluster-robust covariance is scaled, quoted beside every standard error.
+
+    Examples
+    --------
+    >>> se_convention("none").split(";")[0]
+    'CR0 cluster-robust by unit: plain sandwich, no small-sample factor'
+    """
+    name = "CR0" if small_sample == "none" else "CR1"
+    return (
+        f"{name} cluster-robust by unit: {_SMALL_SAMPLE_TEXT[small_sample]}; tests and "
+        "intervals use t with G−1 df"
+    )
+
+
+#: The default convention (:func:`se_convention` of ``"stata"``).
+SE_CONVENTION = se_convention("stata")
 
 _STEP_HALVINGS = 40
 
@@ -293,6 +328,7 @@ def fit_fe_poisson(
     mask: np.ndarray | None = None,
     tol: float = 1e-10,
     max_iter: int = 100,
+    small_sample: str = "stata",
 ) -> FEPoissonFit:
     """Fit a Poisson model with unit and period fixed effects and an exposure offset.
 
@@ -312,6 +348,8 @@ def fit_fe_poisson(
         Newton stops when no parameter moves by more than this.
     max_iter : int, default 100
         Newton iterations at most.
+    small_sample : {"stata", "pyfixest", "none"}, default "stata"
+        Factor of the cluster-robust covariance (:data:`SMALL_SAMPLE`).
 
     Returns
     -------
@@ -376,8 +414,13 @@ def fit_fe_poisson(
     gamma = np.where(periods_in, theta[k:], np.nan)
     ysum = yz.sum(axis=1)
     eta = offset + gamma[None, :] + np.einsum("ntk,k->nt", X[:, :, beta_index], theta[:k])
+    # log Σ_t exp(η_it) shifted by the row maximum: no overflow when a nearly separated
+    # fit pushes η to hundreds.
+    eta_m = np.where(mask, eta, -np.inf)
+    top = eta_m.max(axis=1)
+    top = np.where(np.isfinite(top), top, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        log_m = np.log(np.where(mask, np.exp(np.where(mask, eta, 0.0)), 0.0).sum(axis=1))
+        log_m = np.log(np.exp(eta_m - top[:, None]).sum(axis=1)) + top
         alpha = np.where(ysum > 0, np.log(ysum) - log_m, -np.inf)
     n_clusters = int((ysum > 0).sum())
     fit = FEPoissonFit(
@@ -398,7 +441,13 @@ def fit_fe_poisson(
         X=X,
     )
     psi = fit.influence()
-    cov = psi.T @ psi * (n_clusters / (n_clusters - 1.0) if n_clusters > 1 else np.nan)
+    factor = n_clusters / (n_clusters - 1.0) if n_clusters > 1 else np.nan
+    if small_sample == "pyfixest":
+        n_obs, k = int(mask.sum()), len(beta_index) + len(gamma_index) + 1
+        factor *= (n_obs - 1.0) / (n_obs - k) if n_obs > k else np.nan
+    elif small_sample == "none":
+        factor = 1.0 if n_clusters > 1 else np.nan
+    cov = psi.T @ psi * factor
     object.__setattr__(fit, "cov", cov)
     return fit
 
@@ -493,7 +542,10 @@ def fit_fe_poisson_batch(
     if k:
         eta = eta + X[..., 0] * theta[:, 0, None, None]
     ysum = np.where(mask, y, 0.0).sum(axis=2)
+    eta_m = np.where(mask, eta, -np.inf)
+    top = eta_m.max(axis=2)
+    top = np.where(np.isfinite(top), top, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        denom = np.where(mask, np.exp(np.where(mask, eta, 0.0)), 0.0).sum(axis=2)
-        alpha = np.where(ysum > 0, np.log(ysum) - np.log(denom), -np.inf)
+        log_denom = np.log(np.exp(eta_m - top[..., None]).sum(axis=2)) + top
+        alpha = np.where(ysum > 0, np.log(ysum) - log_denom, -np.inf)
     return BatchFit(beta=beta, alpha=alpha, gamma=gamma, theta=theta)

@@ -27,7 +27,7 @@ from assess.core.formatting import p_value as format_p_value
 from assess.core.formatting import percent
 from assess.core.glossary import check_language, term
 from assess.core.plotting import new_axes
-from assess.effect._poisson import SE_CONVENTION, FEPoissonFit, fit_fe_poisson
+from assess.effect._poisson import SMALL_SAMPLE, FEPoissonFit, fit_fe_poisson, se_convention
 from assess.effect.panel import Panel
 from assess.effect.verdict import Verdict, write_verdict
 
@@ -68,6 +68,12 @@ DID_ASSUMPTIONS: tuple[tuple[str, str], ...] = (
 TWO_BY_TWO_MODELS: tuple[str, ...] = ("linear", "poisson")
 
 
+def _exp(x: float) -> float:
+    """``exp(x)`` that gives ``inf`` past the float range (a near-singular cluster
+    covariance with one or two treated units gives log-scale limits of ±1000)."""
+    return math.exp(x) if x < 709.0 else math.inf
+
+
 def _t_interval(b: float, se: float, df: float, conf: float) -> tuple[float, float, float]:
     crit = stats.t.ppf(0.5 + conf / 2, df)
     return b - crit * se, b + crit * se, float(2 * stats.t.sf(abs(b / se), df))
@@ -97,7 +103,7 @@ def event_study_frame(
             rows.append(
                 {
                     "rel_period": int(e),
-                    "estimate": math.exp(b) if b == -np.inf else np.nan,
+                    "estimate": _exp(b) if b == -np.inf else np.nan,
                     "ci_low": np.nan,
                     "ci_high": np.nan,
                     "p_value": np.nan,
@@ -108,9 +114,9 @@ def event_study_frame(
         rows.append(
             {
                 "rel_period": int(e),
-                "estimate": math.exp(b),
-                "ci_low": math.exp(low),
-                "ci_high": math.exp(high),
+                "estimate": _exp(b),
+                "ci_low": _exp(low),
+                "ci_high": _exp(high),
                 "p_value": p,
             }
         )
@@ -134,14 +140,18 @@ def counterfactual_frame(
         if not cells.any():
             continue
         log_c, grad = fit.log_total(cells, effects=False)
-        se = math.sqrt(grad @ fit.cov @ grad) if np.isfinite(log_c) else np.nan
+        # cov = c·ΨᵀΨ is positive semi-definite by construction, so the quadratic form is
+        # ≥ 0; with one or two treated units it is rank-deficient and rounding can leave
+        # −1e-17: clipped at 0 (a zero band, not a math domain error).
+        var = max(float(grad @ fit.cov @ grad), 0.0) if np.isfinite(log_c) else math.nan
+        se = math.sqrt(var)
         rows.append(
             {
                 "period": period,
                 "observed": float(panel.counts[cells].sum()),
-                "counterfactual": math.exp(log_c),
-                "cf_low": math.exp(log_c - crit * se),
-                "cf_high": math.exp(log_c + crit * se),
+                "counterfactual": _exp(log_c),
+                "cf_low": _exp(log_c - crit * se),
+                "cf_high": _exp(log_c + crit * se),
                 "post": bool(panel.post[cells].any()),
             }
         )
@@ -241,7 +251,7 @@ class DiDResult(ResultDisplay):
     log_rr, se : float
         ``β`` and its CR1 standard error.
     se_convention : str
-        :data:`~assess.effect._poisson.SE_CONVENTION`.
+        :func:`~assess.effect._poisson.se_convention` of ``small_sample``.
     event_study : DataFrame
         ``rel_period``, ``estimate``, ``ci_low``, ``ci_high``, ``p_value``; period −1 is
         the reference.
@@ -336,10 +346,21 @@ def check_panel_design(func: str, panel: Panel, *, staggered: bool) -> None:
         )
 
 
-def treatment_fit(panel: Panel) -> FEPoissonFit:
+def treatment_fit(panel: Panel, small_sample: str = "stata") -> FEPoissonFit:
     """The Poisson FE fit with one dummy for treated cells (the DiD/TWFE estimator)."""
     X = panel.post[:, :, None].astype(float)
-    fit = fit_fe_poisson(panel.counts, offset=panel.offset, X=X, mask=panel.observed)
+    fit = fit_fe_poisson(
+        panel.counts, offset=panel.offset, X=X, mask=panel.observed, small_sample=small_sample
+    )
+    if np.isnan(fit.beta[0]):
+        raise ParameterError(
+            "fit_did",
+            "count",
+            "events in the treated units (before or after the start)",
+            0,
+            zh="fit_did：处理单位在整个期间没有任何事件，无从比较；请换用更常见的事件类型，"
+            "或合并更多单位后再分析",
+        )
     if fit.beta[0] == -np.inf:
         raise ParameterError(
             "fit_did",
@@ -357,6 +378,7 @@ def fit_did(
     *,
     confidence: float = 0.95,
     outcome: str | tuple[str, str] = "event",
+    small_sample: str = "stata",
 ) -> DiDResult:
     """Poisson difference-in-differences with unit and period fixed effects.
 
@@ -367,6 +389,9 @@ def fit_did(
     confidence : float, default 0.95
     outcome : str or (str, str), default "event"
         What is counted, for the verdict.
+    small_sample : {"stata", "pyfixest", "none"}, default "stata"
+        Small-sample factor of the cluster-robust covariance
+        (:data:`~assess.effect._poisson.SMALL_SAMPLE`), quoted in ``se_convention``.
 
     Returns
     -------
@@ -383,7 +408,7 @@ def fit_did(
     ``log E[y_it] = α_i + γ_t + β D_it + log e_it`` with ``D_it = 1`` for treated units
     from the start on, by Poisson pseudo-ML (Wooldridge 2023, "Simple approaches to
     nonlinear difference-in-differences with panel data", Econometrics Journal 26:C31):
-    the rate ratio is ``exp(β)``. Standard errors: :data:`SE_CONVENTION`. The event study
+    the rate ratio is ``exp(β)``. Standard errors: :func:`se_convention`. The event study
     replaces ``D`` by one dummy per period relative to the start (reference −1); the
     pre-trend test is the Wald test of the last leads with the CR1 covariance
     (:func:`wald_leads`). Coefficients and covariance equal statsmodels ``GLM(Poisson)`` with
@@ -406,16 +431,17 @@ def fit_did(
     """
     func = "fit_did"
     conf = check_confidence(func, confidence)
+    check_choice(func, "small_sample", small_sample, SMALL_SAMPLE)
     check_panel_design(func, panel, staggered=False)
-    fit = treatment_fit(panel)
+    fit = treatment_fit(panel, small_sample)
     b, se = float(fit.beta[0]), float(fit.se_beta[0])
     low, high, p = _t_interval(b, se, fit.n_clusters - 1, conf)
     study, rel_fit, f_stat, f_p, f_df = _event_study(panel, conf)
     frame = counterfactual_frame(panel, rel_fit, np.flatnonzero(panel.treated), conf)
     verdict = write_verdict(
-        math.exp(b),
-        math.exp(low),
-        math.exp(high),
+        _exp(b),
+        _exp(low),
+        _exp(high),
         p_value=p,
         confidence=conf,
         design="did",
@@ -423,9 +449,9 @@ def fit_did(
         assumptions=DID_ASSUMPTIONS,
     )
     return DiDResult(
-        estimate=math.exp(b),
-        ci_low=math.exp(low),
-        ci_high=math.exp(high),
+        estimate=_exp(b),
+        ci_low=_exp(low),
+        ci_high=_exp(high),
         p_value=p,
         n=fit.n_obs,
         n_units=panel.n_units,
@@ -434,7 +460,7 @@ def fit_did(
         confidence=conf,
         log_rr=b,
         se=se,
-        se_convention=SE_CONVENTION,
+        se_convention=se_convention(small_sample),
         event_study=study,
         pretrend_f=f_stat,
         pretrend_p=f_p,
@@ -487,7 +513,9 @@ def _event_study(
     treated_cells = panel.treated[:, None] & panel.observed
     values = np.unique(rel[treated_cells])
     values = values[values != -1]
-    X = np.stack([(treated_cells & (rel == e)).astype(float) for e in values], axis=2)
+    X = np.zeros((*panel.counts.shape, len(values)))
+    for j, e in enumerate(values):
+        X[:, :, j] = treated_cells & (rel == e)
     keep = identified_dummies(X, panel.counts, panel.observed)
     X, values = X[:, :, keep], values[keep]
     fit = fit_fe_poisson(panel.counts, offset=panel.offset, X=X, mask=panel.observed)

@@ -35,6 +35,7 @@ DESIGNS: dict[str, tuple[str, str]] = {
     "its": ("中断时间序列", "Interrupted time series"),
     "did": ("双重差分", "Difference-in-differences"),
     "staggered": ("分批推行的双重差分", "Staggered-rollout difference-in-differences"),
+    "synthetic": ("合成控制", "Synthetic control"),
     "twfe": ("双向固定效应（仅供对照）", "Two-way fixed effects (for comparison only)"),
     "randomisation": ("随机化推断", "Randomisation inference"),
     "members": ("党员与非党员对比", "Members vs non-members"),
@@ -170,6 +171,10 @@ def _as_ratio(value: float, func: str, param: str) -> float:
     return number
 
 
+def _is_nan(value: object) -> bool:
+    return isinstance(value, float) and math.isnan(value)
+
+
 def _default_would_change(evidence: Evidence) -> Pair:
     if evidence == "inconclusive":
         return (
@@ -199,6 +204,8 @@ def write_verdict(
     outcome: str | Pair = "event",
     assumptions: Sequence[Pair] = (),
     would_change: Pair | None = None,
+    n_treated: int | None = None,
+    n_assignments: int | None = None,
 ) -> Verdict:
     """Write the bilingual verdict for an estimated rate ratio and its confidence interval.
 
@@ -208,7 +215,9 @@ def write_verdict(
         Design-based rate ratio (after / before, or treated / counterfactual), ≥ 0.
     ci_low, ci_high : float
         Confidence limits of the rate ratio, ``0 ≤ ci_low ≤ estimate ≤ ci_high``;
-        ``ci_high`` may be ``inf`` (one-sided interval).
+        ``ci_high`` may be ``inf`` (one-sided interval). Both ``nan`` for a test without an
+        interval (the synthetic control's placebo test): the evidence is then read from
+        ``p_value ≤ 1 − confidence`` and the direction of the estimate.
     p_value : float, optional
         p-value of the test of rate ratio 1; quoted when given.
     confidence : float, default 0.95
@@ -225,6 +234,12 @@ def write_verdict(
         The assumptions the estimate rests on, each as a ``(zh, en)`` sentence.
     would_change : (str, str), optional
         What would change the conclusion; a generic sentence for the case when omitted.
+    n_treated : int, optional
+        Treated units; with one or two the verdict says plainly how weak evidence from so
+        few units can be.
+    n_assignments : int, optional
+        Assignments a randomisation or placebo test compared; the verdict then quotes the
+        p-value as a rank ("1/20") and says that ``1/n`` is the smallest possible.
 
     Returns
     -------
@@ -255,6 +270,11 @@ def write_verdict(
     """
     func = "write_verdict"
     confidence = check_confidence(func, confidence)
+    no_interval = _is_nan(ci_low) and _is_nan(ci_high)
+    if no_interval:
+        if p_value is None:
+            raise ParameterError(func, "p_value", "a p-value when there is no interval", None)
+        ci_low = ci_high = _as_ratio(estimate, func, "estimate")
     estimate, ci_low, ci_high = (
         _as_ratio(v, func, k)
         for k, v in (("estimate", estimate), ("ci_low", ci_low), ("ci_high", ci_high))
@@ -273,7 +293,14 @@ def write_verdict(
     design_zh, design_en = _name(design, DESIGNS, func, "design")
     outcome_zh, outcome_en = _name(outcome, OUTCOMES, func, "outcome")
 
-    evidence = classify(ci_low, ci_high)
+    if no_interval and p_value is not None:
+        evidence: Evidence = (
+            "inconclusive"
+            if p_value > 1 - confidence + 1e-12 or estimate == 1.0
+            else ("decrease" if estimate < 1.0 else "increase")
+        )
+    else:
+        evidence = classify(ci_low, ci_high)
 
     conf = f"{confidence * 100:g}%"
     range_zh, range_en = _range(evidence, ci_low, ci_high)
@@ -284,6 +311,10 @@ def write_verdict(
             f"，{format_p_value(p_value, prefix=True)}",
             f", {format_p_value(p_value, prefix=True)}",
         )
+        if n_assignments:
+            rank = f"{round(p_value * n_assignments)}/{n_assignments}"
+            p_zh += f"，即在 {n_assignments} 种分配中排第 {rank.split('/')[0]}"
+            p_en += f", rank {rank} among {n_assignments} assignments"
     lo, hi, est = format_ratio(ci_low), format_ratio(ci_high), format_ratio(estimate)
 
     if evidence == "inconclusive":
@@ -298,15 +329,48 @@ def write_verdict(
         head_en = (
             f"{design_en}: there is statistical evidence that the rate of {outcome_en} {word_en}."
         )
-    zh = [
-        head_zh,
-        f"率比估计为 {est}（{conf} 置信区间 {lo} 至 {hi}），{range_zh}（点估计{point_zh}{p_zh}）。",
-    ]
-    en = [
-        head_en,
-        f"The estimated rate ratio is {est} ({conf} confidence interval {lo} to {hi}), "
-        f"{range_en} (point estimate: {point_en}{p_en}).",
-    ]
+    if no_interval:
+        level = percent(1 - confidence, 0)
+        zh = [
+            head_zh,
+            f"率比估计为 {est}（{point_zh}{p_zh}）；置换检验只给出 p 值，不给置信区间，"
+            f"检验水平为 {level}。",
+        ]
+        en = [
+            head_en,
+            f"The estimated rate ratio is {est} ({point_en}{p_en}); the placebo test gives a "
+            f"p-value, not a confidence interval, tested at the {level} level.",
+        ]
+    else:
+        zh = [
+            head_zh,
+            f"率比估计为 {est}（{conf} 置信区间 {lo} 至 {hi}），{range_zh}"
+            f"（点估计{point_zh}{p_zh}）。",
+        ]
+        en = [
+            head_en,
+            f"The estimated rate ratio is {est} ({conf} confidence interval {lo} to {hi}), "
+            f"{range_en} (point estimate: {point_en}{p_en}).",
+        ]
+    if n_assignments:
+        zh.append(f"1/{n_assignments} 是可能的最小 p 值：再强的效应也不能得到更小的 p 值。")
+        en.append(
+            f"1/{n_assignments} is the smallest possible p-value: no effect, however large, "
+            "can give a smaller one."
+        )
+    if n_treated is not None and n_treated <= 2:
+        units_zh = "一个" if n_treated == 1 else "两个"
+        units_en = "one unit" if n_treated == 1 else "two units"
+        zh.append(
+            f"证据只来自{units_zh}试点单位，至多是弱证据：一个单位本身的波动、同期的其他变化"
+            "都可能造成或掩盖这样的差异；应在更多单位推广并继续观察后再下结论。"
+        )
+        en.append(
+            f"The evidence comes from {units_en} only and is weak at best: that unit's own "
+            "ups and downs, or anything else that changed there at the same time, can make or "
+            "hide a difference like this; extend the campaign to more units and keep watching "
+            "before drawing a conclusion."
+        )
 
     if naive_ratio is not None:
         naive_zh, naive_en = _change(naive_ratio, digits=2)
