@@ -134,7 +134,7 @@ class FEPoissonFit:
     def influence(self) -> np.ndarray:
         """Per-unit influence on ``θ``: row ``i`` is ``info⁻¹ s_i`` (s_i the unit's score).
 
-        ``cov == G/(G−1) · Σ_i ψ_i ψ_iᵀ`` with ψ these rows; the wild bootstrap perturbs them.
+        ``cov == c · Σ_i ψ_i ψ_iᵀ`` with ψ these rows and c the small-sample factor.
         """
         scores = self._z_sum(np.where(self.mask, self.y - self.mu, 0.0))
         return np.linalg.solve(self.info, scores.T).T

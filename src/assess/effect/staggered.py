@@ -102,7 +102,7 @@ class StaggeredResult(ResultDisplay):
     counterfactual : DataFrame
         Treated units' observed and counterfactual totals per period.
     influence : ndarray, shape (N,)
-        Each unit's influence on the log ratio (for the wild bootstrap).
+        Each unit's influence on the log ratio (the cluster-robust variance is built from them).
     notes : tuple of (str, str)
         What was dropped or changed, in Chinese and English.
     fit : FEPoissonFit
