@@ -3,6 +3,7 @@ search and its message when there is none."""
 
 from __future__ import annotations
 
+import base64
 import io
 import zipfile
 
@@ -17,11 +18,17 @@ from assess.report.provenance import Provenance
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 NS = {"w": W[1:-1]}
-# A 1×1 PNG.
-PIXEL = (
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU"
-    "5ErkJggg=="
-)
+
+
+def png(width: int, height: int) -> str:
+    """A blank PNG of ``width`` × ``height`` pixels, base64."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), "white").save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
 LONG = "国网和湖供电公司城区供电服务中心第一党支部"
 TABLE = (
     "<h4>各支部星级</h4><table><thead><tr><th>支部</th><th>星级</th><th class='num'>党员人数</th>"
@@ -40,7 +47,8 @@ def parts():
         nbformat.v4.new_code_cell(
             outputs=[
                 nbformat.v4.new_output("display_data", data={"text/html": TABLE}),
-                nbformat.v4.new_output("display_data", data={"image/png": PIXEL}),
+                nbformat.v4.new_output("display_data", data={"image/png": png(800, 400)}),
+                nbformat.v4.new_output("display_data", data={"image/png": png(600, 600)}),
             ]
         ),
     ]
@@ -122,16 +130,24 @@ def test_tables_repeat_their_header_fit_their_widths_and_right_align_numbers(par
 
 
 def test_charts_are_inserted_at_the_text_width(parts):
-    extent = parts["word/document.xml"].find(".//{*}inline/{*}extent")
-    assert int(extent.get("cx")) == (11906 - 1587 - 1474) * 635  # EMU
+    wide, square = parts["word/document.xml"].iterfind(".//{*}inline/{*}extent")
+    text_width, text_height = 11906 - 1587 - 1474, 16838 - 2098 - 1984
+    assert int(wide.get("cx")) == text_width * 635  # EMU
+    assert int(wide.get("cy")) == pytest.approx(text_width * 635 / 2, rel=1e-3)
+    # A square chart is held to 60% of the text height, so it does not push a page on.
+    assert int(square.get("cy")) == pytest.approx(0.6 * text_height * 635, abs=635)
+    assert int(square.get("cx")) == pytest.approx(int(square.get("cy")), abs=635)
 
 
 def test_column_widths_follow_the_text():
     widths = column_widths(["支部", "扣分"], [[LONG, "3.81"]], 8844)
     assert sum(widths) == 8844 and widths[0] > widths[1]
-    # Latin words never break: "Deductions" keeps at least its width.
-    narrow = column_widths(["Deductions"] + ["支部"] * 8, [["1"] + [LONG] * 8], 8844)
-    assert narrow[0] >= 10 * 10.5 * 11
+    # A header's Latin word stays whole while the table fits with it ...
+    fits = column_widths(["Deductions"] + ["支部"] * 4, [["1"] + [LONG] * 4], 8844)
+    assert fits[0] >= 10 * 10.5 * 11
+    # ... and gives way to the minimum of the other columns when it does not.
+    tight = column_widths(["Deductions"] + ["支部"] * 9, [["1"] + [LONG] * 9], 8844)
+    assert tight[0] < 10 * 10.5 * 11 and sum(tight) == 8844
     assert column_widths([], [], 8844) == []
     assert [is_number(t) for t in ["1,234", "−0.5", "p < 0.001", "三星", ""]] == [
         True,

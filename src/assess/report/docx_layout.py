@@ -277,8 +277,9 @@ def column_widths(
 
     Each column wants the width of its longest cell or header word (CJK characters
     count double) and gets at least that of its longest Latin word or number, of a short
-    cell (up to four CJK characters, so "合格" never breaks) and of two header characters;
-    what the text width leaves after the minimum
+    cell (up to four CJK characters, so "合格" never breaks), of two header characters
+    and, when the table still fits, of its header's longest Latin word (so "Deductions"
+    does not break); what the text width leaves after the minimum
     goes to the columns in proportion to what they still want, so a long name column is
     wide and a count column narrow.
 
@@ -296,19 +297,32 @@ def column_widths(
     def cells(j: int) -> list[str]:
         return [row[j] for row in body if j < len(row)]
 
-    wants, needs = [], []
+    wants: list[int] = []
+    needs: list[int] = []
+    header_words: list[int] = []
     for j in range(columns):
         head = header[j] if j < len(header) else ""
         texts = cells(j)
         body_width = max((_display_width(t) for t in texts), default=0)
         word = max((_display_width(w) for w in head.split()), default=0)
-        latin = max(
-            (_display_width(w) for t in [head, *texts] for w in _LATIN_WORD.findall(t)), default=0
-        )
+        latin = max((_display_width(w) for t in texts for w in _LATIN_WORD.findall(t)), default=0)
         want = max(body_width, word, 2)  # a header may wrap between its words
-        need = max(min(body_width, 8), min(word, 4), latin, 2)
-        wants.append(want * half + _CELL_PADDING)
-        needs.append(min(need, want) * half + _CELL_PADDING)
+        needs.append(min(max(min(body_width, 8), min(word, 4), latin, 2), want))
+        header_words.append(
+            min(max((_display_width(w) for w in _LATIN_WORD.findall(head)), default=0), want)
+        )
+        wants.append(want)
+    # The Latin words of headers stay whole unless the table would not fit with them.
+    with_headers = [max(n, h) for n, h in zip(needs, header_words, strict=True)]
+    if sum(with_headers) * half + columns * _CELL_PADDING <= total:
+        needs = with_headers
+    return _share(
+        [w * half + _CELL_PADDING for w in wants], [n * half + _CELL_PADDING for n in needs], total
+    )
+
+
+def _share(wants: list[float], needs: list[float], total: int) -> list[int]:
+    """Widths summing to ``total``: the needs first, the rest by what each still wants."""
     if sum(needs) >= total:
         scale = total / sum(needs)
         widths = [round(n * scale) for n in needs]

@@ -116,8 +116,15 @@ def _write_table(
 
 
 def _add_image(doc: DocumentType, data: bytes) -> None:
-    """A figure at the text width, centred."""
-    doc.add_picture(io.BytesIO(data), width=Twips(layout.text_width_twips(doc)))
+    """A figure at the text width, centred; a tall one (a square scatter plot) at 60% of
+    the text height, so that it does not push half a page of text ahead of it."""
+    width = layout.text_width_twips(doc)
+    section = doc.sections[0]
+    height = (section.page_height - section.top_margin - section.bottom_margin) / 635  # type: ignore[operator]
+    shape = doc.add_picture(io.BytesIO(data), width=Twips(width))
+    if shape.height > Twips(0.6 * height):
+        shape.width = round(shape.width * Twips(0.6 * height) / shape.height)
+        shape.height = Twips(0.6 * height)
     paragraph = doc.paragraphs[-1]
     _plain(paragraph)
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
