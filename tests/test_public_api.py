@@ -430,6 +430,36 @@ CASES: dict[str, Case] = {
             "falsification": BAD_FLAG,
         },
     ),
+    "plan_campaign": Case(
+        lambda i: (
+            (pd.DataFrame({"unit": range(6), "count": 3.0}),),
+            {
+                "unit_col": "unit",
+                "count_col": "count",
+                "pilot_units": 3,
+                "dispersion": 0.1,
+                "simulations": 10,
+                "progress": False,
+            },
+        ),
+        {
+            "design": BAD_CHOICE,
+            "inference": ("wild", *BAD_CHOICE),
+            "confidence": BAD_CONFIDENCE,
+            "seed": BAD_SEED,
+            "progress": ("yes", 1),
+            "outcome": (5, ("事件",)),
+            "simulations": (0, 9, 1.5, "100"),
+            "pilot_units": (0, 6, 2.5),
+            "months_before": (0, "12"),
+            "months_after": (0, 1.5),
+            "target": (1.0, 0.0, "0.8", True),
+            "power": (0.0, 1.0, "0.8"),
+            "dispersion": (-0.1, "0.1", float("nan")),
+            "n_permutations": (18, 1.5),
+            "count_col": ("nope",),
+        },
+    ),
 }
 
 

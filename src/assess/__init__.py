@@ -86,6 +86,7 @@ _EXPORTS: dict[str, str] = {
     "funnel": "effect.shrinkage",
     "analyse_effect": "effect.engine",
     "analyse_campaign": "effect.campaign",
+    "plan_campaign": "effect.plan",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -510,6 +510,11 @@ _TERMS: dict[str, Term] = {
     "ratio_funnel_title": _T(
         "漏斗图：单位率比与控制限", "Funnel plot: unit rate ratios and limits"
     ),
+    "power_curve": _T("检出把握（模拟）", "Power (simulated)"),
+    "detectable_fall": _T("可可靠检出的最小降幅", "Smallest reliably detected fall"),
+    "fall_in_rate_pct": _T("发生率降幅（%）", "Fall in the rate (%)"),
+    "power": _T("检出把握", "Power"),
+    "plan_title": _T("试点评估的检出把握", "Power of the pilot's evaluation"),
     "its_title": _T(
         "中断时间序列：实际与反事实", "Interrupted time series: observed vs counterfactual"
     ),
