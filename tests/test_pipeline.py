@@ -33,7 +33,9 @@ def test_run_writes_every_output_once(small_demo, tmp_path, capsys):
     )
     assert (folder / "每季一考_2026Q3.xlsx").exists()
     effect = json.loads((folder / "成效分析.json").read_text(encoding="utf-8"))
-    assert set(effect) == {"complaint", "violation"}
+    assert set(effect) == {"complaint", "violation", "seed"}
+    # The run's one seed (--seed, default 2026) is the campaign analysis's.
+    assert effect["seed"] == 2026
     assert "全流程完成" in text and "appraisal workbook" in text
     # Outputs exist: a second run refuses before doing anything, then --overwrite replaces.
     before = (folder / "成效分析.json").stat().st_mtime_ns

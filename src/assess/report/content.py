@@ -620,13 +620,25 @@ def effect_headline(result: CampaignResult) -> dict[str, Any]:
 
     Per outcome: the naive 同比 change, the design-based change (rate ratio − 1) and its
     p-value, under keys such as ``complaint_naive_change``, ``complaint_change`` and
-    ``complaint_p_value``; changes are shares (−0.27 is a 27% fall).
+    ``complaint_p_value``; changes are shares (−0.27 is a 27% fall). The index shows
+    ``complaint_estimate`` first: the design-based change with its interval and the
+    verdict's words (``-5.1%（95% 区间 -20.3% 至 +12.0%）：…``), as the report prints
+    them, then the naive change beside it — never the naive figure alone.
     """
-    results: dict[str, float | None] = {}
+    results: dict[str, float | str | None] = {}
     labels: dict[str, str] = {}
     percent: list[str] = []
     for outcome, effect in result.results.items():
         zh = EVENT_TYPES.get(outcome, outcome)
+        low, high = _signed_pct(effect.ci_low, 1), _signed_pct(effect.ci_high, 1)
+        conf = f"{effect.confidence * 100:g}%"
+        evidence = _EVIDENCE[effect.verdict.evidence]
+        name = f"{outcome}_estimate"
+        results[name] = (
+            f"{_signed_pct(effect.estimate, 1)}（{conf} 区间 {low} 至 {high}），{evidence[0]} / "
+            f"{_signed_pct(effect.estimate, 1)} ({conf} interval {low} to {high}), {evidence[1]}"
+        )
+        labels[name] = f"{zh}设计估计与结论 {outcome.capitalize()} estimate and verdict"
         for key, value, zh_label, en_label in (
             ("naive_change", effect.naive_ratio - 1, "简单同比", "naive YoY"),
             ("change", effect.estimate - 1, "设计估计", "estimate"),
@@ -637,7 +649,9 @@ def effect_headline(result: CampaignResult) -> dict[str, Any]:
             labels[name] = f"{zh}{zh_label} {outcome.capitalize()} {en_label}"
             if key != "p_value":
                 percent.append(name)
-    return {"results": results, "labels": labels, "percent": percent}
+    outcomes = list(result.results)
+    index = [f"{o}_estimate" for o in outcomes] + [f"{o}_naive_change" for o in outcomes]
+    return {"results": results, "labels": labels, "percent": percent, "index": index}
 
 
 def effect_overview(result: CampaignResult, *, language: str = "zh-en") -> _HTML:

@@ -14,6 +14,7 @@ from typing import Any
 
 import jinja2
 
+from assess.core.formatting import number as format_number
 from assess.core.formatting import p_value, percent
 from assess.report.content import format_value
 from assess.report.provenance import time_label
@@ -47,22 +48,31 @@ _PAGE = jinja2.Environment(
 
 
 def _figure_keys(reports: Sequence[ReportResult]) -> tuple[list[str], dict[str, str], set[str]]:
+    """The figures shown: the keys a report names for the index (``index`` of
+    :func:`~assess.report.results.publish_key_results`), else its first scalar numbers."""
     keys: list[str] = []
     labels: dict[str, str] = {}
     percent: set[str] = set()
     for report in reports:
         labels.update(report.key_results.get("labels") or {})
         percent.update(report.key_results.get("percent") or [])
+        named = report.key_results.get("index")
+        if named is not None:
+            keys += [k for k in named if k not in keys]
+            continue
         for key, value in report.results.items():
             if key not in keys and isinstance(value, int | float) and not isinstance(value, bool):
                 keys.append(key)
     return keys[:MAX_FIGURES], labels, percent
 
 
-def _figure(key: str, value: Any, as_percent: bool) -> str:
+def _figure(key: str, value: Any, as_percent: bool, decimals: int | None = None) -> str:
     number = isinstance(value, int | float) and not isinstance(value, bool)
     if as_percent and number:
         return percent(value)
+    if number and decimals is not None and isinstance(value, float):
+        # As the report prints it (e.g. the mean index with one decimal).
+        return format_number(value, decimals)
     if number and key.endswith("p_value"):
         # As statistics reports write them ("< 0.001"), not 2.189e-24.
         return p_value(value)
@@ -92,9 +102,24 @@ def _group(heading: str | None, reports: Sequence[ReportResult]) -> dict[str, An
                 "en": en,
                 # A failed report published nothing: its figure cells stay empty.
                 "figures": [
-                    None if failed else _figure(k, r.results.get(k), k in percent) for k in keys
+                    None
+                    if failed
+                    else _figure(
+                        k, r.results.get(k), k in percent, r.key_results.get("decimals", {}).get(k)
+                    )
+                    for k in keys
                 ],
-                "links": [(r.files[k].name, text) for k, text in _LINKS if k in r.files],
+                # A failed report's notebook sits in its own folder (runner.FAILED_DIR).
+                "links": [
+                    (
+                        f"{r.files[k].parent.name}/{r.files[k].name}"
+                        if failed
+                        else r.files[k].name,
+                        text,
+                    )
+                    for k, text in _LINKS
+                    if k in r.files
+                ],
             }
         )
     return {"heading": heading, "labels": [labels.get(k, k) for k in keys], "rows": rows}

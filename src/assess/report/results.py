@@ -77,6 +77,8 @@ def publish_key_results(
     labels: Mapping[str, str] | None = None,
     percent: Iterable[str] = (),
     title: str | None = None,
+    index: Iterable[str] | None = None,
+    decimals: Mapping[str, int] | None = None,
 ) -> None:
     """Record a report's key results; call it in a template cell.
 
@@ -94,6 +96,14 @@ def publish_key_results(
         share as the library returned it.
     title : str, optional
         The report's title (browser tab, index, DOCX), e.g. the unit and quarter.
+    index : iterable of str, optional
+        The keys the batch ``index.html`` shows for this report, in order (numbers or
+        text); default the first scalar numbers. The effect report names its
+        design-based estimates with their intervals and verdicts, so that a naive figure
+        never stands alone there.
+    decimals : mapping of str to int, optional
+        Decimals the index prints a number with, as the report prints it (e.g.
+        ``{"index_mean": 1}``); default :func:`~assess.report.content.format_value`'s.
 
     Notes
     -----
@@ -112,7 +122,12 @@ def publish_key_results(
         },
         "percent": [str(k) for k in percent],
         "title": None if title is None else str(title),
+        "index": None if index is None else [str(k) for k in index],
+        "decimals": {str(k): int(v) for k, v in (decimals or {}).items()},
     }
+    unknown = [k for k in payload["index"] or [] if k not in payload["results"]]
+    if unknown:
+        raise ParameterError("publish_key_results", "index", "keys of results", unknown[0])
     note = bilingual(f"已记录 {len(results)} 项关键结果", f"{len(results)} key results recorded")
     display({RESULTS_MIME: payload, "text/plain": note}, raw=True)
 
@@ -123,15 +138,22 @@ def extract_key_results(nb: nbformat.NotebookNode) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``{"results": {...}, "labels": {...}, "percent": [...], "title": str or None}``,
-        merged over all calls in cell order.
+        ``{"results": {...}, "labels": {...}, "percent": [...], "title": str or None,
+        "index": [...] or None, "decimals": {...}}``, merged over all calls in cell order.
 
     Raises
     ------
     TemplateError
         The same key was published twice.
     """
-    merged: dict[str, Any] = {"results": {}, "labels": {}, "percent": [], "title": None}
+    merged: dict[str, Any] = {
+        "results": {},
+        "labels": {},
+        "percent": [],
+        "title": None,
+        "index": None,
+        "decimals": {},
+    }
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             payload = output.get("data", {}).get(RESULTS_MIME)
@@ -149,4 +171,7 @@ def extract_key_results(nb: nbformat.NotebookNode) -> dict[str, Any]:
             merged["labels"].update(payload.get("labels", {}))
             merged["percent"] += payload.get("percent", [])
             merged["title"] = payload.get("title") or merged["title"]
+            merged["decimals"].update(payload.get("decimals", {}))
+            if payload.get("index") is not None:
+                merged["index"] = [*(merged["index"] or []), *payload["index"]]
     return merged
