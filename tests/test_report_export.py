@@ -76,6 +76,8 @@ def test_page_numbers_are_a_page_field_between_dashes_on_odd_and_even_pages(part
         text = "".join(footer.itertext())
         assert text.startswith("— ") and text.endswith(" —")
         assert [i.text.strip() for i in footer.iter(f"{W}instrText")] == ["PAGE"]
+        hints = [f.get(f"{W}hint") for f in footer.iter(f"{W}rFonts") if f.get(f"{W}hint")]
+        assert hints == ["eastAsia", "eastAsia"]  # the two dashes in the Chinese font
         sizes = {s.get(f"{W}val") for s in footer.iter(f"{W}sz")}
         assert sizes == {"28"}  # 4号 = 14 pt, in half-points
     alignments = sorted(f.find(".//w:jc", NS).get(f"{W}val") for f in footers)

@@ -237,8 +237,10 @@ def _page_number(paragraph: Paragraph, *, odd: bool) -> None:
     for piece in ("— ", None, " —"):
         if piece is None:
             _field(paragraph, "PAGE")
-        else:
-            set_run_font(paragraph.add_run(piece), FONTS["page_number"], _PAGE_NUMBER_PT)
+        else:  # the dashes drawn by the Chinese font (一字线), not the Latin one
+            run = paragraph.add_run(piece)
+            set_run_font(run, FONTS["page_number"], _PAGE_NUMBER_PT)
+            run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:hint"), "eastAsia")
 
 
 def set_page_numbers(doc: DocumentType) -> None:
