@@ -292,6 +292,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         reports=not args.no_reports,
         level=args.level,
         workers=args.workers,
+        seed=args.seed,
         note=args.note,
         scheme=args.scheme,
         echo=lambda line: print(line, flush=True),
@@ -300,7 +301,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(summary.summary())
     return 1 if summary.failed_reports else 0
 
-        seed=args.seed,
 
 def _add_periods(p: argparse.ArgumentParser) -> None:
     p.add_argument(
@@ -665,6 +665,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-reports", action="store_true", help="不出 HTML 报告 / skip the reports")
     p.add_argument(
+        "--seed",
+        type=int,
+        default=2026,
+        help="本次运行唯一的随机种子（成效分析与各报告）/ the run's one random seed "
+        "(effect analysis and every report; default 2026)",
+    )
+    p.add_argument(
         "--replace",
         action="store_true",
         help="允许替换已导入或已发布的本季度数据 / allow replacing imported or "
@@ -699,10 +706,3 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
-    p.add_argument(
-        "--seed",
-        type=int,
-        default=2026,
-        help="本次运行唯一的随机种子（成效分析与各报告）/ the run's one random seed "
-        "(effect analysis and every report; default 2026)",
-    )
