@@ -45,9 +45,12 @@ _DIED = ReportExecutionError(
 )
 
 
-def _preload(job: ReportJob, batch: Any, checked: set[tuple[Any, str]]) -> None:
-    """Read the store of a job once per batch (again if it changed since)."""
+def _preload(job: ReportJob, batch: Any, checked: set[tuple[Any, ...]]) -> None:
+    """Read the store of a job once per batch (again if it changed since), and the
+    quarter's published appraisal (:func:`assess.report.published.preload_published`),
+    so that every forked report only slices and draws its unit."""
     from assess.report.content import preload_store
+    from assess.report.published import preload_published
 
     path = job.parameters.get("store")
     if isinstance(path, str) and path and (batch, path) not in checked:
@@ -56,6 +59,21 @@ def _preload(job: ReportJob, batch: Any, checked: set[tuple[Any, str]]) -> None:
             preload_store(path)
         except AssessError:
             pass  # each report then reads the store (and reports the problem) itself
+    quarter, scheme = job.parameters.get("quarter"), job.parameters.get("scheme", "")
+    key = (batch, path, quarter, scheme)
+    if (
+        isinstance(path, str)
+        and path
+        and isinstance(quarter, str)
+        and isinstance(scheme, str)
+        and "unit" in job.parameters
+        and key not in checked
+    ):
+        checked.add(key)
+        try:
+            preload_published(path, quarter, scheme)
+        except AssessError:
+            pass  # the report says what is wrong
 
 
 def _overdue(limit: float, seconds: float, stem: str) -> RenderOutcome:
@@ -88,7 +106,7 @@ def _serve(requests: int, responses: int) -> None:  # pragma: no cover - the war
     outbox = os.fdopen(responses, "wb")
     pending: deque[tuple[int, ReportJob, float | None, Any]] = deque()
     running: dict[Child, tuple[int, ReportJob, float | None, Any]] = {}
-    checked: set[tuple[Any, str]] = set()
+    checked: set[tuple[Any, ...]] = set()
     listening = True
 
     def answer(request_id: int, outcome: RenderOutcome) -> None:
