@@ -84,8 +84,14 @@ def test_cli_batch_continues_past_a_failure_writes_index_and_resumes(
     failures = json.loads((out / "failures.json").read_text(encoding="utf-8"))
     assert [f["report"] for f in failures] == ["staff_2026Q3_0102"]
     assert "ValueError: 这个单位的数据有问题" in failures[0]["error"]
+    assert failures[0]["notebook"] == "failed/staff_2026Q3_0102.failed.ipynb"
     assert (out / failures[0]["notebook"]).is_file()
+    assert (
+        f"出错的笔记本在 {out / 'failed'}" in printed and "the failed notebooks are in" in printed
+    )
+    assert not list(out.glob("*.failed.ipynb"))  # none beside the reports
     index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="failed/staff_2026Q3_0102.failed.ipynb"' in index
     for unit in ("0101", "0201", "0202"):
         assert f'<a href="staff_2026Q3_{unit}.html">' in index
     assert index.count('<tr class="ok">') == 3 and index.count('<tr class="failed">') == 1

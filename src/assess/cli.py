@@ -12,10 +12,11 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from assess import __version__
 from assess.core.display import ResultDisplay
-from assess.core.errors import AssessError, DataValidationError, bilingual
+from assess.core.errors import AssessError, DataValidationError, ParameterError, bilingual
 
 __all__ = ["main", "build_parser"]
 
@@ -48,7 +49,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     result = check_inputs(args.path, periods=args.periods)
     report = result.report
-    print(report)
+    print(result.summary())
     if args.problems and not report.ok:
         report.to_excel(args.problems, overwrite=args.overwrite)
         print(f"问题清单已写入 / problem table written to: {args.problems}")
@@ -57,14 +58,21 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _cmd_import(args: argparse.Namespace) -> int:
     from assess.io.store import Store
-    from assess.io.validation import load_inputs
+    from assess.io.validation import check_inputs
 
-    dataset = load_inputs(args.path, periods=args.periods)
+    result = check_inputs(args.path, periods=args.periods)
+    if result.dataset is None:
+        print(result.summary(), file=sys.stderr)
+        print("未导入任何数据 / nothing was imported", file=sys.stderr)
+        return 1
+    dataset = result.dataset
     with Store.open(args.store) as store:
         summary = store.import_dataset(
             dataset, files=_source_files(dataset.sources), replace=args.replace, note=args.note
         )
     print(summary.summary())
+    if result.notes:
+        print("\n说明 / notes:\n" + "\n".join(f"  · {n}" for n in result.notes))
     return 0
 
 
@@ -302,6 +310,49 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 1 if summary.failed_reports else 0
 
 
+# What each output option names: a file with one of these suffixes, or a folder. Set with
+# ``p.set_defaults(_outputs={"out": (".xlsx",)})``; ``()`` means a folder. Checked by
+# :func:`_check_outputs` before the command runs, so a wrong name writes nothing.
+_OUTPUTS = "_outputs"
+_FILE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".json", ".html", ".docx", ".pdf", ".ipynb")
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    command = f"assess {args.command}"
+    for attr, suffixes in getattr(args, _OUTPUTS, {}).items():
+        value = getattr(args, attr, None)
+        if value is None:
+            continue
+        flag, path = "--" + attr.replace("_", "-"), Path(value)
+        if suffixes and path.suffix.lower() not in suffixes:
+            shown = " 或 ".join(suffixes)
+            raise ParameterError(
+                command,
+                flag,
+                f"a file name ending in {' or '.join(suffixes)}",
+                str(value),
+                zh=f"{command}：参数 {flag!r} 应为以 {shown} 结尾的文件名，实际为 {str(value)!r}",
+            )
+        if not suffixes and (path.is_file() or path.suffix.lower() in _FILE_SUFFIXES):
+            raise ParameterError(
+                command,
+                flag,
+                "a folder, not a file",
+                str(value),
+                zh=f"{command}：参数 {flag!r} 应为文件夹而非文件，实际为 {str(value)!r}",
+            )
+    store = getattr(args, "store", None)
+    if store is not None and "://" not in str(store) and Path(store).is_dir():
+        raise ParameterError(
+            command,
+            "--store",
+            "a store file such as data/assess.duckdb, not a folder",
+            str(store),
+            zh=f"{command}：参数 '--store' 应为数据库文件（如 data/assess.duckdb），"
+            f"不是文件夹，实际为 {str(store)!r}",
+        )
+
+
 def _add_periods(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--periods",
@@ -312,9 +363,18 @@ def _add_periods(p: argparse.ArgumentParser) -> None:
     )
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with its usage errors (exit 2) introduced in Chinese and English."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        heading = bilingual("命令行参数有误", "usage error")
+        self.exit(2, f"{self.prog}: 错误 / error: {heading}: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``assess`` command (also used to document it)."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="assess",
         description="党建季度考评与成效分析 / "
         "Quarterly party-building appraisal and effect analysis.",
@@ -358,11 +418,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="覆盖已有文件夹 / replace an existing output folder",
     )
 
+    p.set_defaults(_outputs={"out": ()})
+
     p = add(
         "validate",
         _cmd_validate,
         "校验输入表，列出全部问题 / check input tables and list every problem",
     )
+    p.set_defaults(_outputs={"problems": (".xlsx",)})
     p.add_argument(
         "path", type=Path, help="CSV 文件夹或 Excel 工作簿 / folder of CSV files or a workbook"
     )
@@ -403,6 +466,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--note", default="", help="导入说明 / a note recorded with the import")
 
     p = add("score", _cmd_score, "季度考评：先锋指数、等次、五星支部 / score a quarter")
+    p.set_defaults(_outputs={"out": (".xlsx",)})
     p.add_argument("--quarter", required=True, help="考评季度，如 2026Q3 / quarter, e.g. 2026Q3")
     add_store(p)
     p.add_argument(
@@ -456,6 +520,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p = add("exam", _cmd_exam, "每季一考分析：参考率、合格率、薄弱板块、题目分析 / quarterly exam")
+    p.set_defaults(_outputs={"out": (".xlsx",)})
     p.add_argument("--quarter", required=True, help="季度，如 2026Q3 / quarter, e.g. 2026Q3")
     add_store(p)
     p.add_argument("--unit", help="只分析该单位及其下级 / only this unit and the units under it")
@@ -475,6 +540,7 @@ def build_parser() -> argparse.ArgumentParser:
         "书记项目、问题整改、党务任务的红黄绿状态 / red-yellow-green status of projects, problems "
         "and duties",
     )
+    p.set_defaults(_outputs={"out": (".xlsx",)})
     p.add_argument("--as-of", required=True, help="截至日期，如 2026-09-30 / as-of date")
     add_store(p)
     p.add_argument("--out", type=Path, metavar="FILE.xlsx", help="写出工作簿 / write a workbook")
@@ -628,7 +694,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from assess.report.cli import add_report_parser
 
-    add_report_parser(sub)
+    add_report_parser(sub).set_defaults(_outputs={"out": ()})
 
     p = add("run", _cmd_run, "全流程：校验、导入、评分、成效分析、报告 / the whole job")
     p.epilog = (
@@ -641,6 +707,7 @@ def build_parser() -> argparse.ArgumentParser:
         "it is listed in index.html and failures.json, and the exit code is 1."
     )
     p.formatter_class = argparse.RawDescriptionHelpFormatter
+    p.set_defaults(_outputs={"reports": ()})
     p.add_argument(
         "path", type=Path, help="CSV 文件夹或 Excel 工作簿 / folder of CSV files or a workbook"
     )
@@ -687,6 +754,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        _check_outputs(args)
         return int(args.func(args))
     except DataValidationError as exc:
         print(exc.report, file=sys.stderr)
@@ -702,6 +770,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader (e.g. `| head`) closed the pipe: stop quietly, as Unix tools do.
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115
         return 0
+    except OSError as exc:
+        # A file the command needs cannot be read or written (a folder where a file is
+        # expected, no permission, disk full): the system's words, no traceback.
+        where = f"{exc.filename}: " if exc.filename else ""
+        reason = f"{where}{exc.strerror or exc}"
+        message = bilingual(f"文件无法读写：{reason}", f"cannot read or write a file: {reason}")
+        print(f"错误 / error: {message}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover
