@@ -95,4 +95,5 @@ def test_pdf_printed_by_chromium(tmp_path):
     # A4 pages: the 150-row table over about five full pages, then the annex on its own.
     pages = re.findall(rb"/Type\s*/Page(?![s\w])", pdf)
     assert 4 <= len(pages) <= 6, len(pages)
+    assert b"/Outlines" in pdf  # bookmarks from the headings
     assert re.search(rb"/MediaBox\s*\[0 0 594.9\d* 841.9\d*\]", pdf)

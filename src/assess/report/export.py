@@ -264,7 +264,8 @@ def to_pdf(html: str, *, timeout: float = 120.0) -> bytes:
 
     The page's print stylesheet sets A4, the margins, the running header and the page
     numbers (CSS ``@page`` margin boxes, which Chromium prints from version 131 on); the
-    browser's own header and footer (date, file path) are turned off.
+    browser's own header and footer (date, file path) are turned off; the headings become
+    the PDF's bookmarks.
 
     Raises
     ------
@@ -300,6 +301,7 @@ def to_pdf(html: str, *, timeout: float = 120.0) -> bytes:
             "--no-first-run",
             f"--user-data-dir={Path(tmp) / 'profile'}",
             "--no-pdf-header-footer",
+            "--generate-pdf-document-outline",  # bookmarks from the headings
             f"--print-to-pdf={pdf}",
             page.as_uri(),
         ]
