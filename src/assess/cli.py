@@ -629,7 +629,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--inference",
-        choices=("auto", "cluster", "randomisation", "wild"),
+        choices=("auto", "cluster", "randomisation"),
         default="auto",
         help="推断方法 / inference (default: by the number of units)",
     )
