@@ -165,7 +165,7 @@ def test_shipped_template_is_thin_and_stripped(name):
 
 def test_quarterly_parameters_contract():
     names = [p.name for p in read_parameters("quarterly")]
-    assert names == ["quarter", "unit", "store", "scheme", "language", "privacy"]
+    assert names == ["quarter", "unit", "store", "scheme", "language", "privacy", "seed"]
     effect = {p.name: p for p in read_parameters("effect")}
     assert {"campaign", "metrics", "design", "seed"} <= set(effect)
     assert effect["metrics"].type == "list[str]" and effect["seed"].type == "int"

@@ -100,7 +100,8 @@ def test_quarterly_end_to_end(store, tmp_path):
     data = read_store(store)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        appraisal = score_quarter(data, quarter="2026Q3", unit="01")
+        # The one appraisal of the whole organisation, taken for the city (as published).
+        appraisal = score_quarter(data, quarter="2026Q3").for_unit("01", data.units)
         exam = scheme_exam(data, "01")
     saved = json.loads(result.files["json"].read_text(encoding="utf-8"))
     members = appraisal.members
@@ -135,7 +136,8 @@ def test_quarterly_report_of_one_branch_names_its_members(store, tmp_path):
     assert result.status == "ok"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        members = score_quarter(read_store(store), quarter="2026Q3", unit="010101").members
+        data = read_store(store)
+        members = score_quarter(data, quarter="2026Q3").for_unit("010101", data.units).members
     assert result.results["members"] == len(members) > 0
     assert result.results["index_mean"] == members["index"].mean()
     # At branch level the members are shown by name.
