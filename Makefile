@@ -25,7 +25,7 @@ $(TSTAMP): pyproject.toml | $(BIN)/python
 
 demo: $(STAMP)
 	$(BIN)/assess demo --out data/demo --size province --seed 2026 --overwrite
-	$(BIN)/assess run data/demo --store data/assess.duckdb --quarter 2026Q3 --reports reports --overwrite
+	$(BIN)/assess run data/demo --store data/assess.duckdb --quarter 2026Q3 --reports reports --overwrite --replace
 
 test: check
 	$(BIN)/python -m pytest -n 2 --dist loadfile
