@@ -139,7 +139,7 @@ def css_string(text: str) -> Markup:
     "国网\22 福城\22 \3c /style\3e "
     """
     escaped = "".join(
-        f"\\{ord(c):x} " if c in '"\'\\<>&' or ord(c) < 0x20 or ord(c) == 0x7F else c
+        f"\\{ord(c):x} " if c in "\"'\\<>&" or ord(c) < 0x20 or ord(c) == 0x7F else c
         for c in str(text)
     )
     return Markup(f'"{escaped}"')  # noqa: S704 - every character that could end it is escaped
