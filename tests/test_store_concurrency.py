@@ -122,20 +122,33 @@ def test_reads_during_an_import_see_the_old_or_the_new_revision(url, monkeypatch
         real_write(con, plan, import_id)
 
     monkeypatch.setattr(store_imports, "_write_table", slow_write)
-    writer = threading.Thread(
-        target=lambda: Store.open(url).import_dataset(new, replace=True), daemon=True
-    )
-    seen = []
-    writer.start()
-    while writer.is_alive() or len(seen) < 3:
+    failures: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            with Store.open(url) as store:
+                store.import_dataset(new, replace=True)
+        except BaseException as exc:  # a thread's error would otherwise vanish
+            failures.append(exc)
+
+    def revision() -> str:
         data = read_store(url, ["points", "events"])
         points_new = data.points["value"].min() >= 50.0
         points_old = data.points["value"].max() < 50.0
         events_new = (data.events["severity"] == "9").all()
         events_old = (data.events["severity"] != "9").all()
         assert (points_new and events_new) or (points_old and events_old), "a mixed read"
-        seen.append("new" if points_new else "old")
+        return "new" if points_new else "old"
+
+    writer = threading.Thread(target=write, daemon=True)
+    seen = []
+    writer.start()
+    while writer.is_alive() or len(seen) < 3:
+        seen.append(revision())
     writer.join()
+    assert failures == []
+    # A read that began before the commit may end after it: the store is new from then on.
+    seen.append(revision())
     assert seen[0] == "old" and seen[-1] == "new"
     assert seen == sorted(seen, key=["old", "new"].index)  # never back to the old one
 
