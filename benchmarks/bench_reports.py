@@ -31,8 +31,9 @@ from pathlib import Path
 
 import nbformat
 
+from assess.appraisal.scoring import score_quarter
 from assess.io.demo import generate
-from assess.io.store import Store, read_store
+from assess.io.store import Store, read_for_scoring, read_store
 from assess.io.validation import load_inputs
 from assess.report import render_batch
 
@@ -120,6 +121,14 @@ def demo_store(folder: Path) -> Path:
     return store
 
 
+def publish_quarters(store: Path, quarters: set[str]) -> None:
+    """Score and publish each quarter, as ``assess score`` does: quarterly reports read it."""
+    for quarter in sorted(quarters):
+        appraisal = score_quarter(read_for_scoring(store, quarter=quarter), quarter=quarter)
+        with Store.open(store) as db:
+            db.publish("appraisal", quarter, appraisal.tables(), params=appraisal.params())
+
+
 def parameter_sets(store: Path, n: int) -> list[dict[str, str]]:
     data = read_store(store, tables=["units", "points"])
     units = sorted(data.units["unit_code"])
@@ -195,6 +204,8 @@ def main(argv: list[str] | None = None) -> None:
         else Path(__file__).resolve().parents[1] / "notebooks" / "quarterly_appraisal.ipynb"
     )
     sets = parameter_sets(store, args.reports)
+    if args.template == "quarterly":
+        publish_quarters(store, {s["quarter"] for s in sets})
     n = len(sets)
     print(
         f"{n} reports of {template.name}, {args.workers} workers, "
