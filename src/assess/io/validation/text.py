@@ -3,8 +3,8 @@
 A file decoded with the wrong encoding and saved again reads without error, so the
 readers cannot tell; the text itself shows it. Each text value is checked for
 
-* UTF-8 read as Latin-1/Windows-1252 (``省公司`` → ``çœ\\x81å…¬å\\x8f¸``): the value is
-  re-encoded and read back, and the hint names the text it was;
+* UTF-8 read as Latin-1/Windows-1252 (``省公司`` → ``çœ\\x81å…¬å\\x8f¸``): ftfy
+  (``fix_encoding``) undoes the wrong decoding, and the hint names the text it was;
 * the replacement character ``�`` (bytes a program could not decode) and ``??``
   (characters an encoder could not write);
 * control and private-use characters, which no typed text holds.
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+import ftfy
 import pandas as pd
 
 from assess.core.schema import TABLES
@@ -30,22 +31,16 @@ _PRINTABLE_OR_PAIR = r"[^\x20-\x7e]|\?\?"
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
-def _byte(ch: str) -> int:
-    if ord(ch) < 256:
-        return ord(ch)
-    encoded = ch.encode("cp1252")  # UnicodeEncodeError: not a Windows-1252 character
-    return encoded[0]
-
-
 def _repaired(value: str) -> str:
-    """The text ``value`` was before UTF-8 was read as Latin-1/Windows-1252; "" if not that."""
+    """The text ``value`` was before UTF-8 was read as Latin-1/Windows-1252; "" if not that.
+
+    ftfy undoes the wrong decoding; only a repair that yields Chinese counts, so a Latin
+    name such as "Müller" is never "repaired".
+    """
     if not _SUSPECT.search(value):
         return ""
-    try:
-        text = bytes(_byte(ch) for ch in value).decode("utf-8")
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        return ""
-    return text if _CJK.search(text) else ""
+    text = ftfy.fix_encoding(value)
+    return text if text != value and _CJK.search(text) else ""
 
 
 def _garbled(checked: _Checked) -> list[pd.DataFrame | None]:
