@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import Decimal, localcontext
 from typing import Any
 
 import numpy as np
@@ -370,7 +370,7 @@ def _status_codes(
     return np.select(conditions, [order.index(c) for c in choices], default=order.index("flat"))
 
 
-def _half_up(x: float, decimals: int) -> str:
+def _half_up(x: float | Decimal, decimals: int) -> str:
     # Chinese reports round half up (四舍五入); format(x, ".1f") would round half to even on
     # the binary value (12.25 -> "12.2").
     return str(half_up(x, decimals))
@@ -397,10 +397,6 @@ def _exact_change(current: Any, base: Any, is_rate: bool, pp: Any = math.nan) ->
         return abs(dc - db) * (1 if in_percent else 100)
 
 
-def _decimal_text(value: Decimal, decimals: int) -> str:
-    return str(value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
-
-
 def _amount_text(row: Mapping[str, Any] | pd.Series, decimals: int) -> str:
     """The shown size of one change: the exact quotient of ``current`` and ``base`` when
     the row has them, rounded half up (8.0 → 8.1 is exactly 1.25%: 1.3)."""
@@ -408,7 +404,7 @@ def _amount_text(row: Mapping[str, Any] | pd.Series, decimals: int) -> str:
     if "current" in row and "base" in row:
         exact = _exact_change(row["current"], row["base"], is_rate, row.get("change_pp"))
         if exact is not None:
-            return _decimal_text(exact, decimals)
+            return _half_up(exact, decimals)
     if is_rate:
         return _half_up(abs(row["change_pp"]), decimals)
     return _half_up(abs(row["pct_change"]) * 100, decimals)
@@ -538,7 +534,7 @@ def format_changes(data: pd.DataFrame, *, language: str = "zh", decimals: int = 
         for i in np.flatnonzero(near):
             exact = _exact_change(current[i], base[i], bool(is_rate[i]), pp[i])
             if exact is not None:
-                text[i] = _decimal_text(exact, decimals)
+                text[i] = _half_up(exact, decimals)
     # A change that rounds to zero is shown as 持平, as format_change does.
     flat = moving & (text == _half_up(0.0, decimals))
     words = words.mask(flat, STATUSES["flat"][0 if language == "zh" else 1])

@@ -43,15 +43,19 @@ def _float(x: Any) -> float | None:
     return None if math.isnan(value) else value
 
 
-def half_up(x: float, decimals: int) -> Decimal:
-    """``x`` rounded half up to ``decimals`` places, on its shortest decimal text.
+def half_up(x: float | Decimal, decimals: int) -> Decimal:
+    """``x`` rounded half up to ``decimals`` places, on its shortest decimal text (a
+    ``Decimal``, e.g. a change computed exactly, is rounded as it is).
 
     Examples
     --------
     >>> str(half_up(0.125, 2)), str(half_up(2.675, 2)), str(half_up(-0.125, 2))
     ('0.13', '2.68', '-0.13')
+    >>> str(half_up(Decimal("1.25"), 1))
+    '1.3'
     """
-    return _quantize(Decimal(repr(float(x))), decimals)
+    exact = x if isinstance(x, Decimal) else Decimal(repr(float(x)))
+    return _quantize(exact, decimals)
 
 
 def _quantize(exact: Decimal, decimals: int) -> Decimal:
