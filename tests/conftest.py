@@ -119,7 +119,8 @@ def postgres_server():
     throwaway cluster started here; the tests skip, saying why, when neither is possible."""
     import os
 
-    pytest.importorskip("psycopg", reason=_PG_SKIP)
+    import psycopg  # noqa: F401  (a dependency: a broken install must fail, not skip)
+
     given = os.environ.get("ASSESS_TEST_POSTGRES")
     if given:
         yield given

@@ -35,9 +35,9 @@ def test_report_in_headless_chromium(tmp_path_factory, tmp_path):
             f"no Chromium on PATH (looked for {', '.join(BROWSERS)}); install it with "
             "apt-get install chromium to run this test"
         )
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="playwright not installed (pip install playwright)"
-    )
+    # A test dependency: a missing install must fail, not skip.
+    from playwright import sync_api
+
     store = demo_store(tmp_path_factory.getbasetemp() / "report-demo")
     hostile = hostile_store(store, tmp_path / "hostile.duckdb")
     result = render_report("exam", {"unit": "0101", "store": str(hostile)}, out_dir=tmp_path)
